@@ -1,0 +1,1 @@
+/* see cli/common.h */

@@ -1,0 +1,3 @@
+#ifndef SPORK_CLI_COMMON_H
+#define SPORK_CLI_COMMON_H
+#endif

@@ -1,0 +1,1 @@
+/* crl: see crl.h */

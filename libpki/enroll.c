@@ -1,0 +1,1 @@
+/* enroll: see enroll.h */

@@ -1,0 +1,4 @@
+#ifndef PKI_ENROLL_H
+#define PKI_ENROLL_H
+#include "pki.h"
+#endif

@@ -1,0 +1,1 @@
+/* issue: see issue.h */

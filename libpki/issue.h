@@ -1,0 +1,55 @@
+/*
+ * issue: building and signing certificates (CA and end-entity) and
+ * checking certificate requests.
+ */
+#ifndef PKI_ISSUE_H
+#define PKI_ISSUE_H
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <gnutls/abstract.h>
+#include "pki.h"
+#include "profile.h"
+
+/*
+ * Build, lint and sign a certificate for subject_pub.
+ *  - issuer_crt == NULL: self-signed (issuer_key must match subject_pub).
+ *  - a 128-bit random positive serial is drawn when tpl->serial_len == 0
+ *    (written back into tpl->serial / serial_len).
+ *  - the to-be-signed certificate is linted against tpl->profile first
+ *    (pki_profile_lint); nothing is signed if the lint fails.
+ *  - after signing, the signature is verified with the issuer's public
+ *    key and the DER re-parsed.
+ * On success *der (caller gnutls_free()s der->data) is the certificate.
+ */
+int pki_issue_sign(struct pki_cert_template *tpl, gnutls_pubkey_t subject_pub,
+		   gnutls_x509_crt_t issuer_crt, gnutls_privkey_t issuer_key,
+		   gnutls_datum_t *der, struct pki_error *err) PKI_WUR;
+
+/*
+ * Build a PKCS#10 request for a CA that an external CA will sign
+ * (subordinate mode): subject and basicConstraints CA from tpl, signed by
+ * key.  Caller gnutls_free()s der->data.
+ */
+int pki_issue_make_csr(const struct pki_cert_template *tpl,
+		       gnutls_privkey_t key, gnutls_datum_t *der,
+		       struct pki_error *err) PKI_WUR;
+
+/*
+ * Parse a PEM or DER PKCS#10 request (at most 64 KiB), verify its
+ * self-signature and refuse weak keys (RSA < 2048 bits, curves other
+ * than P-256/384/521, DSA).  Caller deinits *crq.
+ */
+int pki_issue_parse_csr(const gnutls_datum_t *in, gnutls_x509_crq_t *crq,
+			struct pki_error *err) PKI_WUR;
+
+/* Parse one PEM or DER certificate. Caller deinits *crt. */
+int pki_cert_parse(const gnutls_datum_t *in, gnutls_x509_crt_t *crt,
+		   struct pki_error *err) PKI_WUR;
+
+/* Serial of crt as upper-case hex without separators or leading 00
+ * octets, as "openssl x509 -serial" prints it, into out (>= 43). */
+int pki_cert_serial_hex(gnutls_x509_crt_t crt, char *out, size_t outlen,
+			struct pki_error *err) PKI_WUR;
+
+#endif

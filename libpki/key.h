@@ -1,0 +1,123 @@
+/*
+ * key: private key generation and loading through gnutls_privkey_t.
+ *
+ * A key lives either in the lockbox (one sealed file per key under
+ * <state>/lockbox/, see lockbox.h) or in a PKCS#11 token.  The store keeps
+ * a key URI for every CA key:
+ *     lockbox:<key-id>      sealed file <state>/lockbox/<key-id>.key
+ *     pkcs11:<RFC 7512>     a private key object in a token (SoftHSM2 in tests)
+ * The key id is the lower-case hex SHA-256 key id of the public key
+ * (gnutls_pubkey_get_key_id with GNUTLS_KEYID_USE_SHA256).
+ *
+ * Offline keys (root, policy CAs) are sealed under a passphrase (Argon2id);
+ * online keys (issuing CAs) under <state>/online.kek, 32 random bytes,
+ * mode 0400, created on first use.
+ */
+#ifndef PKI_KEY_H
+#define PKI_KEY_H
+
+#include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
+#include "pki.h"
+
+enum pki_key_alg {
+	PKI_KEY_ECDSA_P256,
+	PKI_KEY_ECDSA_P384,
+	PKI_KEY_ECDSA_P521,
+	PKI_KEY_RSA_2048,
+	PKI_KEY_RSA_3072,
+	PKI_KEY_RSA_4096,
+	PKI_KEY_ED25519,
+	PKI_KEY_ED448,
+	PKI_KEY__MAX
+};
+
+/* "ecdsa-p256" ... "ed448" <-> enum.  from_name returns PKI_E_UNSUPPORTED
+ * (with the list of supported names in err) for anything else. */
+int pki_key_alg_from_name(const char *name, enum pki_key_alg *out,
+			  struct pki_error *err) PKI_WUR;
+const char *pki_key_alg_name(enum pki_key_alg alg);
+/* The digest to sign with for this key (SHA256 for P-256/RSA-2048/3072,
+ * SHA384 for P-384/RSA-4096, SHA512 for P-521, UNKNOWN for EdDSA). */
+gnutls_digest_algorithm_t pki_key_alg_digest(enum pki_key_alg alg);
+/* Which enum a public key is (PKI_E_UNSUPPORTED for weak/unknown keys). */
+int pki_key_alg_of_pubkey(gnutls_pubkey_t pub, enum pki_key_alg *out,
+			  struct pki_error *err) PKI_WUR;
+
+/*
+ * Where passphrases come from.  libpki never reads a terminal: the caller
+ * supplies this callback.  label names the key ("SPORK Root CA"); is_new
+ * is 1 when the passphrase protects a new key (the caller should ask
+ * twice).  Write at most size-1 bytes and a NUL into buf; return 0, or an
+ * enum pki_rc with err filled.
+ */
+typedef int (*pki_passphrase_fn)(void *ctx, const char *label, int is_new,
+				 char *buf, size_t size, struct pki_error *err);
+
+struct pki_argon2_params {
+	uint32_t t_cost;      /* passes; default 3 */
+	uint32_t m_cost_kib;  /* memory in KiB; default 65536 (64 MiB) */
+	uint32_t lanes;       /* parallelism; default 1 */
+};
+
+/* Opaque: a state directory's keys (lockbox dir, online.kek, callbacks). */
+struct pki_keystore;
+
+/*
+ * Open the key store of state_dir (creates <state>/lockbox, mode 0700, if
+ * missing).  passfn/passctx may be NULL when no offline key will be
+ * touched.  Argon2 parameters default as above, or from the environment
+ * SPORK_ARGON2_MEMORY_KIB / SPORK_ARGON2_PASSES (tests may lower them;
+ * the minimum accepted is 8 MiB / 1 pass).  Free with pki_keystore_free.
+ */
+int pki_keystore_open(const char *state_dir, pki_passphrase_fn passfn,
+		      void *passctx, struct pki_keystore **out,
+		      struct pki_error *err) PKI_WUR;
+void pki_keystore_free(struct pki_keystore *ks);
+void pki_keystore_set_argon2(struct pki_keystore *ks,
+			     const struct pki_argon2_params *p);
+
+/*
+ * Create a new key for a CA.
+ *   pkcs11_uri == NULL: generate in memory, seal into the lockbox, offline
+ *     (passphrase) or online (online.kek) as asked;
+ *   pkcs11_uri != NULL: use the private key at that URI if it exists,
+ *     otherwise generate it in the token (label from the URI's object=).
+ * label is shown to the passphrase callback.  On success *key_uri (caller
+ * frees with free()) is the URI to store and *priv (caller deinits) is
+ * ready to sign.  Plaintext key bytes are zeroed before returning.
+ */
+int pki_key_create(struct pki_keystore *ks, enum pki_key_alg alg, int online,
+		   const char *pkcs11_uri, const char *label, char **key_uri,
+		   gnutls_privkey_t *priv, struct pki_error *err) PKI_WUR;
+
+/*
+ * Load a key by its URI.  For an offline lockbox key the passphrase
+ * callback is asked (is_new = 0); a wrong passphrase or a tampered file
+ * gives PKI_E_AUTH and changes nothing.  expected_alg is checked against
+ * what the sealed file is bound to.  Caller deinits *priv.
+ */
+int pki_key_load(struct pki_keystore *ks, const char *key_uri,
+		 enum pki_key_alg expected_alg, const char *label,
+		 gnutls_privkey_t *priv, struct pki_error *err) PKI_WUR;
+
+/*
+ * Import an existing private key (e.g. from PKCS#12) into the lockbox.
+ * Same sealing rules as pki_key_create.  Caller frees *key_uri.
+ */
+int pki_key_import(struct pki_keystore *ks, gnutls_x509_privkey_t key,
+		   int online, const char *label, char **key_uri,
+		   struct pki_error *err) PKI_WUR;
+
+/* 1 if the lockbox key behind key_uri is sealed under online.kek. */
+int pki_key_is_online(const char *key_uri);
+
+/* Lower-case hex SHA-256 key id of pub into out (>= 65 bytes). */
+int pki_key_id(gnutls_pubkey_t pub, char *out, size_t outlen,
+	       struct pki_error *err) PKI_WUR;
+
+/* Generate a key in memory only (end-entity keys, tests). */
+int pki_key_generate(enum pki_key_alg alg, gnutls_x509_privkey_t *out,
+		     struct pki_error *err) PKI_WUR;
+
+#endif

@@ -1,0 +1,4 @@
+#ifndef PKI_POLICY_H
+#define PKI_POLICY_H
+#include "pki.h"
+#endif

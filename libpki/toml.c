@@ -1,0 +1,1 @@
+/* toml: see toml.h */

@@ -1,0 +1,350 @@
+/* util: files, hex, time and other small helpers shared by modules. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+
+#include "util.h"
+
+void
+pki_memzero(void *p, size_t n)
+{
+	if (p == NULL || n == 0)
+		return;
+#ifdef HAVE_EXPLICIT_BZERO
+	explicit_bzero(p, n);
+#else
+	volatile unsigned char *v = p;
+	while (n--)
+		*v++ = 0;
+#endif
+}
+
+int
+pki__file_read(const char *path, size_t max, gnutls_datum_t *out,
+	       struct pki_error *err)
+{
+	int fd = -1, rc = PKI_E_IO;
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	out->data = NULL;
+	out->size = 0;
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		rc = pki_error_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
+				   "cannot open %s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			unsigned char *nb;
+
+			if (ncap > max + 2)
+				ncap = max + 2;
+			if (ncap <= len + 1) {
+				rc = pki_error_set(err, PKI_E_INVALID,
+						   "%s: larger than %zu bytes",
+						   path, max);
+				goto out;
+			}
+			if ((nb = gnutls_realloc(buf, ncap)) == NULL) {
+				rc = pki_error_set(err, PKI_E_NOMEM,
+						   "out of memory reading %s", path);
+				goto out;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = pki_error_set(err, PKI_E_IO, "cannot read %s: %s",
+					   path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			rc = pki_error_set(err, PKI_E_INVALID,
+					   "%s: larger than %zu bytes", path, max);
+			goto out;
+		}
+	}
+	if (buf == NULL && (buf = gnutls_malloc(1)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	buf[len] = '\0';
+	out->data = buf;
+	out->size = (unsigned)len;
+	buf = NULL;
+	rc = PKI_OK;
+out:
+	if (fd > STDIN_FILENO)
+		close(fd);
+	gnutls_free(buf);
+	return rc;
+}
+
+static int
+fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, rc;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+pki__file_write(const char *path, const void *data, size_t len, unsigned mode,
+		int exclusive, struct pki_error *err)
+{
+	char tmp[PATH_MAX];
+	const unsigned char *p = data;
+	int fd = -1, rc = PKI_E_IO;
+	size_t off = 0;
+
+	if (exclusive && access(path, F_OK) == 0)
+		return pki_error_set(err, PKI_E_EXISTS, "%s already exists; "
+				     "refusing to overwrite it", path);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
+			     (long)getpid()) >= sizeof(tmp))
+		return pki_error_set(err, PKI_E_INVALID, "path too long: %s", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
+	if (fd < 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot create %s: %s", tmp,
+				   strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, p + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = pki_error_set(err, PKI_E_IO, "cannot write %s: %s",
+					   tmp, strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fchmod(fd, mode & 07777) != 0 || fsync(fd) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot sync %s: %s", tmp,
+				   strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		rc = pki_error_set(err, PKI_E_IO, "cannot close %s: %s", tmp,
+				   strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (exclusive) {
+		/* link() fails if path appeared meanwhile: no overwrite race. */
+		if (link(tmp, path) != 0) {
+			rc = pki_error_set(err, errno == EEXIST ? PKI_E_EXISTS : PKI_E_IO,
+					   "cannot create %s: %s", path,
+					   strerror(errno));
+			goto out;
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot rename %s to %s: %s",
+				   tmp, path, strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	if (fsync_dir_of(path) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot sync directory of %s: %s",
+				   path, strerror(errno));
+		goto out;
+	}
+	rc = PKI_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp[0] != '\0')
+		unlink(tmp);
+	return rc;
+}
+
+int
+pki__mkdirs(const char *path, unsigned mode, struct pki_error *err)
+{
+	char buf[PATH_MAX];
+	size_t i, len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return pki_error_set(err, PKI_E_INVALID, "bad directory path '%s'",
+				     path);
+	memcpy(buf, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return pki_error_set(err, PKI_E_IO, "cannot create %s: %s",
+					     buf, strerror(errno));
+		buf[i] = path[i];
+	}
+	return PKI_OK;
+}
+
+void
+pki__hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+pki__unhex(const char *in, unsigned char *out, size_t outmax)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *in != '\0'; in++) {
+		int v;
+
+		if (*in == ':')  {
+			if (hi >= 0)
+				return -1;
+			continue;
+		}
+		if ((v = hexval((unsigned char)*in)) < 0)
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n >= outmax)
+			return -1;
+		out[n++] = (unsigned char)(hi << 4 | v);
+		hi = -1;
+	}
+	if (hi >= 0)
+		return -1;
+	return (long)n;
+}
+
+int64_t
+pki__days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+void
+pki__time_str(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL) {
+		snprintf(buf, len, "(invalid time)");
+		return;
+	}
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+pki__time_parse(const char *s, int64_t *t)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+	char *end;
+	long long v;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec,
+		   &n) == 6 && s[n] == '\0') {
+		if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+		    sec > 60)
+			return -1;
+		*t = pki__days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
+		     h * 3600 + mi * 60 + sec;
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return -1;
+	*t = v;
+	return 0;
+}
+
+int
+pki__gnutls_error(struct pki_error *err, int gnutls_rc, const char *what)
+{
+	int code = PKI_E_CRYPTO;
+
+	if (gnutls_rc == GNUTLS_E_MEMORY_ERROR)
+		code = PKI_E_NOMEM;
+	return pki_error_set(err, code, "%s: %s", what,
+			     gnutls_strerror(gnutls_rc));
+}
+
+char *
+pki__strdup(const char *s)
+{
+	return s == NULL ? NULL : strdup(s);
+}
+
+int
+pki__random(void *buf, size_t len, struct pki_error *err)
+{
+	int ret = gnutls_rnd(GNUTLS_RND_KEY, buf, len);
+
+	if (ret < 0)
+		return pki__gnutls_error(err, ret, "gnutls_rnd");
+	return PKI_OK;
+}

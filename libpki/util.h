@@ -1,0 +1,56 @@
+/*
+ * util: small helpers shared by libpki modules (files, hex, time).
+ * Internal: names start with pki__ and are not exported.
+ */
+#ifndef PKI_UTIL_H
+#define PKI_UTIL_H
+
+#include <gnutls/gnutls.h>
+#include "pki.h"
+
+/*
+ * Read a whole file into a NUL-terminated buffer (out->size excludes the
+ * NUL).  Refuses files larger than max bytes.  Caller frees out->data with
+ * gnutls_free().  "-" reads standard input.
+ */
+int pki__file_read(const char *path, size_t max, gnutls_datum_t *out,
+		   struct pki_error *err) PKI_WUR;
+
+/*
+ * Write data durably and atomically: a temporary file in the same
+ * directory, fsync, rename over path, fsync of the directory.  mode is the
+ * new file's permission bits (e.g. 0644, 0400).  Fails with PKI_E_EXISTS
+ * if exclusive is set and path exists.
+ */
+int pki__file_write(const char *path, const void *data, size_t len,
+		    unsigned mode, int exclusive, struct pki_error *err) PKI_WUR;
+
+/* mkdir -p with the given mode for directories it creates. */
+int pki__mkdirs(const char *path, unsigned mode, struct pki_error *err) PKI_WUR;
+
+/* Lower-case hex of len bytes into out (must hold 2*len+1). */
+void pki__hex(const unsigned char *in, size_t len, char *out);
+
+/* Parse hex (upper or lower, optional ':' separators) into out; returns
+ * the number of bytes, or -1 if malformed or longer than outmax. */
+long pki__unhex(const char *in, unsigned char *out, size_t outmax);
+
+/* Format t (UTC) as "2026-01-02T03:04:05Z" into buf (>= 21 bytes). */
+void pki__time_str(int64_t t, char *buf, size_t len);
+
+/* Parse "YYYY-MM-DDTHH:MM:SSZ" (or a bare integer) into *t; 0 on success. */
+int pki__time_parse(const char *s, int64_t *t);
+
+/* Days between civil date and 1970-01-01, proleptic Gregorian (UTC). */
+int64_t pki__days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* Map a GnuTLS error to a message: "<what>: <gnutls_strerror>". */
+int pki__gnutls_error(struct pki_error *err, int gnutls_rc, const char *what);
+
+/* strdup that returns NULL on NULL. */
+char *pki__strdup(const char *s);
+
+/* Fill buf with len random bytes from the kernel CSPRNG (gnutls_rnd KEY). */
+int pki__random(void *buf, size_t len, struct pki_error *err) PKI_WUR;
+
+#endif
