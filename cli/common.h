@@ -1,3 +1,80 @@
+/*
+ * Shared by every spork command group: global options, exit codes,
+ * error reporting, passphrase sources, opening the state directory.
+ */
 #ifndef SPORK_CLI_COMMON_H
 #define SPORK_CLI_COMMON_H
+
+#include <popt.h>
+#include <jansson.h>
+#include "pki.h"
+#include "key.h"
+#include "store.h"
+
+/* Exit codes (documented in spork(1)). */
+enum spork_exit {
+	SPORK_EXIT_OK = 0,
+	SPORK_EXIT_FAIL = 1,       /* any other failure */
+	SPORK_EXIT_USAGE = 2,      /* bad command line */
+	SPORK_EXIT_NOTFOUND = 3,   /* no such CA, certificate, serial, file */
+	SPORK_EXIT_DENIED = 4,     /* refused by the domain policy */
+	SPORK_EXIT_AUTH = 5,       /* wrong passphrase or tampered key file */
+	SPORK_EXIT_CONFLICT = 6,   /* exists already / definition changed */
+	SPORK_EXIT_INVALID = 7     /* input failed validation or lint */
+};
+
+struct spork_globals {
+	const char *state_dir;        /* --state-dir, $SPORK_STATE_DIR */
+	const char *passphrase_file;  /* --passphrase-file */
+	const char *pkcs12_pass_file; /* --pkcs12-passphrase-file */
+	int json;                     /* --json */
+	int quiet;                    /* -q */
+};
+extern struct spork_globals spork_g;
+
+/* popt table of the options every command takes; include it with
+ * { NULL, 0, POPT_ARG_INCLUDE_TABLE, spork_common_options, 0, "Common options:", NULL } */
+extern struct poptOption spork_common_options[];
+#define SPORK_COMMON_OPTIONS \
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, spork_common_options, 0, \
+	  "Common options:", NULL }
+
+/* "spork: <message>" on stderr. */
+void spork_warnx(const char *fmt, ...) PKI_PRINTF(1, 2);
+/* Print err (with file:line:column when it has a position) and return
+ * the exit code for err->code. */
+int spork_fail(const struct pki_error *err, const char *file);
+int spork_exit_code(int pki_rc);
+
+/* Parse argv with a popt table (help and usage handled here); on return
+ * *rest holds the positional arguments (NULL-terminated, owned by ctx).
+ * Returns -1 after printing usage for a bad command line. */
+int spork_parse(const char *cmd, int argc, const char **argv,
+		const struct poptOption *table, const char *args_help,
+		poptContext *ctx, const char ***rest, int *nrest);
+
+/* The state directory in effect. */
+const char *spork_state_dir(void);
+
+/* pki_passphrase_fn reading --passphrase-file, $CREDENTIALS_DIRECTORY/
+ * spork-passphrase, or the terminal (asked twice when new). */
+int spork_passphrase(void *ctx, const char *label, int is_new, char *buf,
+		     size_t size, struct pki_error *err);
+
+/* Open <state>/spork.db (create: also the directory) and the key store. */
+int spork_open(int create, struct pki_store **st, struct pki_keystore **ks,
+	       struct pki_error *err);
+
+/* Print a JSON value on stdout (pretty, sorted keys) and free it. */
+void spork_json_out(json_t *v);
+/* A time as RFC 3339 UTC; static buffer. */
+const char *spork_time(int64_t t);
+
+/* Command groups. */
+int spork_cmd_pki(int argc, const char **argv);
+int spork_cmd_cert(int argc, const char **argv);
+int spork_cmd_crl(int argc, const char **argv);
+int spork_cmd_policy(int argc, const char **argv);
+int spork_cmd_audit(int argc, const char **argv);
+
 #endif

@@ -1,1 +1,2026 @@
-/* hierarchy: see hierarchy.h */
+/*
+ * hierarchy: hierarchy.toml -> plan (load + validate) -> diff against the
+ * store -> build.  See hierarchy.h and hierarchy.toml(5).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
+#include <gnutls/pkcs12.h>
+#include <gnutls/x509.h>
+#include <jansson.h>
+#include <nettle/sha2.h>
+
+#include "hierarchy.h"
+#include "issue.h"
+#include "toml.h"
+#include "util.h"
+
+#define MAX_CAS 256
+#define MAX_LIST 64
+#define MAX_YEARS 100
+#define MAX_DAYS (MAX_YEARS * 366)
+
+/* ------------------------------------------------------------------ diags */
+
+void
+pki_diags_clear(struct pki_diags *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	for (i = 0; i < d->n; i++)
+		free(d->v[i].msg);
+	free(d->v);
+	d->v = NULL;
+	d->n = 0;
+}
+
+static void diag(struct pki_diags *d, unsigned line, unsigned col,
+		 const char *fmt, ...) PKI_PRINTF(4, 5);
+
+static void
+diag(struct pki_diags *d, unsigned line, unsigned col, const char *fmt, ...)
+{
+	struct pki_diag *nv;
+	va_list ap;
+	char *msg = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg == NULL)
+		return;
+	nv = realloc(d->v, (d->n + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		free(msg);
+		return;
+	}
+	d->v = nv;
+	d->v[d->n].line = line;
+	d->v[d->n].column = col;
+	d->v[d->n].msg = msg;
+	d->n++;
+}
+
+/* ------------------------------------------------------------------ plan */
+
+const char *
+pki_hier_state_name(enum pki_hier_state s)
+{
+	static const char *const names[PKI_HIER_STATE__MAX] = {
+		"new", "unchanged", "changed", "pending"
+	};
+	return (unsigned)s < PKI_HIER_STATE__MAX ? names[s] : "unknown";
+}
+
+static void
+node_clear(struct pki_hier_node *n)
+{
+	free(n->name);
+	free(n->pkcs11_uri);
+	free(n->spec_json);
+	pki_cert_template_clear(&n->tpl);
+	pki_strlist_clear(&n->crl_urls);
+	pki_strlist_clear(&n->delta_crl_urls);
+	pki_strlist_clear(&n->ocsp_urls);
+	pki_strlist_clear(&n->ca_issuers_urls);
+}
+
+void
+pki_hier_free(struct pki_hier_plan *plan)
+{
+	size_t i;
+
+	if (plan == NULL)
+		return;
+	for (i = 0; i < plan->n; i++)
+		node_clear(&plan->nodes[i]);
+	free(plan->nodes);
+	free(plan->path);
+	free(plan->basedir);
+	free(plan->external_name);
+	free(plan->external_cert);
+	free(plan->import_pkcs12);
+	free(plan);
+}
+
+char *
+pki_hier_slug(const char *name)
+{
+	size_t i, o = 0, len = strlen(name);
+	char *s = malloc(len + 2);
+	int dash = 1;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			s[o++] = (char)c;
+			dash = 0;
+		} else if (c >= 'A' && c <= 'Z') {
+			s[o++] = (char)(c - 'A' + 'a');
+			dash = 0;
+		} else if (!dash) {
+			s[o++] = '-';
+			dash = 1;
+		}
+	}
+	while (o > 0 && s[o - 1] == '-')
+		o--;
+	if (o == 0)
+		s[o++] = 'x';
+	s[o] = '\0';
+	return s;
+}
+
+/* Add whole calendar years to t (UTC); Feb 29 becomes Feb 28. */
+static int64_t
+add_years(int64_t t, unsigned years)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	int64_t y, days;
+	unsigned m, d;
+	int leap;
+
+	if (gmtime_r(&tt, &tm) == NULL)
+		return t + (int64_t)years * 31557600;
+	y = tm.tm_year + 1900 + (int64_t)years;
+	m = (unsigned)tm.tm_mon + 1;
+	d = (unsigned)tm.tm_mday;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (m == 2 && d == 29 && !leap)
+		d = 28;
+	days = pki__days_from_civil(y, m, d);
+	return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+static int64_t
+node_not_after(const struct pki_hier_node *n, int64_t not_before)
+{
+	if (n->validity_years > 0)
+		return add_years(not_before, n->validity_years);
+	return not_before + (int64_t)n->validity_days * 86400;
+}
+
+/* ------------------------------------------------------------ TOML reading */
+
+struct loader {
+	struct pki_diags *d;
+	struct pki_hier_plan *plan;
+};
+
+static const char *const ca_keys[] = {
+	"name", "common_name", "organization", "organizational_unit",
+	"country", "state", "locality", "email", "algorithm",
+	"validity_years", "validity_days", "path_len", "key",
+	"digital_signature", "permitted_dns", "excluded_dns", "permitted_ip",
+	"excluded_ip", "permitted_email", "excluded_email", "policy_oids",
+	"crl_urls", "delta_crl_urls", "ocsp_urls", "ca_issuers_urls", NULL
+};
+static const char *const import_keys[] = {
+	"name", "pkcs12", "key", "crl_urls", "delta_crl_urls", "ocsp_urls",
+	"ca_issuers_urls", NULL
+};
+static const char *const external_keys[] = { "name", "certificate", NULL };
+
+/* Levenshtein distance, small strings only. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[64], prev, tmp;
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (a[i - 1] != b[j - 1]);
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static int
+in_list(const char *key, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(key, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+unknown_key(struct loader *L, const struct pki_toml_keyval *kv,
+	    const char *where, const char *const *allowed,
+	    const char *const *extra)
+{
+	const char *best = NULL;
+	size_t bd = 3, dd;
+	const char *const *p;
+
+	for (p = allowed; *p != NULL; p++)
+		if ((dd = edit_distance(kv->key, *p)) < bd) {
+			bd = dd;
+			best = *p;
+		}
+	for (p = extra; p != NULL && *p != NULL; p++)
+		if ((dd = edit_distance(kv->key, *p)) < bd) {
+			bd = dd;
+			best = *p;
+		}
+	if (best != NULL)
+		diag(L->d, kv->line, kv->column,
+		     "unknown key '%s' in %s; did you mean '%s'?", kv->key,
+		     where, best);
+	else
+		diag(L->d, kv->line, kv->column,
+		     "unknown key '%s' in %s; see hierarchy.toml(5) for the "
+		     "keys a CA takes", kv->key, where);
+}
+
+static int
+want_type(struct loader *L, const struct pki_toml_keyval *kv,
+	  enum pki_toml_type type, const char *what)
+{
+	if (kv->val.type == type)
+		return 1;
+	diag(L->d, kv->val.line, kv->val.column, "%s must be %s, not %s "
+	     "(write for example %s)", kv->key,
+	     type == PKI_TOML_STRING ? "a string" :
+	     type == PKI_TOML_INTEGER ? "an integer" :
+	     type == PKI_TOML_BOOL ? "a boolean" :
+	     type == PKI_TOML_ARRAY ? "an array" : "a table",
+	     pki_toml_type_name(kv->val.type), what);
+	return 0;
+}
+
+static const char *
+get_str(struct loader *L, const struct pki_toml_table *t, const char *key,
+	const char *example)
+{
+	const struct pki_toml_keyval *kv = pki_toml_find(t, key);
+
+	if (kv == NULL)
+		return NULL;
+	if (!want_type(L, kv, PKI_TOML_STRING, example))
+		return NULL;
+	if (kv->val.u.s.len != strlen(kv->val.u.s.ptr)) {
+		diag(L->d, kv->val.line, kv->val.column,
+		     "%s must not contain NUL characters", key);
+		return NULL;
+	}
+	if (kv->val.u.s.len == 0) {
+		diag(L->d, kv->val.line, kv->val.column,
+		     "%s must not be empty", key);
+		return NULL;
+	}
+	return kv->val.u.s.ptr;
+}
+
+typedef int (*item_check_fn)(const char *s);
+
+static void
+get_list(struct loader *L, const struct pki_toml_table *t, const char *key,
+	 struct pki_strlist *out, item_check_fn check, const char *hint)
+{
+	const struct pki_toml_keyval *kv = pki_toml_find(t, key);
+	size_t i;
+
+	if (kv == NULL)
+		return;
+	if (kv->val.type == PKI_TOML_STRING) {
+		/* A single string is taken as a one-element list. */
+		if (check != NULL && !check(kv->val.u.s.ptr))
+			diag(L->d, kv->val.line, kv->val.column,
+			     "%s: '%s' is not %s", key, kv->val.u.s.ptr, hint);
+		else if (pki_strlist_add(out, kv->val.u.s.ptr) != PKI_OK)
+			diag(L->d, kv->line, kv->column, "out of memory");
+		return;
+	}
+	if (!want_type(L, kv, PKI_TOML_ARRAY, "[\"...\"]"))
+		return;
+	if (kv->val.u.arr->n > MAX_LIST) {
+		diag(L->d, kv->val.line, kv->val.column,
+		     "%s has %zu entries; at most %d are allowed", key,
+		     kv->val.u.arr->n, MAX_LIST);
+		return;
+	}
+	for (i = 0; i < kv->val.u.arr->n; i++) {
+		const struct pki_toml_value *v = &kv->val.u.arr->items[i];
+
+		if (v->type != PKI_TOML_STRING) {
+			diag(L->d, v->line, v->column, "%s: entries must be "
+			     "strings, not %s", key, pki_toml_type_name(v->type));
+			continue;
+		}
+		if (check != NULL && !check(v->u.s.ptr)) {
+			diag(L->d, v->line, v->column, "%s: '%s' is not %s",
+			     key, v->u.s.ptr, hint);
+			continue;
+		}
+		if (pki_strlist_add(out, v->u.s.ptr) != PKI_OK)
+			diag(L->d, v->line, v->column, "out of memory");
+	}
+}
+
+static int
+check_url(const char *s)
+{
+	size_t i;
+
+	if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0 &&
+	    strncmp(s, "ldap://", 7) != 0)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return strlen(s) > 8 && strlen(s) < 1024;
+}
+
+static int
+check_oid(const char *s)
+{
+	int arcs = 0, digits = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s >= '0' && *s <= '9') {
+			digits++;
+		} else if (*s == '.') {
+			if (digits == 0)
+				return 0;
+			arcs++;
+			digits = 0;
+		} else {
+			return 0;
+		}
+	}
+	return digits > 0 && arcs >= 1;
+}
+
+static int
+check_dns_constraint(const char *s)
+{
+	size_t len = strlen(s), i;
+
+	if (len == 0 || len > 253)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '.'))
+			return 0;
+		if (c == '.' && i + 1 < len && s[i + 1] == '.')
+			return 0;
+	}
+	return s[len - 1] != '.';
+}
+
+static int
+check_email_constraint(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (at != NULL && strchr(at + 1, '@') != NULL)
+		return 0;
+	return check_dns_constraint(at != NULL ? at + 1 : s) ||
+	       (at == NULL && s[0] == '.' && check_dns_constraint(s + 1));
+}
+
+static int
+check_cidr(const char *s)
+{
+	char buf[64];
+	unsigned char addr[16];
+	const char *slash = strchr(s, '/');
+	char *end;
+	long bits;
+	int v6;
+	size_t alen, i;
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	v6 = strchr(buf, ':') != NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, addr) != 1)
+		return 0;
+	errno = 0;
+	bits = strtol(slash + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || end == slash + 1 || bits < 0 ||
+	    bits > (v6 ? 128 : 32))
+		return 0;
+	/* No host bits set below the prefix. */
+	alen = v6 ? 16 : 4;
+	for (i = 0; i < alen; i++) {
+		long lo = (long)i * 8;
+		unsigned char mask;
+
+		if (lo + 8 <= bits)
+			continue;
+		mask = lo >= bits ? 0xff : (unsigned char)(0xff >> (bits - lo));
+		if (addr[i] & mask)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+dup_str(struct loader *L, char **dst, const char *src)
+{
+	if (src == NULL)
+		return 0;
+	if ((*dst = strdup(src)) == NULL) {
+		diag(L->d, 0, 0, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+default_alg(const char *role)
+{
+	return strcmp(role, "issuing") == 0 ? "ecdsa-p256" : "ecdsa-p384";
+}
+
+static unsigned
+default_years(const char *role)
+{
+	if (strcmp(role, "root") == 0)
+		return 25;
+	if (strcmp(role, "policy") == 0)
+		return 10;
+	return 5;
+}
+
+/* Fill the service URL lists shared by CA tables and [import]. */
+static void
+read_urls(struct loader *L, const struct pki_toml_table *t,
+	  struct pki_hier_node *n)
+{
+	get_list(L, t, "crl_urls", &n->crl_urls, check_url,
+		 "an http://, https:// or ldap:// URL");
+	get_list(L, t, "delta_crl_urls", &n->delta_crl_urls, check_url,
+		 "an http://, https:// or ldap:// URL");
+	get_list(L, t, "ocsp_urls", &n->ocsp_urls, check_url,
+		 "an http:// or https:// URL");
+	get_list(L, t, "ca_issuers_urls", &n->ca_issuers_urls, check_url,
+		 "an http://, https:// or ldap:// URL");
+}
+
+static void
+read_key_location(struct loader *L, const struct pki_toml_table *t,
+		  struct pki_hier_node *n)
+{
+	const struct pki_toml_keyval *kv = pki_toml_find(t, "key");
+	const char *v;
+
+	n->online = strcmp(n->role, "issuing") == 0;
+	if (kv == NULL || (v = get_str(L, t, "key", "key = \"online\"")) == NULL)
+		return;
+	if (strcmp(v, "online") == 0) {
+		n->online = 1;
+	} else if (strcmp(v, "offline") == 0) {
+		n->online = 0;
+	} else if (strncmp(v, "pkcs11:", 7) == 0) {
+		n->online = 0;
+		dup_str(L, &n->pkcs11_uri, v);
+	} else {
+		diag(L->d, kv->val.line, kv->val.column,
+		     "key = \"%s\" is not a key location; write \"offline\" "
+		     "(lockbox, passphrase), \"online\" (lockbox, online.kek) "
+		     "or a pkcs11: URI", v);
+	}
+}
+
+static struct pki_hier_node *
+new_node(struct loader *L, const char *role, size_t parent, unsigned line,
+	 unsigned col)
+{
+	struct pki_hier_plan *p = L->plan;
+	struct pki_hier_node *nv, *n;
+
+	if (p->n >= MAX_CAS) {
+		diag(L->d, line, col, "more than %d CAs in one hierarchy",
+		     MAX_CAS);
+		return NULL;
+	}
+	nv = realloc(p->nodes, (p->n + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		diag(L->d, line, col, "out of memory");
+		return NULL;
+	}
+	p->nodes = nv;
+	n = &p->nodes[p->n++];
+	memset(n, 0, sizeof(*n));
+	n->role = role;
+	n->parent = parent;
+	n->line = line;
+	n->column = col;
+	n->tpl.path_len = -1;
+	return n;
+}
+
+/* Read one CA table ([root], [[policy_cas]], [[...issuing_cas]]). */
+static void
+read_ca(struct loader *L, const struct pki_toml_table *t, struct pki_hier_node *n,
+	const char *where, const char *const *children)
+{
+	const struct pki_toml_keyval *kv;
+	const char *s, *cn;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const char *k = t->items[i].key;
+
+		if (!in_list(k, ca_keys) && !(children && in_list(k, children)))
+			unknown_key(L, &t->items[i], where, ca_keys, children);
+	}
+	cn = get_str(L, t, "common_name", "common_name = \"Example Root CA\"");
+	if (cn == NULL && pki_toml_find(t, "common_name") == NULL)
+		diag(L->d, t->line, t->column, "%s has no common_name; add "
+		     "common_name = \"...\"", where);
+	dup_str(L, &n->tpl.subject.common_name, cn);
+	s = get_str(L, t, "name", "name = \"issuing-1\"");
+	dup_str(L, &n->name, s != NULL ? s : cn);
+	dup_str(L, &n->tpl.subject.organization,
+		get_str(L, t, "organization", "organization = \"Example\""));
+	dup_str(L, &n->tpl.subject.organizational_unit,
+		get_str(L, t, "organizational_unit", "organizational_unit = \"PKI\""));
+	dup_str(L, &n->tpl.subject.state, get_str(L, t, "state", "state = \"Bavaria\""));
+	dup_str(L, &n->tpl.subject.locality,
+		get_str(L, t, "locality", "locality = \"Munich\""));
+	dup_str(L, &n->tpl.subject.email,
+		get_str(L, t, "email", "email = \"pki@example.com\""));
+	if ((s = get_str(L, t, "country", "country = \"DE\"")) != NULL) {
+		kv = pki_toml_find(t, "country");
+		if (strlen(s) != 2 || !((s[0] >= 'A' && s[0] <= 'Z') &&
+					(s[1] >= 'A' && s[1] <= 'Z')))
+			diag(L->d, kv->val.line, kv->val.column, "country = "
+			     "\"%s\" is not a two-letter ISO 3166 code in "
+			     "capitals (write for example \"DE\")", s);
+		else
+			dup_str(L, &n->tpl.subject.country, s);
+	}
+	if (cn != NULL && strlen(cn) > 64) {
+		kv = pki_toml_find(t, "common_name");
+		diag(L->d, kv->val.line, kv->val.column, "common_name is %zu "
+		     "characters; X.509 allows at most 64", strlen(cn));
+	}
+
+	s = default_alg(n->role);
+	if ((kv = pki_toml_find(t, "algorithm")) != NULL)
+		s = get_str(L, t, "algorithm", "algorithm = \"ecdsa-p256\"");
+	if (s != NULL) {
+		struct pki_error e;
+
+		if (pki_key_alg_from_name(s, &n->alg, &e) != PKI_OK)
+			diag(L->d, kv ? kv->val.line : t->line,
+			     kv ? kv->val.column : t->column, "%s", e.msg);
+	}
+
+	{
+		const struct pki_toml_keyval *ky = pki_toml_find(t, "validity_years");
+		const struct pki_toml_keyval *kd = pki_toml_find(t, "validity_days");
+
+		if (ky != NULL && kd != NULL) {
+			diag(L->d, kd->line, kd->column, "give either "
+			     "validity_years or validity_days, not both");
+		} else if (ky != NULL) {
+			if (want_type(L, ky, PKI_TOML_INTEGER, "validity_years = 10")) {
+				if (ky->val.u.i < 1 || ky->val.u.i > MAX_YEARS)
+					diag(L->d, ky->val.line, ky->val.column,
+					     "validity_years = %lld is out of "
+					     "range; write 1 to %d",
+					     (long long)ky->val.u.i, MAX_YEARS);
+				else
+					n->validity_years = (unsigned)ky->val.u.i;
+			}
+		} else if (kd != NULL) {
+			if (want_type(L, kd, PKI_TOML_INTEGER, "validity_days = 365")) {
+				if (kd->val.u.i < 1 || kd->val.u.i > MAX_DAYS)
+					diag(L->d, kd->val.line, kd->val.column,
+					     "validity_days = %lld is out of "
+					     "range; write 1 to %d",
+					     (long long)kd->val.u.i, MAX_DAYS);
+				else
+					n->validity_days = (unsigned)kd->val.u.i;
+			}
+		} else {
+			n->validity_years = default_years(n->role);
+		}
+	}
+
+	if ((kv = pki_toml_find(t, "path_len")) != NULL &&
+	    want_type(L, kv, PKI_TOML_INTEGER, "path_len = 0")) {
+		if (kv->val.u.i < 0 || kv->val.u.i > 16)
+			diag(L->d, kv->val.line, kv->val.column, "path_len = "
+			     "%lld is out of range; write 0 to 16",
+			     (long long)kv->val.u.i);
+		else
+			n->tpl.path_len = (int)kv->val.u.i;
+	}
+	if ((kv = pki_toml_find(t, "digital_signature")) != NULL &&
+	    want_type(L, kv, PKI_TOML_BOOL, "digital_signature = true"))
+		n->tpl.digital_signature = kv->val.u.b;
+
+	read_key_location(L, t, n);
+	get_list(L, t, "permitted_dns", &n->tpl.permitted_dns,
+		 check_dns_constraint, "a DNS name (e.g. \"example.com\")");
+	get_list(L, t, "excluded_dns", &n->tpl.excluded_dns,
+		 check_dns_constraint, "a DNS name (e.g. \"example.com\")");
+	get_list(L, t, "permitted_ip", &n->tpl.permitted_ip, check_cidr,
+		 "a CIDR range with no host bits (e.g. \"10.0.0.0/8\")");
+	get_list(L, t, "excluded_ip", &n->tpl.excluded_ip, check_cidr,
+		 "a CIDR range with no host bits (e.g. \"10.0.0.0/8\")");
+	get_list(L, t, "permitted_email", &n->tpl.permitted_email,
+		 check_email_constraint, "a mailbox, host or .domain");
+	get_list(L, t, "excluded_email", &n->tpl.excluded_email,
+		 check_email_constraint, "a mailbox, host or .domain");
+	get_list(L, t, "policy_oids", &n->tpl.policy_oids, check_oid,
+		 "a dotted OID (e.g. \"1.3.6.1.4.1.99999.1\")");
+	read_urls(L, t, n);
+}
+
+/* Read an array of CA tables under key `key` of table t. */
+static void read_children(struct loader *L, const struct pki_toml_table *t,
+			  const char *key, const char *role, size_t parent,
+			  const char *where);
+
+static void
+read_ca_array(struct loader *L, const struct pki_toml_keyval *kv,
+	      const char *role, size_t parent, const char *where)
+{
+	static const char *const policy_children[] = { "issuing_cas", NULL };
+	size_t i;
+
+	if (!want_type(L, kv, PKI_TOML_ARRAY, "[[...]] tables"))
+		return;
+	for (i = 0; i < kv->val.u.arr->n; i++) {
+		const struct pki_toml_value *v = &kv->val.u.arr->items[i];
+		struct pki_hier_node *n;
+		size_t idx;
+		char label[96];
+
+		if (v->type != PKI_TOML_TABLE) {
+			diag(L->d, v->line, v->column, "%s must hold tables "
+			     "([[%s]]), not %s", kv->key, kv->key,
+			     pki_toml_type_name(v->type));
+			continue;
+		}
+		snprintf(label, sizeof(label), "[[%s%s]] #%zu", where, kv->key,
+			 i + 1);
+		if ((n = new_node(L, role, parent, v->u.tab->line,
+				  v->u.tab->column)) == NULL)
+			return;
+		idx = (size_t)(n - L->plan->nodes);
+		read_ca(L, v->u.tab, n, label,
+			strcmp(role, "policy") == 0 ? policy_children : NULL);
+		if (strcmp(role, "policy") == 0)
+			read_children(L, v->u.tab, "issuing_cas", "issuing", idx,
+				      "policy_cas.");
+		/* n may have moved (realloc); nothing uses it after here. */
+	}
+}
+
+static void
+read_children(struct loader *L, const struct pki_toml_table *t,
+	      const char *key, const char *role, size_t parent,
+	      const char *where)
+{
+	const struct pki_toml_keyval *kv = pki_toml_find(t, key);
+
+	if (kv != NULL)
+		read_ca_array(L, kv, role, parent, where);
+}
+
+static void
+read_external(struct loader *L, const struct pki_toml_keyval *kv)
+{
+	const struct pki_toml_table *t;
+	const char *s;
+	size_t i;
+
+	if (!want_type(L, kv, PKI_TOML_TABLE, "[external]"))
+		return;
+	t = kv->val.u.tab;
+	for (i = 0; i < t->n; i++)
+		if (!in_list(t->items[i].key, external_keys))
+			unknown_key(L, &t->items[i], "[external]", external_keys,
+				    NULL);
+	s = get_str(L, t, "name", "name = \"Corporate Root CA\"");
+	if (s == NULL && pki_toml_find(t, "name") == NULL)
+		diag(L->d, t->line, t->column, "[external] has no name; add "
+		     "name = \"...\" naming the CA that will sign");
+	dup_str(L, &L->plan->external_name, s);
+	dup_str(L, &L->plan->external_cert,
+		get_str(L, t, "certificate", "certificate = \"corp-root.pem\""));
+}
+
+static void
+read_import(struct loader *L, const struct pki_toml_keyval *kv)
+{
+	const struct pki_toml_table *t;
+	struct pki_hier_node *n;
+	const char *s;
+	size_t i;
+
+	if (!want_type(L, kv, PKI_TOML_TABLE, "[import]"))
+		return;
+	t = kv->val.u.tab;
+	for (i = 0; i < t->n; i++)
+		if (!in_list(t->items[i].key, import_keys))
+			unknown_key(L, &t->items[i], "[import]", import_keys, NULL);
+	if ((n = new_node(L, "issuing", PKI_HIER_NONE, t->line, t->column)) == NULL)
+		return;
+	n->imported = 1;
+	s = get_str(L, t, "name", "name = \"Imported CA\"");
+	if (s == NULL && pki_toml_find(t, "name") == NULL)
+		diag(L->d, t->line, t->column, "[import] has no name; add "
+		     "name = \"...\"");
+	dup_str(L, &n->name, s);
+	s = get_str(L, t, "pkcs12", "pkcs12 = \"ca.p12\"");
+	if (s == NULL && pki_toml_find(t, "pkcs12") == NULL)
+		diag(L->d, t->line, t->column, "[import] has no pkcs12; add "
+		     "pkcs12 = \"path/to/ca.p12\"");
+	dup_str(L, &L->plan->import_pkcs12, s);
+	read_key_location(L, t, n);
+	if (n->pkcs11_uri != NULL)
+		diag(L->d, t->line, t->column, "[import] keys go into the "
+		     "lockbox; key must be \"online\" or \"offline\"");
+	read_urls(L, t, n);
+}
+
+/* Number of CA levels below node i (0 for a leaf CA). */
+static unsigned
+depth_below(const struct pki_hier_plan *p, size_t i)
+{
+	unsigned best = 0, d;
+	size_t j;
+
+	for (j = i + 1; j < p->n; j++)
+		if (p->nodes[j].parent == i && (d = depth_below(p, j) + 1) > best)
+			best = d;
+	return best;
+}
+
+/* Canonical JSON of a node's definition (no dates), and its hash. */
+static json_t *
+strlist_json(const struct pki_strlist *l)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < l->n; i++)
+		json_array_append_new(a, json_string(l->v[i]));
+	return a;
+}
+
+static void
+set_opt(json_t *o, const char *k, const char *v)
+{
+	if (v != NULL)
+		json_object_set_new(o, k, json_string(v));
+}
+
+static int
+node_spec(const struct pki_hier_plan *p, struct pki_hier_node *n)
+{
+	json_t *o = json_object();
+	const struct pki_subject *s = &n->tpl.subject;
+	struct sha256_ctx h;
+	unsigned char dig[SHA256_DIGEST_SIZE];
+	char parent[600];
+
+	if (o == NULL)
+		return -1;
+	if (n->imported)
+		snprintf(parent, sizeof(parent), "import:%s",
+			 p->import_pkcs12 ? p->import_pkcs12 : "");
+	else if (n->external_parent)
+		snprintf(parent, sizeof(parent), "external:%s",
+			 p->external_name ? p->external_name : "");
+	else if (n->parent == PKI_HIER_NONE)
+		snprintf(parent, sizeof(parent), "self");
+	else
+		snprintf(parent, sizeof(parent), "%s", p->nodes[n->parent].name);
+	json_object_set_new(o, "name", json_string(n->name));
+	json_object_set_new(o, "role", json_string(n->role));
+	json_object_set_new(o, "parent", json_string(parent));
+	json_object_set_new(o, "key", json_string(n->pkcs11_uri ? n->pkcs11_uri :
+						   n->online ? "online" : "offline"));
+	if (!n->imported) {
+		json_object_set_new(o, "algorithm",
+				    json_string(pki_key_alg_name(n->alg)));
+		if (n->validity_years)
+			json_object_set_new(o, "validity_years",
+					    json_integer(n->validity_years));
+		else
+			json_object_set_new(o, "validity_days",
+					    json_integer(n->validity_days));
+		set_opt(o, "common_name", s->common_name);
+		set_opt(o, "organization", s->organization);
+		set_opt(o, "organizational_unit", s->organizational_unit);
+		set_opt(o, "country", s->country);
+		set_opt(o, "state", s->state);
+		set_opt(o, "locality", s->locality);
+		set_opt(o, "email", s->email);
+		json_object_set_new(o, "path_len", json_integer(n->tpl.path_len));
+		json_object_set_new(o, "digital_signature",
+				    json_boolean(n->tpl.digital_signature));
+		json_object_set_new(o, "permitted_dns", strlist_json(&n->tpl.permitted_dns));
+		json_object_set_new(o, "excluded_dns", strlist_json(&n->tpl.excluded_dns));
+		json_object_set_new(o, "permitted_ip", strlist_json(&n->tpl.permitted_ip));
+		json_object_set_new(o, "excluded_ip", strlist_json(&n->tpl.excluded_ip));
+		json_object_set_new(o, "permitted_email", strlist_json(&n->tpl.permitted_email));
+		json_object_set_new(o, "excluded_email", strlist_json(&n->tpl.excluded_email));
+		json_object_set_new(o, "policy_oids", strlist_json(&n->tpl.policy_oids));
+	}
+	json_object_set_new(o, "crl_urls", strlist_json(&n->crl_urls));
+	json_object_set_new(o, "delta_crl_urls", strlist_json(&n->delta_crl_urls));
+	json_object_set_new(o, "ocsp_urls", strlist_json(&n->ocsp_urls));
+	json_object_set_new(o, "ca_issuers_urls", strlist_json(&n->ca_issuers_urls));
+	n->spec_json = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(o);
+	if (n->spec_json == NULL)
+		return -1;
+	sha256_init(&h);
+	sha256_update(&h, strlen(n->spec_json), (const uint8_t *)n->spec_json);
+	sha256_digest(&h, sizeof(dig), dig);
+	pki__hex(dig, sizeof(dig), n->spec_hash);
+	return 0;
+}
+
+/* Checks that need the whole tree. */
+static void
+check_tree(struct loader *L, int64_t now)
+{
+	struct pki_hier_plan *p = L->plan;
+	size_t i, j;
+
+	for (i = 0; i < p->n; i++) {
+		struct pki_hier_node *n = &p->nodes[i];
+		unsigned below = depth_below(p, i);
+
+		if (n->name == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (p->nodes[j].name != NULL &&
+			    strcasecmp(p->nodes[j].name, n->name) == 0)
+				diag(L->d, n->line, n->column, "duplicate CA "
+				     "name '%s' (first defined at line %u); "
+				     "give one of them name = \"...\"",
+				     n->name, p->nodes[j].line);
+		if (!n->imported) {
+			if (n->tpl.path_len < 0) {
+				n->tpl.path_len = below > 0 ? (int)below - 1 : 0;
+			} else if (below > 0 && (unsigned)n->tpl.path_len + 1 < below) {
+				diag(L->d, n->line, n->column, "path_len = %d "
+				     "on '%s' cannot hold the %u level%s of CA "
+				     "below it; write path_len = %u or more",
+				     n->tpl.path_len, n->name, below,
+				     below == 1 ? "" : "s", below - 1);
+			}
+		}
+		if (n->parent != PKI_HIER_NONE) {
+			const struct pki_hier_node *pa = &p->nodes[n->parent];
+
+			if (!pa->imported &&
+			    node_not_after(n, now) > node_not_after(pa, now))
+				diag(L->d, n->line, n->column, "'%s' would "
+				     "outlive its parent '%s' (%u %s vs %u %s); "
+				     "shorten its validity or lengthen the "
+				     "parent's", n->name, pa->name,
+				     n->validity_years ? n->validity_years : n->validity_days,
+				     n->validity_years ? "years" : "days",
+				     pa->validity_years ? pa->validity_years : pa->validity_days,
+				     pa->validity_years ? "years" : "days");
+		}
+		if (n->tpl.permitted_dns.n + n->tpl.excluded_dns.n +
+		    n->tpl.permitted_ip.n + n->tpl.excluded_ip.n +
+		    n->tpl.permitted_email.n + n->tpl.excluded_email.n > 0 &&
+		    strcmp(n->role, "root") == 0)
+			diag(L->d, n->line, n->column, "name constraints on a "
+			     "root are not enforced by relying parties (RFC "
+			     "5280 6.1); put them on the policy or issuing CA");
+	}
+}
+
+int
+pki_hier_load(const char *path, struct pki_hier_plan **out,
+	      struct pki_diags *d, struct pki_error *err)
+{
+	struct pki_toml_table *doc = NULL;
+	struct pki_hier_plan *plan = NULL;
+	struct loader L;
+	struct pki_error e;
+	const struct pki_toml_keyval *root, *ext, *imp;
+	static const char *const top_keys[] = {
+		"root", "external", "import", "policy_cas", "issuing_cas", NULL
+	};
+	int rc = PKI_E_NOMEM, tops;
+	size_t i, top = PKI_HIER_NONE;
+	const char *slash;
+
+	*out = NULL;
+	pki_error_clear(&e);
+	rc = pki_toml_parse_file(path, &doc, &e);
+	if (rc != PKI_OK) {
+		diag(d, e.line, e.column, "%s", e.msg);
+		rc = pki_error_at(err, rc, e.line, e.column, "%s", e.msg);
+		goto out;
+	}
+	if ((plan = calloc(1, sizeof(*plan))) == NULL ||
+	    (plan->path = strdup(path)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	slash = strrchr(path, '/');
+	plan->basedir = slash ? strndup(path, (size_t)(slash - path + (slash == path)))
+			      : strdup(".");
+	if (plan->basedir == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	L.d = d;
+	L.plan = plan;
+
+	for (i = 0; i < doc->n; i++)
+		if (!in_list(doc->items[i].key, top_keys))
+			unknown_key(&L, &doc->items[i], "the top level",
+				    top_keys, NULL);
+	root = pki_toml_find(doc, "root");
+	ext = pki_toml_find(doc, "external");
+	imp = pki_toml_find(doc, "import");
+	tops = (root != NULL) + (ext != NULL) + (imp != NULL);
+	if (tops == 0) {
+		diag(d, 1, 1, "no [root], [external] or [import] table: a "
+		     "hierarchy needs a top (see hierarchy.toml(5))");
+	} else if (tops > 1) {
+		const struct pki_toml_keyval *second = root && ext ? ext :
+						       imp ? imp : ext;
+		diag(d, second->line, second->column, "[root], [external] and "
+		     "[import] are alternatives; keep exactly one");
+	}
+	if (root != NULL && tops == 1) {
+		static const char *const root_children[] = {
+			"policy_cas", "issuing_cas", NULL
+		};
+		struct pki_hier_node *n;
+
+		plan->mode = PKI_HIER_LOCAL;
+		if (want_type(&L, root, PKI_TOML_TABLE, "[root]") &&
+		    (n = new_node(&L, "root", PKI_HIER_NONE, root->val.u.tab->line,
+				  root->val.u.tab->column)) != NULL) {
+			read_ca(&L, root->val.u.tab, n, "[root]", root_children);
+			top = 0;
+		}
+		if (top == PKI_HIER_NONE) {
+			/* keep going to report the children's problems */
+		}
+	} else if (ext != NULL && tops == 1) {
+		plan->mode = PKI_HIER_SUBORDINATE;
+		read_external(&L, ext);
+	} else if (imp != NULL && tops == 1) {
+		plan->mode = PKI_HIER_IMPORT;
+		read_import(&L, imp);
+		if (plan->n == 1)
+			top = 0;
+	}
+	{
+		size_t first = plan->n;
+		const struct pki_toml_keyval *pc = pki_toml_find(doc, "policy_cas");
+		const struct pki_toml_keyval *ic = pki_toml_find(doc, "issuing_cas");
+
+		if (pc != NULL)
+			read_ca_array(&L, pc, "policy", top, "");
+		if (ic != NULL)
+			read_ca_array(&L, ic, "issuing", top, "");
+		if (plan->mode == PKI_HIER_SUBORDINATE)
+			for (i = first; i < plan->n; i++)
+				if (plan->nodes[i].parent == PKI_HIER_NONE)
+					plan->nodes[i].external_parent = 1;
+		if (plan->mode == PKI_HIER_SUBORDINATE && pc == NULL && ic == NULL)
+			diag(d, ext->line, ext->column, "[external] has no CA "
+			     "below it; add [[issuing_cas]] (or "
+			     "[[policy_cas]]) for the CA it will sign");
+		if (plan->mode == PKI_HIER_IMPORT && pc != NULL)
+			diag(d, pc->line, pc->column, "an imported CA takes "
+			     "[[issuing_cas]] below it, not [[policy_cas]]");
+		if (plan->mode == PKI_HIER_IMPORT && plan->n > 0 && plan->n > first)
+			plan->nodes[0].role = "policy";
+	}
+	check_tree(&L, pki_now());
+	for (i = 0; i < plan->n; i++)
+		if (plan->nodes[i].name != NULL && node_spec(plan, &plan->nodes[i]) != 0)
+			diag(d, 0, 0, "out of memory");
+	if (d->n > 0) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s: %zu problem%s found",
+				   path, d->n, d->n == 1 ? "" : "s");
+		goto out;
+	}
+	*out = plan;
+	plan = NULL;
+	rc = PKI_OK;
+out:
+	pki_toml_free(doc);
+	pki_hier_free(plan);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ diff */
+
+void
+pki_hier_status_free(struct pki_hier_status *s, size_t n)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(s[i].why);
+		pki_ca_record_clear(&s[i].rec);
+	}
+	free(s);
+}
+
+/* Which top-level keys of two canonical specs differ, ", "-separated. */
+static char *
+spec_changes(const char *old_config, const char *new_spec)
+{
+	json_t *oc = NULL, *os, *ns = NULL, *v;
+	const char *k;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&out, &len)) == NULL)
+		return NULL;
+	oc = old_config ? json_loads(old_config, 0, NULL) : NULL;
+	os = oc ? json_object_get(oc, "spec") : NULL;
+	ns = json_loads(new_spec, 0, NULL);
+	if (os == NULL || ns == NULL) {
+		fputs("definition", f);
+	} else {
+		int first = 1;
+
+		json_object_foreach(ns, k, v) {
+			if (!json_equal(v, json_object_get(os, k))) {
+				fprintf(f, "%s%s", first ? "" : ", ", k);
+				first = 0;
+			}
+		}
+		json_object_foreach(os, k, v) {
+			if (json_object_get(ns, k) == NULL) {
+				fprintf(f, "%s%s", first ? "" : ", ", k);
+				first = 0;
+			}
+		}
+	}
+	fclose(f);
+	json_decref(oc);
+	json_decref(ns);
+	return out;
+}
+
+int
+pki_hier_diff(const struct pki_hier_plan *plan, struct pki_store *st,
+	      int64_t now, struct pki_hier_status **out,
+	      struct pki_diags *d, struct pki_error *err)
+{
+	struct pki_hier_status *s;
+	size_t i;
+	int rc = PKI_E_NOMEM;
+
+	*out = NULL;
+	if ((s = calloc(plan->n ? plan->n : 1, sizeof(*s))) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	for (i = 0; i < plan->n; i++) {
+		const struct pki_hier_node *n = &plan->nodes[i];
+		struct pki_error e;
+		int r;
+
+		s[i].state = PKI_HIER_NEW;
+		s[i].not_before = now;
+		s[i].not_after = node_not_after(n, now);
+		if (st == NULL)
+			continue;
+		r = pki_store_ca_get(st, n->name, &s[i].rec, &e);
+		if (r == PKI_E_NOTFOUND)
+			continue;
+		if (r != PKI_OK) {
+			rc = pki_error_set(err, r, "%s", e.msg);
+			goto out;
+		}
+		if (strcmp(s[i].rec.spec_hash ? s[i].rec.spec_hash : "",
+			   n->spec_hash) != 0) {
+			s[i].state = PKI_HIER_CHANGED;
+			s[i].why = spec_changes(s[i].rec.config_json, n->spec_json);
+		} else if (s[i].rec.status == PKI_CA_PENDING) {
+			s[i].state = PKI_HIER_PENDING;
+		} else {
+			s[i].state = PKI_HIER_UNCHANGED;
+		}
+		if (s[i].rec.status != PKI_CA_PENDING) {
+			s[i].not_before = s[i].rec.not_before;
+			s[i].not_after = s[i].rec.not_after;
+		}
+	}
+	/* A new CA under an existing parent must fit inside it. */
+	for (i = 0; i < plan->n; i++) {
+		const struct pki_hier_node *n = &plan->nodes[i];
+		const struct pki_hier_status *ps;
+
+		if (s[i].state != PKI_HIER_NEW || n->parent == PKI_HIER_NONE)
+			continue;
+		ps = &s[n->parent];
+		if (ps->state == PKI_HIER_NEW || ps->state == PKI_HIER_PENDING)
+			continue;
+		if (s[i].not_after > ps->not_after) {
+			char pa[32];
+
+			pki__time_str(ps->not_after, pa, sizeof(pa));
+			diag(d, n->line, n->column, "'%s' would outlive its "
+			     "parent '%s', which expires %s; shorten its "
+			     "validity", n->name, plan->nodes[n->parent].name, pa);
+		}
+		if (ps->rec.status == PKI_CA_REVOKED)
+			diag(d, n->line, n->column, "parent '%s' is revoked; "
+			     "nothing can be built under it",
+			     plan->nodes[n->parent].name);
+	}
+	*out = s;
+	s = NULL;
+	rc = PKI_OK;
+out:
+	pki_hier_status_free(s, plan->n);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ build */
+
+void
+pki_hier_results_free(struct pki_hier_result *r, size_t n)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		free(r[i].cert_path);
+		free(r[i].chain_path);
+		free(r[i].csr_path);
+	}
+	free(r);
+}
+
+struct builder {
+	const struct pki_hier_plan *plan;
+	const char *state_dir;
+	struct pki_store *st;
+	struct pki_keystore *ks;
+	const struct pki_hier_build_opts *opts;
+	struct pki_hier_status *status;
+	struct pki_hier_result *res;
+	gnutls_privkey_t *keys;     /* loaded or created, per node */
+	gnutls_x509_crt_t *crts;
+	gnutls_datum_t *ders;       /* certificate DER per node */
+	int64_t now;
+};
+
+static char *
+ca_path(const char *state_dir, const char *name, const char *suffix)
+{
+	char *slug = pki_hier_slug(name), *p = NULL;
+
+	if (slug != NULL && asprintf(&p, "%s/ca/%s%s", state_dir, slug, suffix) < 0)
+		p = NULL;
+	free(slug);
+	return p;
+}
+
+static int
+pem_append(FILE *f, const char *label, const gnutls_datum_t *der)
+{
+	gnutls_datum_t pem = { NULL, 0 };
+	int ret = gnutls_pem_base64_encode2(label, der, &pem);
+
+	if (ret < 0)
+		return ret;
+	fwrite(pem.data, 1, pem.size, f);
+	gnutls_free(pem.data);
+	return 0;
+}
+
+/* Write <slug>.pem and <slug>-chain.pem (the node's certificate followed
+ * by its ancestors', then any extra certificates). */
+static int
+write_ca_files(struct builder *B, size_t i, const gnutls_datum_t *extra,
+	       size_t nextra, struct pki_error *err)
+{
+	const struct pki_hier_node *n = &B->plan->nodes[i];
+	char *buf = NULL;
+	size_t len = 0, j;
+	FILE *f = NULL;
+	int rc = PKI_E_NOMEM;
+
+	free(B->res[i].cert_path);
+	free(B->res[i].chain_path);
+	B->res[i].cert_path = ca_path(B->state_dir, n->name, ".pem");
+	B->res[i].chain_path = ca_path(B->state_dir, n->name, "-chain.pem");
+	if (B->res[i].cert_path == NULL || B->res[i].chain_path == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	if (pem_append(f, "CERTIFICATE", &B->ders[i]) < 0)
+		goto fail;
+	fflush(f);
+	rc = pki__file_write(B->res[i].cert_path, buf, len, 0644, 0, err);
+	if (rc != PKI_OK)
+		goto out;
+	for (j = n->parent; j != PKI_HIER_NONE; j = B->plan->nodes[j].parent)
+		if (B->ders[j].size > 0 && pem_append(f, "CERTIFICATE", &B->ders[j]) < 0)
+			goto fail;
+	for (j = 0; j < nextra; j++)
+		if (pem_append(f, "CERTIFICATE", &extra[j]) < 0)
+			goto fail;
+	fclose(f);
+	f = NULL;
+	rc = pki__file_write(B->res[i].chain_path, buf, len, 0644, 0, err);
+	goto out;
+fail:
+	rc = pki_error_set(err, PKI_E_CRYPTO, "cannot encode PEM for '%s'",
+			   n->name);
+out:
+	if (f != NULL)
+		fclose(f);
+	free(buf);
+	return rc;
+}
+
+/* Make sure node i's certificate (and, with need_key, its key) is loaded. */
+static int
+load_node(struct builder *B, size_t i, int need_key, struct pki_error *err)
+{
+	const struct pki_hier_node *n = &B->plan->nodes[i];
+	struct pki_ca_record *r = &B->status[i].rec;
+	enum pki_key_alg alg;
+	int ret;
+
+	if (B->crts[i] == NULL) {
+		if (r->cert_der.size == 0)
+			return pki_error_set(err, PKI_E_NOTFOUND, "CA '%s' has "
+					     "no certificate yet", n->name);
+		if ((ret = gnutls_x509_crt_init(&B->crts[i])) < 0)
+			return pki__gnutls_error(err, ret, "gnutls_x509_crt_init");
+		if ((ret = gnutls_x509_crt_import(B->crts[i], &r->cert_der,
+						  GNUTLS_X509_FMT_DER)) < 0)
+			return pki__gnutls_error(err, ret, "stored CA certificate");
+		B->ders[i].data = gnutls_malloc(r->cert_der.size);
+		if (B->ders[i].data == NULL)
+			return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		memcpy(B->ders[i].data, r->cert_der.data, r->cert_der.size);
+		B->ders[i].size = r->cert_der.size;
+	}
+	if (!need_key || B->keys[i] != NULL)
+		return PKI_OK;
+	if ((ret = pki_key_alg_from_name(r->algorithm, &alg, err)) != PKI_OK)
+		return ret;
+	ret = pki_key_load(B->ks, r->key_uri, alg, n->name, &B->keys[i], err);
+	if (ret != PKI_OK)
+		pki_error_prefix(err, "unsealing the key of '%s'", n->name);
+	return ret;
+}
+
+static char *
+config_json(const struct pki_hier_node *n)
+{
+	json_t *o = json_object(), *spec = json_loads(n->spec_json, 0, NULL);
+	char *s;
+
+	if (o == NULL || spec == NULL) {
+		json_decref(o);
+		json_decref(spec);
+		return NULL;
+	}
+	json_object_set_new(o, "spec", spec);
+	json_object_set_new(o, "crl_urls", strlist_json(&n->crl_urls));
+	json_object_set_new(o, "delta_crl_urls", strlist_json(&n->delta_crl_urls));
+	json_object_set_new(o, "ocsp_urls", strlist_json(&n->ocsp_urls));
+	json_object_set_new(o, "ca_issuers_urls", strlist_json(&n->ca_issuers_urls));
+	s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/* Fill rec's certificate-derived fields from crt/der. */
+static int
+rec_from_cert(struct pki_ca_record *rec, gnutls_x509_crt_t crt,
+	      const gnutls_datum_t *der, struct pki_error *err)
+{
+	gnutls_datum_t dn = { NULL, 0 };
+	char serial[64];
+	int ret, rc;
+
+	if ((rc = pki_cert_serial_hex(crt, serial, sizeof(serial), err)) != PKI_OK)
+		return rc;
+	if ((ret = gnutls_x509_crt_get_dn3(crt, &dn, 0)) < 0)
+		return pki__gnutls_error(err, ret, "gnutls_x509_crt_get_dn3");
+	free(rec->subject);
+	free(rec->serial);
+	rec->subject = strndup((const char *)dn.data, dn.size);
+	rec->serial = strdup(serial);
+	gnutls_free(dn.data);
+	rec->not_before = gnutls_x509_crt_get_activation_time(crt);
+	rec->not_after = gnutls_x509_crt_get_expiration_time(crt);
+	rec->cert_der.data = gnutls_malloc(der->size);
+	if (rec->subject == NULL || rec->serial == NULL || rec->cert_der.data == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	memcpy(rec->cert_der.data, der->data, der->size);
+	rec->cert_der.size = der->size;
+	return PKI_OK;
+}
+
+/* One transaction: the CA row and its audit row. */
+static int
+record_ca(struct builder *B, struct pki_ca_record *rec, const char *action,
+	  struct pki_error *err)
+{
+	char *detail = NULL;
+	json_t *o;
+	int rc;
+
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "role", rec->role,
+		      "algorithm", rec->algorithm, "key", rec->key_uri,
+		      "serial", rec->serial ? rec->serial : "",
+		      "subject", rec->subject ? rec->subject : "");
+	if (o != NULL)
+		detail = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(o);
+	if ((rc = pki_store_begin(B->st, err)) != PKI_OK)
+		goto out;
+	if ((rc = pki_store_ca_insert(B->st, rec, err)) != PKI_OK ||
+	    (rc = pki_store_audit(B->st, pki_store_actor(), action, rec->name,
+				  detail, err)) != PKI_OK ||
+	    (rc = pki_store_commit(B->st, err)) != PKI_OK) {
+		pki_store_rollback(B->st);
+		goto out;
+	}
+out:
+	free(detail);
+	return rc;
+}
+
+static int
+init_record(struct pki_ca_record *rec, const struct pki_hier_node *n,
+	    int64_t parent_id, const char *mode, const char *alg,
+	    char *key_uri, struct pki_error *err)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->name = strdup(n->name);
+	rec->parent_id = parent_id;
+	rec->role = strdup(n->role);
+	rec->mode = strdup(mode);
+	rec->algorithm = strdup(alg);
+	rec->key_uri = key_uri;
+	rec->key_online = n->pkcs11_uri == NULL && n->online;
+	rec->spec_hash = strdup(n->spec_hash);
+	rec->config_json = config_json(n);
+	rec->status = PKI_CA_ACTIVE;
+	if (rec->name == NULL || rec->role == NULL || rec->mode == NULL ||
+	    rec->algorithm == NULL || rec->spec_hash == NULL ||
+	    rec->config_json == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	return PKI_OK;
+}
+
+/* A template for node i: its own definition, its issuer's service URLs. */
+static void
+make_template(struct builder *B, size_t i, struct pki_cert_template *tpl)
+{
+	const struct pki_hier_node *n = &B->plan->nodes[i];
+
+	*tpl = n->tpl;    /* shallow: borrowed lists, never cleared */
+	tpl->profile = pki_profile_get(n->parent == PKI_HIER_NONE &&
+				       !n->external_parent ?
+				       PKI_PROFILE_ROOT_CA : PKI_PROFILE_SUB_CA);
+	tpl->serial_len = 0;
+	tpl->not_before = B->now;
+	tpl->not_after = node_not_after(n, B->now);
+	memset(&tpl->crl_urls, 0, sizeof(tpl->crl_urls));
+	memset(&tpl->freshest_crl_urls, 0, sizeof(tpl->freshest_crl_urls));
+	memset(&tpl->ocsp_urls, 0, sizeof(tpl->ocsp_urls));
+	memset(&tpl->ca_issuers_urls, 0, sizeof(tpl->ca_issuers_urls));
+	if (n->parent != PKI_HIER_NONE) {
+		const struct pki_hier_node *p = &B->plan->nodes[n->parent];
+
+		tpl->crl_urls = p->crl_urls;
+		tpl->freshest_crl_urls = p->delta_crl_urls;
+		tpl->ocsp_urls = p->ocsp_urls;
+		tpl->ca_issuers_urls = p->ca_issuers_urls;
+	}
+}
+
+static int
+build_local(struct builder *B, size_t i, struct pki_error *err)
+{
+	const struct pki_hier_node *n = &B->plan->nodes[i];
+	struct pki_cert_template tpl;
+	struct pki_ca_record rec;
+	gnutls_pubkey_t pub = NULL;
+	char *uri = NULL;
+	int64_t parent_id = 0;
+	int rc, ret, self = n->parent == PKI_HIER_NONE;
+
+	memset(&rec, 0, sizeof(rec));
+	if (!self) {
+		if ((rc = load_node(B, n->parent, 1, err)) != PKI_OK)
+			return rc;
+		parent_id = B->status[n->parent].rec.id;
+	}
+	rc = pki_key_create(B->ks, n->alg, n->online, n->pkcs11_uri, n->name,
+			    &uri, &B->keys[i], err);
+	if (rc != PKI_OK) {
+		pki_error_prefix(err, "creating the key of '%s'", n->name);
+		goto out;
+	}
+	if ((ret = gnutls_pubkey_init(&pub)) < 0 ||
+	    (ret = gnutls_pubkey_import_privkey(pub, B->keys[i], 0, 0)) < 0) {
+		rc = pki__gnutls_error(err, ret, "public key of new CA key");
+		goto out;
+	}
+	make_template(B, i, &tpl);
+	rc = pki_issue_sign(&tpl, pub, self ? NULL : B->crts[n->parent],
+			    self ? B->keys[i] : B->keys[n->parent], &B->ders[i],
+			    err);
+	if (rc != PKI_OK) {
+		pki_error_prefix(err, "signing '%s'", n->name);
+		goto out;
+	}
+	if ((ret = gnutls_x509_crt_init(&B->crts[i])) < 0 ||
+	    (ret = gnutls_x509_crt_import(B->crts[i], &B->ders[i],
+					  GNUTLS_X509_FMT_DER)) < 0) {
+		rc = pki__gnutls_error(err, ret, "new CA certificate");
+		goto out;
+	}
+	if ((rc = init_record(&rec, n, parent_id, "local",
+			      pki_key_alg_name(n->alg), uri, err)) != PKI_OK) {
+		uri = NULL;
+		goto out;
+	}
+	uri = NULL;
+	if ((rc = rec_from_cert(&rec, B->crts[i], &B->ders[i], err)) != PKI_OK ||
+	    (rc = record_ca(B, &rec, "pki.build.ca", err)) != PKI_OK)
+		goto out;
+	pki_ca_record_clear(&B->status[i].rec);
+	B->status[i].rec = rec;
+	memset(&rec, 0, sizeof(rec));
+	if ((rc = write_ca_files(B, i, NULL, 0, err)) != PKI_OK)
+		goto out;
+	B->res[i].action = PKI_HIER_CREATED;
+	rc = PKI_OK;
+out:
+	free(uri);
+	pki_ca_record_clear(&rec);
+	gnutls_pubkey_deinit(pub);
+	return rc;
+}
+
+static int
+build_csr(struct builder *B, size_t i, struct pki_error *err)
+{
+	const struct pki_hier_node *n = &B->plan->nodes[i];
+	struct pki_cert_template tpl;
+	struct pki_ca_record rec;
+	gnutls_datum_t csr = { NULL, 0 }, pem = { NULL, 0 };
+	char *uri = NULL;
+	int rc, ret;
+
+	memset(&rec, 0, sizeof(rec));
+	rc = pki_key_create(B->ks, n->alg, n->online, n->pkcs11_uri, n->name,
+			    &uri, &B->keys[i], err);
+	if (rc != PKI_OK) {
+		pki_error_prefix(err, "creating the key of '%s'", n->name);
+		goto out;
+	}
+	make_template(B, i, &tpl);
+	if ((rc = pki_issue_make_csr(&tpl, B->keys[i], &csr, err)) != PKI_OK)
+		goto out;
+	if ((rc = init_record(&rec, n, 0, "subordinate",
+			      pki_key_alg_name(n->alg), uri, err)) != PKI_OK) {
+		uri = NULL;
+		goto out;
+	}
+	uri = NULL;
+	rec.status = PKI_CA_PENDING;
+	rec.serial = strdup("");
+	rec.csr_der = csr;
+	csr.data = NULL;
+	if (rec.serial == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = record_ca(B, &rec, "pki.build.csr", err)) != PKI_OK)
+		goto out;
+	B->res[i].csr_path = ca_path(B->state_dir, n->name, ".csr");
+	if (B->res[i].csr_path == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((ret = gnutls_pem_base64_encode2("CERTIFICATE REQUEST", &rec.csr_der,
+					     &pem)) < 0) {
+		rc = pki__gnutls_error(err, ret, "CSR to PEM");
+		goto out;
+	}
+	if ((rc = pki__file_write(B->res[i].csr_path, pem.data, pem.size, 0644,
+				  0, err)) != PKI_OK)
+		goto out;
+	pki_ca_record_clear(&B->status[i].rec);
+	B->status[i].rec = rec;
+	memset(&rec, 0, sizeof(rec));
+	B->res[i].action = PKI_HIER_CSR_WRITTEN;
+	rc = PKI_OK;
+out:
+	free(uri);
+	gnutls_free(csr.data);
+	gnutls_free(pem.data);
+	pki_ca_record_clear(&rec);
+	return rc;
+}
+
+static char *
+plan_file(const struct pki_hier_plan *plan, const char *rel)
+{
+	char *p = NULL;
+
+	if (rel[0] == '/')
+		return strdup(rel);
+	if (asprintf(&p, "%s/%s", plan->basedir, rel) < 0)
+		return NULL;
+	return p;
+}
+
+static int
+build_import(struct builder *B, size_t i, struct pki_error *err)
+{
+	const struct pki_hier_node *n = &B->plan->nodes[i];
+	struct pki_ca_record rec;
+	gnutls_datum_t file = { NULL, 0 }, *extra = NULL;
+	gnutls_pkcs12_t p12 = NULL;
+	gnutls_x509_privkey_t key = NULL;
+	gnutls_x509_crt_t *chain = NULL;
+	gnutls_pubkey_t pub = NULL;
+	unsigned chain_len = 0, ca = 0, usage = 0, k;
+	unsigned crit;
+	int ret, rc;
+	char pass[1024], label[PATH_MAX + 32], *path = NULL, *uri = NULL;
+	enum pki_key_alg alg;
+
+	memset(&rec, 0, sizeof(rec));
+	pass[0] = '\0';
+	if ((path = plan_file(B->plan, B->plan->import_pkcs12)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = pki__file_read(path, 1 << 20, &file, err)) != PKI_OK)
+		goto out;
+	if (B->opts == NULL || B->opts->passfn == NULL) {
+		rc = pki_error_set(err, PKI_E_INVALID, "no way to ask for the "
+				   "password of %s", path);
+		goto out;
+	}
+	snprintf(label, sizeof(label), "PKCS#12 file %s", path);
+	if ((rc = B->opts->passfn(B->opts->passctx, label, 0, pass, sizeof(pass),
+				  err)) != PKI_OK)
+		goto out;
+	if ((ret = gnutls_pkcs12_init(&p12)) < 0) {
+		rc = pki__gnutls_error(err, ret, "gnutls_pkcs12_init");
+		goto out;
+	}
+	if ((ret = gnutls_pkcs12_import(p12, &file, GNUTLS_X509_FMT_DER, 0)) < 0 &&
+	    (ret = gnutls_pkcs12_import(p12, &file, GNUTLS_X509_FMT_PEM, 0)) < 0) {
+		rc = pki_error_set(err, PKI_E_PARSE, "%s is not a PKCS#12 "
+				   "file: %s", path, gnutls_strerror(ret));
+		goto out;
+	}
+	if ((ret = gnutls_pkcs12_verify_mac(p12, pass)) < 0) {
+		rc = pki_error_set(err, PKI_E_AUTH, "%s: wrong password or "
+				   "damaged file (%s)", path, gnutls_strerror(ret));
+		goto out;
+	}
+	ret = gnutls_pkcs12_simple_parse(p12, pass, &key, &chain, &chain_len,
+					 NULL, NULL, NULL, 0);
+	if (ret < 0 || key == NULL || chain_len == 0) {
+		rc = pki_error_set(err, PKI_E_PARSE, "%s: cannot find a key and "
+				   "its certificate: %s", path,
+				   ret < 0 ? gnutls_strerror(ret) : "missing");
+		goto out;
+	}
+	ret = gnutls_x509_crt_get_basic_constraints(chain[0], &crit, &ca, NULL);
+	if (ret < 0 || !ca) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s: the certificate is "
+				   "not a CA certificate (basicConstraints "
+				   "cA is not set)", path);
+		goto out;
+	}
+	if (gnutls_x509_crt_get_key_usage(chain[0], &usage, NULL) >= 0 &&
+	    !(usage & GNUTLS_KEY_KEY_CERT_SIGN)) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s: the certificate's "
+				   "keyUsage lacks keyCertSign", path);
+		goto out;
+	}
+	if (B->now > gnutls_x509_crt_get_expiration_time(chain[0])) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s: the CA certificate "
+				   "has expired", path);
+		goto out;
+	}
+	if ((ret = gnutls_pubkey_init(&pub)) < 0 ||
+	    (ret = gnutls_pubkey_import_x509(pub, chain[0], 0)) < 0) {
+		rc = pki__gnutls_error(err, ret, "certificate public key");
+		goto out;
+	}
+	if ((rc = pki_key_alg_of_pubkey(pub, &alg, err)) != PKI_OK)
+		goto out;
+	if ((rc = pki_key_import(B->ks, key, n->online, n->name, &uri, err)) != PKI_OK)
+		goto out;
+	/* The sealed key must be the certificate's key. */
+	{
+		char kid[80];
+
+		if ((rc = pki_key_id(pub, kid, sizeof(kid), err)) != PKI_OK)
+			goto out;
+		if (strncmp(uri, "lockbox:", 8) == 0 && strcmp(uri + 8, kid) != 0) {
+			rc = pki_error_set(err, PKI_E_INVALID, "%s: the private "
+					   "key does not belong to the "
+					   "certificate", path);
+			goto out;
+		}
+	}
+	if ((ret = gnutls_x509_crt_export2(chain[0], GNUTLS_X509_FMT_DER,
+					   &B->ders[i])) < 0) {
+		rc = pki__gnutls_error(err, ret, "export imported certificate");
+		goto out;
+	}
+	B->crts[i] = chain[0];
+	chain[0] = NULL;
+	if ((rc = init_record(&rec, n, 0, "import", pki_key_alg_name(alg), uri,
+			      err)) != PKI_OK) {
+		uri = NULL;
+		goto out;
+	}
+	uri = NULL;
+	if ((rc = rec_from_cert(&rec, B->crts[i], &B->ders[i], err)) != PKI_OK ||
+	    (rc = record_ca(B, &rec, "pki.build.import", err)) != PKI_OK)
+		goto out;
+	pki_ca_record_clear(&B->status[i].rec);
+	B->status[i].rec = rec;
+	memset(&rec, 0, sizeof(rec));
+	if (chain_len > 1 && (extra = calloc(chain_len - 1, sizeof(*extra))) != NULL)
+		for (k = 1; k < chain_len; k++)
+			gnutls_x509_crt_export2(chain[k], GNUTLS_X509_FMT_DER,
+						&extra[k - 1]);
+	if ((rc = write_ca_files(B, i, extra, extra ? chain_len - 1 : 0, err)) != PKI_OK)
+		goto out;
+	B->res[i].action = PKI_HIER_IMPORTED;
+	rc = PKI_OK;
+out:
+	pki_memzero(pass, sizeof(pass));
+	if (extra != NULL)
+		for (k = 0; k + 1 < chain_len; k++)
+			gnutls_free(extra[k].data);
+	free(extra);
+	for (k = 0; k < chain_len; k++)
+		if (chain[k] != NULL)
+			gnutls_x509_crt_deinit(chain[k]);
+	gnutls_free(chain);
+	gnutls_x509_privkey_deinit(key);
+	gnutls_pkcs12_deinit(p12);
+	gnutls_pubkey_deinit(pub);
+	gnutls_free(file.data);
+	pki_ca_record_clear(&rec);
+	free(path);
+	free(uri);
+	return rc;
+}
+
+int
+pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
+	       struct pki_store *st, struct pki_keystore *ks,
+	       const struct pki_hier_build_opts *opts,
+	       struct pki_hier_result **results, struct pki_error *err)
+{
+	struct builder B;
+	struct pki_diags d = { 0, NULL };
+	char *dir = NULL;
+	size_t i, n = plan->n;
+	int rc = PKI_E_NOMEM;
+
+	*results = NULL;
+	memset(&B, 0, sizeof(B));
+	B.plan = plan;
+	B.state_dir = state_dir;
+	B.st = st;
+	B.ks = ks;
+	B.opts = opts;
+	B.now = opts != NULL && opts->now != 0 ? opts->now : pki_now();
+	B.res = calloc(n ? n : 1, sizeof(*B.res));
+	B.keys = calloc(n ? n : 1, sizeof(*B.keys));
+	B.crts = calloc(n ? n : 1, sizeof(*B.crts));
+	B.ders = calloc(n ? n : 1, sizeof(*B.ders));
+	if (B.res == NULL || B.keys == NULL || B.crts == NULL || B.ders == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = pki_hier_diff(plan, st, B.now, &B.status, &d, err)) != PKI_OK)
+		goto out;
+	if (d.n > 0) {
+		rc = pki_error_at(err, PKI_E_INVALID, d.v[0].line, d.v[0].column,
+				  "%s", d.v[0].msg);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (B.status[i].state == PKI_HIER_CHANGED) {
+			rc = pki_error_at(err, PKI_E_CONFLICT, plan->nodes[i].line,
+					  plan->nodes[i].column, "CA '%s' was built "
+					  "from a different definition (changed: "
+					  "%s); spork does not re-key or re-issue "
+					  "an existing CA: restore its definition, "
+					  "or define a new CA under a new name",
+					  plan->nodes[i].name,
+					  B.status[i].why ? B.status[i].why : "?");
+			goto out;
+		}
+	if (asprintf(&dir, "%s/ca", state_dir) < 0) {
+		dir = NULL;
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = pki__mkdirs(dir, 0755, err)) != PKI_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const struct pki_hier_node *nd = &plan->nodes[i];
+		size_t p = nd->parent;
+
+		switch (B.status[i].state) {
+		case PKI_HIER_UNCHANGED:
+			B.res[i].action = PKI_HIER_DID_NOTHING;
+			B.res[i].cert_path = ca_path(state_dir, nd->name, ".pem");
+			B.res[i].chain_path = ca_path(state_dir, nd->name, "-chain.pem");
+			continue;
+		case PKI_HIER_PENDING:
+			B.res[i].action = PKI_HIER_WAITING;
+			B.res[i].csr_path = ca_path(state_dir, nd->name, ".csr");
+			continue;
+		default:
+			break;
+		}
+		if (nd->imported)
+			rc = build_import(&B, i, err);
+		else if (nd->external_parent)
+			rc = build_csr(&B, i, err);
+		else if (p != PKI_HIER_NONE &&
+			 (B.status[p].rec.status == PKI_CA_PENDING ||
+			  B.res[p].action == PKI_HIER_WAITING)) {
+			B.res[i].action = PKI_HIER_WAITING;
+			rc = PKI_OK;
+		} else
+			rc = build_local(&B, i, err);
+		if (rc != PKI_OK)
+			goto out;
+	}
+	*results = B.res;
+	B.res = NULL;
+	rc = PKI_OK;
+out:
+	for (i = 0; i < n; i++) {
+		if (B.keys != NULL && B.keys[i] != NULL)
+			gnutls_privkey_deinit(B.keys[i]);
+		if (B.crts != NULL && B.crts[i] != NULL)
+			gnutls_x509_crt_deinit(B.crts[i]);
+		if (B.ders != NULL)
+			gnutls_free(B.ders[i].data);
+	}
+	free(B.keys);
+	free(B.crts);
+	free(B.ders);
+	pki_hier_results_free(B.res, n);
+	pki_hier_status_free(B.status, n);
+	pki_diags_clear(&d);
+	free(dir);
+	return rc;
+}
+
+/* --------------------------------------------------- subordinate, step 2 */
+
+static int
+load_pem_certs(const char *path, gnutls_x509_crt_t **list, unsigned *n,
+	       struct pki_error *err)
+{
+	gnutls_datum_t f = { NULL, 0 };
+	int ret, rc;
+
+	if ((rc = pki__file_read(path, 1 << 20, &f, err)) != PKI_OK)
+		return rc;
+	ret = gnutls_x509_crt_list_import2(list, n, &f, GNUTLS_X509_FMT_PEM, 0);
+	if (ret < 0)
+		ret = gnutls_x509_crt_list_import2(list, n, &f,
+						   GNUTLS_X509_FMT_DER, 0);
+	gnutls_free(f.data);
+	if (ret < 0)
+		return pki_error_set(err, PKI_E_PARSE, "%s: no certificate: %s",
+				     path, gnutls_strerror(ret));
+	return PKI_OK;
+}
+
+int
+pki_hier_import_cert(const struct pki_hier_plan *plan, const char *state_dir,
+		     struct pki_store *st, const char *ca_name,
+		     const gnutls_datum_t *cert, struct pki_error *err)
+{
+	struct pki_ca_record rec;
+	gnutls_x509_crt_t crt = NULL, *ext = NULL;
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_datum_t der = { NULL, 0 }, cdn = { NULL, 0 }, qdn = { NULL, 0 };
+	unsigned char kid1[64], kid2[64];
+	size_t l1 = sizeof(kid1), l2 = sizeof(kid2), i, idx = PKI_HIER_NONE;
+	unsigned next = 0, ca = 0, usage = 0, vstatus = 0, k;
+	unsigned crit;
+	int ret, rc;
+	char *path = NULL, serial[64], *detail = NULL;
+	int64_t now = pki_now();
+
+	memset(&rec, 0, sizeof(rec));
+	for (i = 0; i < plan->n; i++)
+		if (strcmp(plan->nodes[i].name, ca_name) == 0)
+			idx = i;
+	if (idx == PKI_HIER_NONE || !plan->nodes[idx].external_parent) {
+		rc = pki_error_set(err, PKI_E_NOTFOUND, "'%s' is not a CA signed "
+				   "by the [external] CA in %s", ca_name,
+				   plan->path);
+		goto out;
+	}
+	if ((rc = pki_store_ca_get(st, ca_name, &rec, err)) != PKI_OK)
+		goto out;
+	if (rec.status != PKI_CA_PENDING) {
+		rc = pki_error_set(err, PKI_E_EXISTS, "CA '%s' is not waiting "
+				   "for a certificate (it already has one)",
+				   ca_name);
+		goto out;
+	}
+	if (strcmp(rec.spec_hash, plan->nodes[idx].spec_hash) != 0) {
+		rc = pki_error_set(err, PKI_E_CONFLICT, "the definition of '%s' "
+				   "changed since its request was written",
+				   ca_name);
+		goto out;
+	}
+	if ((rc = pki_cert_parse(cert, &crt, err)) != PKI_OK)
+		goto out;
+	if ((ret = gnutls_x509_crq_init(&crq)) < 0 ||
+	    (ret = gnutls_x509_crq_import(crq, &rec.csr_der, GNUTLS_X509_FMT_DER)) < 0) {
+		rc = pki__gnutls_error(err, ret, "stored request");
+		goto out;
+	}
+	if (gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, kid1, &l1) < 0 ||
+	    gnutls_x509_crq_get_key_id(crq, GNUTLS_KEYID_USE_SHA256, kid2, &l2) < 0 ||
+	    l1 != l2 || memcmp(kid1, kid2, l1) != 0) {
+		rc = pki_error_set(err, PKI_E_INVALID, "the certificate does not "
+				   "certify the key of the request for '%s'",
+				   ca_name);
+		goto out;
+	}
+	if (gnutls_x509_crt_get_dn3(crt, &cdn, 0) < 0 ||
+	    gnutls_x509_crq_get_dn3(crq, &qdn, 0) < 0 || cdn.size != qdn.size ||
+	    memcmp(cdn.data, qdn.data, cdn.size) != 0) {
+		rc = pki_error_set(err, PKI_E_INVALID, "the certificate's subject "
+				   "'%.*s' is not the requested '%.*s'",
+				   (int)cdn.size, cdn.data ? (char *)cdn.data : "",
+				   (int)qdn.size, qdn.data ? (char *)qdn.data : "");
+		goto out;
+	}
+	ret = gnutls_x509_crt_get_basic_constraints(crt, &crit, &ca, NULL);
+	if (ret < 0 || !ca) {
+		rc = pki_error_set(err, PKI_E_INVALID, "the certificate is not a "
+				   "CA certificate (basicConstraints cA unset)");
+		goto out;
+	}
+	if (gnutls_x509_crt_get_key_usage(crt, &usage, NULL) >= 0 &&
+	    !(usage & GNUTLS_KEY_KEY_CERT_SIGN)) {
+		rc = pki_error_set(err, PKI_E_INVALID, "the certificate's "
+				   "keyUsage lacks keyCertSign");
+		goto out;
+	}
+	if (now > gnutls_x509_crt_get_expiration_time(crt) ||
+	    now + 300 < gnutls_x509_crt_get_activation_time(crt)) {
+		rc = pki_error_set(err, PKI_E_INVALID, "the certificate is not "
+				   "valid now");
+		goto out;
+	}
+	if (plan->external_cert != NULL) {
+		if ((path = plan_file(plan, plan->external_cert)) == NULL) {
+			rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = load_pem_certs(path, &ext, &next, err)) != PKI_OK)
+			goto out;
+		ret = gnutls_x509_crt_verify(crt, ext, next, 0, &vstatus);
+		if (ret < 0 || vstatus != 0) {
+			gnutls_datum_t why = { NULL, 0 };
+
+			gnutls_certificate_verification_status_print(vstatus,
+				GNUTLS_CRT_X509, &why, 0);
+			rc = pki_error_set(err, PKI_E_INVALID, "the certificate "
+					   "does not verify against %s: %s", path,
+					   why.data ? (char *)why.data : "error");
+			gnutls_free(why.data);
+			goto out;
+		}
+	}
+	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der)) < 0) {
+		rc = pki__gnutls_error(err, ret, "export certificate");
+		goto out;
+	}
+	if ((rc = pki_cert_serial_hex(crt, serial, sizeof(serial), err)) != PKI_OK)
+		goto out;
+	if (asprintf(&detail, "{\"serial\":\"%s\"}", serial) < 0) {
+		detail = NULL;
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = pki_store_begin(st, err)) != PKI_OK)
+		goto out;
+	if ((rc = pki_store_ca_set_cert(st, rec.id, &der, serial,
+					gnutls_x509_crt_get_activation_time(crt),
+					gnutls_x509_crt_get_expiration_time(crt),
+					err)) != PKI_OK ||
+	    (rc = pki_store_audit(st, pki_store_actor(), "pki.import.cert",
+				  ca_name, detail, err)) != PKI_OK ||
+	    (rc = pki_store_commit(st, err)) != PKI_OK) {
+		pki_store_rollback(st);
+		goto out;
+	}
+	{
+		/* Publish the certificate and its chain (with the external CA). */
+		struct builder B;
+		gnutls_datum_t *extra = NULL;
+		struct pki_hier_result res[1];
+
+		memset(&B, 0, sizeof(B));
+		memset(res, 0, sizeof(res));
+		B.plan = plan;
+		B.state_dir = state_dir;
+		B.ders = &der - idx;  /* only ders[idx] is read for a top CA */
+		B.res = res - idx;
+		if (next > 0 && (extra = calloc(next, sizeof(*extra))) != NULL)
+			for (k = 0; k < next; k++)
+				gnutls_x509_crt_export2(ext[k], GNUTLS_X509_FMT_DER,
+							&extra[k]);
+		rc = write_ca_files(&B, idx, extra, extra ? next : 0, err);
+		for (k = 0; extra != NULL && k < next; k++)
+			gnutls_free(extra[k].data);
+		free(extra);
+		free(res[0].cert_path);
+		free(res[0].chain_path);
+		if (rc != PKI_OK)
+			goto out;
+	}
+	rc = PKI_OK;
+out:
+	for (k = 0; k < next; k++)
+		gnutls_x509_crt_deinit(ext[k]);
+	gnutls_free(ext);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	if (crq != NULL)
+		gnutls_x509_crq_deinit(crq);
+	gnutls_free(der.data);
+	gnutls_free(cdn.data);
+	gnutls_free(qdn.data);
+	pki_ca_record_clear(&rec);
+	free(path);
+	free(detail);
+	return rc;
+}

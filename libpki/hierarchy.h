@@ -1,4 +1,168 @@
+/*
+ * hierarchy: hierarchy.toml -> plan -> build.
+ *
+ * validate and preview are the plan without the build.  A plan is a list
+ * of CA nodes, parents before children.  Every problem found while
+ * loading is collected (file, line, column, message) so the user sees them
+ * all at once.
+ *
+ * Modes:
+ *   local        [root] with [[policy_cas]] / [[policy_cas.issuing_cas]]
+ *                (3-tier) or [[issuing_cas]] (2-tier) below it;
+ *   subordinate  [external] names a CA outside spork; the CAs directly
+ *                under it are signed by that CA: build writes their CSRs
+ *                and stops, pki_hier_import_cert finishes them;
+ *   import       [import] brings an existing CA certificate and key from a
+ *                PKCS#12 file; CAs may be defined below it.
+ */
 #ifndef PKI_HIERARCHY_H
 #define PKI_HIERARCHY_H
+
+#include <gnutls/gnutls.h>
 #include "pki.h"
+#include "key.h"
+#include "profile.h"
+#include "store.h"
+
+#define PKI_HIER_NONE ((size_t)-1)
+
+enum pki_hier_mode {
+	PKI_HIER_LOCAL,
+	PKI_HIER_SUBORDINATE,
+	PKI_HIER_IMPORT,
+	PKI_HIER__MAX
+};
+
+struct pki_hier_node {
+	char *name;                 /* unique; `name` or the common_name */
+	const char *role;           /* "root", "policy", "issuing" */
+	size_t parent;              /* index, or PKI_HIER_NONE */
+	int external_parent;        /* signed by the [external] CA */
+	int imported;               /* the [import] CA itself */
+	unsigned line, column;      /* where the CA's table starts */
+	enum pki_key_alg alg;
+	int online;                 /* key sealed under online.kek */
+	char *pkcs11_uri;           /* key in a token instead of the lockbox */
+	int64_t validity_seconds;   /* from validity_years / validity_days */
+	unsigned validity_years, validity_days;
+	struct pki_cert_template tpl;  /* subject, constraints, policies */
+	/* This CA's own services, put into the certificates it issues
+	 * (and its CRL's IssuingDistributionPoint). */
+	struct pki_strlist crl_urls, delta_crl_urls, ocsp_urls, ca_issuers_urls;
+	char *spec_json;            /* canonical definition (no dates) */
+	char spec_hash[65];         /* hex SHA-256 of spec_json */
+};
+
+struct pki_hier_plan {
+	char *path;                 /* the hierarchy file */
+	char *basedir;              /* its directory: relative paths start here */
+	enum pki_hier_mode mode;
+	char *external_name;        /* subordinate */
+	char *external_cert;        /* subordinate: external CA certificate path */
+	char *import_pkcs12;        /* import: PKCS#12 path */
+	size_t n;
+	struct pki_hier_node *nodes;
+};
+
+struct pki_diag {
+	unsigned line, column;
+	char *msg;
+};
+
+struct pki_diags {
+	size_t n;
+	struct pki_diag *v;
+};
+void pki_diags_clear(struct pki_diags *d);
+
+/*
+ * Load and validate a hierarchy file.  Every problem goes into diags
+ * (caller clears it); returns PKI_E_INVALID if there was any, PKI_E_PARSE
+ * for TOML syntax errors (also reported as one diag), PKI_OK otherwise.
+ * *plan is set only on success; free with pki_hier_free.
+ */
+int pki_hier_load(const char *path, struct pki_hier_plan **plan,
+		  struct pki_diags *diags, struct pki_error *err) PKI_WUR;
+void pki_hier_free(struct pki_hier_plan *plan);
+
+enum pki_hier_state {
+	PKI_HIER_NEW,        /* not built yet */
+	PKI_HIER_UNCHANGED,  /* built, same definition */
+	PKI_HIER_CHANGED,    /* built with another definition: refused */
+	PKI_HIER_PENDING,    /* CSR written, waiting for external certificate */
+	PKI_HIER_STATE__MAX
+};
+const char *pki_hier_state_name(enum pki_hier_state s);
+
+/* What the state directory holds for each node. */
+struct pki_hier_status {
+	enum pki_hier_state state;
+	char *why;                  /* CHANGED: which fields differ */
+	struct pki_ca_record rec;   /* when built or pending */
+	int64_t not_before, not_after; /* as built, or as planned */
+};
+
+/*
+ * Compare the plan with the store (st may be NULL: everything is new).
+ * Also checks what depends on time and on existing state: a new child
+ * that would outlive its existing parent, or a path length the existing
+ * parent cannot hold, goes into diags.  *out is an array of plan->n
+ * entries; free with pki_hier_status_free.
+ */
+int pki_hier_diff(const struct pki_hier_plan *plan, struct pki_store *st,
+		  int64_t now, struct pki_hier_status **out,
+		  struct pki_diags *diags, struct pki_error *err) PKI_WUR;
+void pki_hier_status_free(struct pki_hier_status *s, size_t n);
+
+enum pki_hier_action {
+	PKI_HIER_DID_NOTHING,
+	PKI_HIER_CREATED,
+	PKI_HIER_CSR_WRITTEN,
+	PKI_HIER_WAITING,           /* parent pending: not built */
+	PKI_HIER_IMPORTED
+};
+
+struct pki_hier_result {
+	enum pki_hier_action action;
+	char *cert_path;            /* <state>/ca/<slug>.pem */
+	char *chain_path;           /* <state>/ca/<slug>-chain.pem */
+	char *csr_path;             /* subordinate */
+};
+void pki_hier_results_free(struct pki_hier_result *r, size_t n);
+
+/* Options for building.  pkcs12_pass is asked through the keystore's
+ * passphrase callback with label "PKCS#12 file <path>". */
+struct pki_hier_build_opts {
+	int64_t now;
+	pki_passphrase_fn passfn;   /* for the PKCS#12 password */
+	void *passctx;
+};
+
+/*
+ * Build what is new: keys, certificates, store rows and audit rows (one
+ * transaction per CA), PEM files under <state_dir>/ca/.  Refuses with
+ * PKI_E_CONFLICT, before creating anything, if any CA's definition
+ * changed.  *results has plan->n entries (free with
+ * pki_hier_results_free).
+ */
+int pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
+		   struct pki_store *st, struct pki_keystore *ks,
+		   const struct pki_hier_build_opts *opts,
+		   struct pki_hier_result **results, struct pki_error *err) PKI_WUR;
+
+/*
+ * Subordinate mode, second step: import the certificate the external CA
+ * issued for the pending CA ca_name.  Checks that it certifies the key of
+ * the request, the requested subject, is a CA certificate, and, when the
+ * plan names the external CA certificate, that it verifies against it.
+ */
+int pki_hier_import_cert(const struct pki_hier_plan *plan,
+			 const char *state_dir, struct pki_store *st,
+			 const char *ca_name, const gnutls_datum_t *cert,
+			 struct pki_error *err) PKI_WUR;
+
+/* File-name-safe form of a CA name ("SPORK Root CA" -> "spork-root-ca");
+ * caller frees. */
+char *pki_hier_slug(const char *name);
+
 #endif
