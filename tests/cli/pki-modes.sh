@@ -1,0 +1,120 @@
+#!/bin/sh
+# Subordinate (external CA signs the CSR), PKCS#12 import and PKCS#11
+# (SoftHSM2) hierarchies, verified with certtool and openssl.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need certtool openssl
+D="$top_srcdir/tests/data/hier"
+
+# An "external" enterprise root made with certtool.
+cat > "$T/ext.tmpl" <<'EOT'
+cn = "Corp Enterprise Root CA"
+ca
+cert_signing_key
+crl_signing_key
+expiration_days = 3650
+EOT
+certtool --generate-privkey --key-type ecdsa --curve secp384r1 --outfile "$T/ext.key" 2>/dev/null
+certtool --generate-self-signed --load-privkey "$T/ext.key" --template "$T/ext.tmpl" \
+	--outfile "$T/external-root.pem" 2>/dev/null
+cp "$HIER/subordinate.toml" "$T/sub.toml"
+
+# ---- subordinate, step 1: CSR
+export SPORK_STATE_DIR="$T/sub"
+expect 0 "subordinate build writes a CSR" "$SPORK" pki build "$T/sub.toml" "$PASSOPT"
+grep_out "tells the next command" "spork pki import-cert .* --ca 'Corp Issuing CA' --cert SIGNED.pem" "$T/out"
+CSR="$T/sub/ca/corp-issuing-ca.csr"
+check "CSR verifies" openssl req -in "$CSR" -noout -verify
+expect 0 "status shows pending" "$SPORK" pki status
+grep_out "pending" "Corp Issuing CA \[issuing\] pending" "$T/out"
+expect 0 "building again waits" "$SPORK" pki build "$T/sub.toml" "$PASSOPT"
+grep_out "waiting" "Corp Issuing CA \[issuing\] waiting" "$T/out"
+
+# The external CA signs it.
+cat > "$T/sub.tmpl" <<'EOT'
+ca
+cert_signing_key
+crl_signing_key
+path_len = 0
+expiration_days = 1000
+honor_crq_extensions
+EOT
+certtool --generate-certificate --load-request "$CSR" --load-ca-certificate "$T/external-root.pem" \
+	--load-ca-privkey "$T/ext.key" --template "$T/sub.tmpl" --outfile "$T/signed.pem" 2>/dev/null
+
+# A certificate for another key must be refused.
+certtool --generate-privkey --key-type ecdsa --outfile "$T/other.key" 2>/dev/null
+certtool --generate-request --load-privkey "$T/other.key" --template "$T/sub.tmpl" \
+	--outfile "$T/other.csr" 2>/dev/null <<'EOT'
+EOT
+certtool --generate-certificate --load-request "$T/other.csr" --load-ca-certificate "$T/external-root.pem" \
+	--load-ca-privkey "$T/ext.key" --template "$T/sub.tmpl" --outfile "$T/other.pem" 2>/dev/null
+expect 7 "certificate for another key refused" "$SPORK" pki import-cert "$T/sub.toml" \
+	--ca "Corp Issuing CA" --cert "$T/other.pem"
+grep_out "says why" "does not certify the key of the request" "$T/err"
+expect 3 "unknown CA name" "$SPORK" pki import-cert "$T/sub.toml" --ca "Nope" --cert "$T/signed.pem"
+
+# ---- subordinate, step 2
+expect 0 "import-cert finishes" "$SPORK" pki import-cert "$T/sub.toml" --ca "Corp Issuing CA" --cert "$T/signed.pem"
+check "chain to the external root (openssl)" openssl verify -x509_strict -CAfile "$T/external-root.pem" \
+	"$T/sub/ca/corp-issuing-ca.pem"
+check "chain file verifies (certtool)" certtool --verify-chain --infile "$T/sub/ca/corp-issuing-ca-chain.pem"
+expect 6 "import twice refused" "$SPORK" pki import-cert "$T/sub.toml" --ca "Corp Issuing CA" --cert "$T/signed.pem"
+expect 0 "status shows active" "$SPORK" pki status
+grep_out "active" "Corp Issuing CA \[issuing\] active" "$T/out"
+
+# ---- PKCS#12 import
+cat > "$T/mig.tmpl" <<'EOT'
+cn = "Migrated Issuing CA"
+ca
+cert_signing_key
+crl_signing_key
+expiration_days = 1000
+EOT
+certtool --generate-privkey --key-type ecdsa --outfile "$T/mig.key" 2>/dev/null
+certtool --generate-self-signed --load-privkey "$T/mig.key" --template "$T/mig.tmpl" \
+	--outfile "$T/mig.pem" 2>/dev/null
+printf 'p12-secret\n' > "$T/p12.pass"
+openssl pkcs12 -export -inkey "$T/mig.key" -in "$T/mig.pem" -passout pass:p12-secret \
+	-out "$T/existing-ca.p12" 2>/dev/null
+cp "$HIER/import.toml" "$T/import.toml"
+export SPORK_STATE_DIR="$T/imp"
+printf 'nope\n' > "$T/p12.wrong"
+expect 5 "wrong PKCS#12 password" "$SPORK" pki build "$T/import.toml" --pkcs12-passphrase-file "$T/p12.wrong"
+expect 0 "import builds" "$SPORK" pki build "$T/import.toml" --pkcs12-passphrase-file "$T/p12.pass"
+grep_out "imported" "Migrated Issuing CA \[issuing\] imported" "$T/out"
+cmp -s "$T/imp/ca/migrated-issuing-ca.pem" "$T/mig.pem" && ok "certificate kept as is" || not_ok "certificate differs"
+expect 0 "import again is a no-op" "$SPORK" pki build "$T/import.toml" --pkcs12-passphrase-file "$T/p12.pass"
+grep_out "nothing to do" "Nothing to do" "$T/out"
+if grep -rq "PRIVATE KEY" "$T/imp"; then not_ok "imported key in plaintext"; else ok "imported key sealed"; fi
+
+# A PKCS#12 whose certificate is not a CA is refused.
+cat > "$T/leaf.tmpl" <<'EOT'
+cn = "not a ca"
+tls_www_server
+dns_name = "x.example.com"
+EOT
+certtool --generate-self-signed --load-privkey "$T/mig.key" --template "$T/leaf.tmpl" --outfile "$T/leaf.pem" 2>/dev/null
+openssl pkcs12 -export -inkey "$T/mig.key" -in "$T/leaf.pem" -passout pass:p12-secret \
+	-out "$T/existing-ca.p12" 2>/dev/null
+export SPORK_STATE_DIR="$T/imp2"
+expect 7 "non-CA PKCS#12 refused" "$SPORK" pki build "$T/import.toml" --pkcs12-passphrase-file "$T/p12.pass"
+grep_out "says not a CA" "not a CA certificate" "$T/err"
+
+# ---- PKCS#11 (SoftHSM2)
+if command -v softhsm2-util >/dev/null 2>&1 && [ -f /usr/lib/softhsm/libsofthsm2.so ]; then
+	mkdir -p "$T/tokens"
+	printf 'directories.tokendir = %s\nobjectstore.backend = file\n' "$T/tokens" > "$T/softhsm2.conf"
+	export SOFTHSM2_CONF="$T/softhsm2.conf"
+	export SPORK_PKCS11_MODULE=/usr/lib/softhsm/libsofthsm2.so
+	softhsm2-util --init-token --free --label spork --pin 1234 --so-pin 5678 >/dev/null
+	export SPORK_STATE_DIR="$T/hsm"
+	expect 0 "build with keys in SoftHSM2" "$SPORK" pki build "$D/pkcs11.toml"
+	check "HSM chain (openssl)" openssl verify -x509_strict -CAfile "$T/hsm/ca/hsm-root-ca.pem" "$T/hsm/ca/hsm-issuing-ca.pem"
+	check "HSM chain (certtool)" certtool --verify-chain --infile "$T/hsm/ca/hsm-issuing-ca-chain.pem"
+	[ -z "$(ls -A "$T/hsm/lockbox" 2>/dev/null)" ] && ok "no lockbox file for token keys" || not_ok "lockbox used"
+	expect 0 "status shows pkcs11" "$SPORK" pki status
+	grep_out "pkcs11 key" "key +pkcs11; online: no" "$T/out"
+else
+	not_ok "softhsm2 not installed (the README's test command installs it)"
+fi
+finish

@@ -1,0 +1,134 @@
+#!/bin/sh
+# spork pki validate | preview | build | status on good and bad files,
+# with every chain verified by certtool and openssl.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need certtool openssl sqlite3
+D="$top_srcdir/tests/data/hier"
+
+# ---- validate
+for f in 2-tier 3-tier subordinate import; do
+	expect 0 "validate $f.toml" "$SPORK" pki validate "$HIER/$f.toml"
+done
+grep_out "validate names the shape" 'valid \(local hierarchy: 3 CAs: 1 root, 1 policy, 1 issuing\)' \
+	"$(run "$SPORK" pki validate "$HIER/3-tier.toml"; echo "$T/out")"
+
+expect 7 "validate reports a bad file" "$SPORK" pki validate "$D/bad-many.toml"
+E="$T/err"
+grep_out "unknown key with position and suggestion" "bad-many.toml:3:1: error: unknown key 'algoritm' in \[root\]; did you mean 'algorithm'\?" "$E"
+grep_out "wrong type" "bad-many.toml:4:18: error: validity_years must be an integer, not string" "$E"
+grep_out "unsupported algorithm" "bad-many.toml:9:13: error: .*dsa-1024" "$E"
+grep_out "child outlives parent" "bad-many.toml:12:1: error: 'Issuing A' would outlive its parent 'Policy A'" "$E"
+grep_out "duplicate name" "bad-many.toml:16:1: error: duplicate CA name 'Policy A'" "$E"
+grep_out "path length cannot hold" "bad-many.toml:1:1: error: path_len = 0 on 'Bad Root' cannot hold the 2 levels" "$E"
+grep_out "country" "bad-many.toml:18:11: error: country = \"Germany\"" "$E"
+grep_out "URL scheme" "bad-many.toml:19:13: error: crl_urls: 'ftp://" "$E"
+grep_out "CIDR host bits" "bad-many.toml:20:17: error: permitted_ip: '10.0.0.1/8'" "$E"
+grep_out "OID" "bad-many.toml:21:16: error: policy_oids: 'not-an-oid'" "$E"
+grep_out "all problems at once" "bad-many.toml: 10 problems; nothing was done" "$E"
+
+expect 7 "TOML syntax error" "$SPORK" pki validate "$D/bad-syntax.toml"
+grep_out "syntax error has line and column" "bad-syntax.toml:3:[0-9]+: error: " "$T/err"
+expect 7 "no top table" "$SPORK" pki validate "$D/bad-notop.toml"
+grep_out "says what to add" "no \[root\], \[external\] or \[import\]" "$T/err"
+expect 3 "missing file" "$SPORK" pki validate "$T/nope.toml"
+expect 2 "usage" "$SPORK" pki validate
+expect 7 "--json problems" "$SPORK" pki validate --json "$D/bad-many.toml"
+grep_out "json has problems with positions" '"line": 3' "$T/out"
+
+# ---- preview on an empty state directory
+expect 0 "preview" "$SPORK" pki preview "$HIER/3-tier.toml"
+grep_out "preview shows subject" "subject +CN=SPORK Root CA,O=SPORK Example,C=DE" "$T/out"
+grep_out "preview shows validity" "validity +20[0-9-]+T[0-9:]+Z \.\. 20[0-9-]+T[0-9:]+Z \(25 years\)" "$T/out"
+grep_out "preview shows constraints" "permitted dns +example.internal, example.com" "$T/out"
+grep_out "preview shows key location" "key +lockbox, offline \(passphrase\)" "$T/out"
+grep_out "preview summary" "build would create 3 CAs; 0 unchanged" "$T/out"
+[ ! -e "$SPORK_STATE_DIR/spork.db" ] && ok "preview creates nothing" || not_ok "preview created a database"
+
+# ---- build
+expect 0 "build 3-tier" "$SPORK" pki build "$HIER/3-tier.toml" "$PASSOPT"
+grep_out "build prints where the files are" "certificate $SPORK_STATE_DIR/ca/spork-tls-web-server-issuing-ca.pem" "$T/out"
+C="$SPORK_STATE_DIR/ca"
+check "certtool --verify-chain 3-tier" certtool --verify-chain --infile "$C/spork-tls-web-server-issuing-ca-chain.pem"
+check "openssl verify -x509_strict 3-tier" openssl verify -x509_strict -CAfile "$C/spork-root-ca.pem" \
+	-untrusted "$C/spork-tls-policy-ca.pem" "$C/spork-tls-web-server-issuing-ca.pem"
+openssl x509 -in "$C/spork-tls-policy-ca.pem" -noout -text > "$T/policy.txt"
+grep_out "policy CA pathlen 0" "CA:TRUE, pathlen:0" "$T/policy.txt"
+grep_out "name constraints" "Permitted:" "$T/policy.txt"
+grep_out "policy OID" "Policy: 1.3.6.1.4.1.56266.1.1.1" "$T/policy.txt"
+grep_out "root CRL URL in policy CA" "URI:http://pki.example.internal/crl/root.crl" "$T/policy.txt"
+openssl x509 -in "$C/spork-root-ca.pem" -noout -text > "$T/root.txt"
+grep_out "root pathlen 1" "CA:TRUE, pathlen:1" "$T/root.txt"
+grep_out "root keyUsage" "Certificate Sign, CRL Sign" "$T/root.txt"
+n=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from audit")
+[ "$n" -ge 3 ] && ok "audit rows written ($n)" || not_ok "audit rows: $n"
+
+expect 0 "build again" "$SPORK" pki build "$HIER/3-tier.toml" "$PASSOPT"
+grep_out "says nothing to do" "Nothing to do: the 3 CAs of .* are already built and unchanged" "$T/out"
+n2=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from audit")
+[ "$n2" = "$n" ] && ok "rebuild changed nothing" || not_ok "rebuild wrote audit rows ($n -> $n2)"
+expect 0 "preview against state" "$SPORK" pki preview "$HIER/3-tier.toml"
+grep_out "preview says unchanged" "build would create 0 CAs; 3 unchanged" "$T/out"
+
+# ---- add an issuing CA: only it is built (its offline parent is unsealed)
+cp "$HIER/3-tier.toml" "$T/grow.toml"
+cat >> "$T/grow.toml" <<'EOT'
+
+[[policy_cas.issuing_cas]]
+common_name = "SPORK TLS Client Issuing CA"
+validity_years = 3
+EOT
+keys=$(ls "$SPORK_STATE_DIR/lockbox" | wc -l)
+printf 'wrong passphrase\n' > "$T/wrong"
+expect 5 "wrong passphrase to unseal the parent" "$SPORK" pki build "$T/grow.toml" --passphrase-file "$T/wrong"
+[ "$(ls "$SPORK_STATE_DIR/lockbox" | wc -l)" -le $((keys + 1)) ] && ok "wrong passphrase: no CA recorded" || not_ok "lockbox grew"
+n3=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from cas")
+[ "$n3" = 3 ] && ok "wrong passphrase: store unchanged" || not_ok "cas: $n3"
+expect 0 "build grown file" "$SPORK" pki build "$T/grow.toml" "$PASSOPT"
+[ "$(grep -c ' created$' "$T/out")" = 1 ] && ok "only the new CA was created" || not_ok "created: $(grep -c ' created$' "$T/out")"
+check "new CA chains" openssl verify -x509_strict -CAfile "$C/spork-root-ca.pem" \
+	-untrusted "$C/spork-tls-policy-ca.pem" "$C/spork-tls-client-issuing-ca.pem"
+
+# ---- a changed definition is refused
+expect 6 "changed definition refused" "$SPORK" pki build "$D/changed-3tier.toml" "$PASSOPT"
+grep_out "names the changed field" "CA 'SPORK Root CA' was built from a different definition \(changed: algorithm\)" "$T/err"
+expect 6 "preview shows the change" "$SPORK" pki preview "$D/changed-3tier.toml"
+grep_out "preview marks it" "SPORK Root CA \[root\] changed \(algorithm differ" "$T/out"
+
+# ---- status
+expect 0 "status" "$SPORK" pki status
+grep_out "status lists the issuing CA" "SPORK TLS Web Server Issuing CA \[issuing\] active" "$T/out"
+grep_out "status shows online key" "lockbox \(online\); online: yes" "$T/out"
+grep_out "status shows offline key" "lockbox \(offline\); online: no" "$T/out"
+expect 0 "status --json" "$SPORK" pki status --json
+grep_out "status json" '"algorithm": "ecdsa-p384"' "$T/out"
+expect 3 "status without state" "$SPORK" pki status --state-dir "$T/none"
+
+# ---- no private key in plaintext anywhere in the state directory
+bad=0
+for f in $(find "$SPORK_STATE_DIR" -type f); do
+	if grep -q "PRIVATE KEY" "$f" ||
+	   openssl pkey -in "$f" -noout 2>/dev/null ||
+	   openssl pkey -inform DER -in "$f" -noout 2>/dev/null; then
+		echo "# plaintext key in $f"; bad=1
+	fi
+done
+[ $bad = 0 ] && ok "no plaintext private key in the state directory" || not_ok "plaintext key found"
+for f in "$SPORK_STATE_DIR"/lockbox/*; do
+	[ "$(head -c 8 "$f")" = SPORKLB1 ] || { bad=1; echo "# $f not sealed"; }
+done
+[ $bad = 0 ] && ok "every lockbox file is sealed" || not_ok "unsealed lockbox file"
+[ "$(stat -c %a "$SPORK_STATE_DIR/online.kek")" = 400 ] && ok "online.kek is 0400" || not_ok "online.kek mode"
+
+# ---- 2-tier, and every algorithm
+export SPORK_STATE_DIR="$T/two"
+expect 0 "build 2-tier" "$SPORK" pki build "$HIER/2-tier.toml" "$PASSOPT"
+check "2-tier certtool" certtool --verify-chain --infile "$T/two/ca/lab-issuing-ca-chain.pem"
+check "2-tier openssl" openssl verify -x509_strict -CAfile "$T/two/ca/lab-root-ca.pem" "$T/two/ca/lab-issuing-ca.pem"
+export SPORK_STATE_DIR="$T/algs"
+expect 0 "build every algorithm" "$SPORK" pki build "$D/all-algs.toml" "$PASSOPT"
+for c in alg-issuing-p521 alg-issuing-ed448 alg-issuing-rsa4096 alg-issuing-p384; do
+	check "certtool chain $c" certtool --verify-chain --infile "$T/algs/ca/$c-chain.pem"
+	check "openssl chain $c" openssl verify -x509_strict -CAfile "$T/algs/ca/alg-root.pem" \
+		-untrusted "$T/algs/ca/$c-chain.pem" "$T/algs/ca/$c.pem"
+done
+finish
