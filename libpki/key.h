@@ -4,14 +4,34 @@
  * A key lives either in the lockbox (one sealed file per key under
  * <state>/lockbox/, see lockbox.h) or in a PKCS#11 token.  The store keeps
  * a key URI for every CA key:
- *     lockbox:<key-id>      sealed file <state>/lockbox/<key-id>.key
- *     pkcs11:<RFC 7512>     a private key object in a token (SoftHSM2 in tests)
+ *     lockbox:<key-id>             offline: <state>/lockbox/<key-id>.key,
+ *                                  sealed under a passphrase (Argon2id)
+ *     lockbox:<key-id>;kek=online  online: the same file name, sealed
+ *                                  under <state>/online.kek
+ *     pkcs11:<RFC 7512>            a private key object in a token
+ *                                  (SoftHSM2 in tests)
  * The key id is the lower-case hex SHA-256 key id of the public key
- * (gnutls_pubkey_get_key_id with GNUTLS_KEYID_USE_SHA256).
+ * (gnutls_pubkey_get_key_id with GNUTLS_KEYID_USE_SHA256), 64 characters.
+ * The ";kek=online" attribute lets pki_key_is_online answer from the URI
+ * alone; when a key is loaded, the sealed file's own (authenticated) kind
+ * must agree with the URI, else PKI_E_AUTH.
  *
  * Offline keys (root, policy CAs) are sealed under a passphrase (Argon2id);
  * online keys (issuing CAs) under <state>/online.kek, 32 random bytes,
- * mode 0400, created on first use.
+ * mode 0400, created atomically the first time an online key is sealed;
+ * a key file that is group/world accessible or not 32 bytes is refused.
+ * Under systemd, $CREDENTIALS_DIRECTORY/online.kek (LoadCredential=) is
+ * used instead when it exists; it is never created there.  Loading an
+ * online key costs one file read and one AES-GCM decryption (the KEK is
+ * read once per keystore).
+ *
+ * PKCS#11: if the environment names a module in SPORK_PKCS11_MODULE, it is
+ * the only one loaded (gnutls_pkcs11_init(MANUAL) + add_provider, once per
+ * process, before the first PKCS#11 use); otherwise GnuTLS loads p11-kit's
+ * configured modules.  The PIN comes from the URI's pin-value/pin-source,
+ * else from the keystore's passphrase callback (installed process-wide with
+ * gnutls_pkcs11_set_pin_function while the keystore lives; a wrong PIN is
+ * not retried, so a token is not locked by repeated attempts).
  */
 #ifndef PKI_KEY_H
 #define PKI_KEY_H
@@ -40,6 +60,9 @@ const char *pki_key_alg_name(enum pki_key_alg alg);
 /* The digest to sign with for this key (SHA256 for P-256/RSA-2048/3072,
  * SHA384 for P-384/RSA-4096, SHA512 for P-521, UNKNOWN for EdDSA). */
 gnutls_digest_algorithm_t pki_key_alg_digest(enum pki_key_alg alg);
+/* The signature algorithm to sign with for this key (ECDSA with the digest
+ * above, RSA PKCS#1 v1.5 with the digest above, Ed25519, Ed448). */
+gnutls_sign_algorithm_t pki_key_alg_sign(enum pki_key_alg alg);
 /* Which enum a public key is (PKI_E_UNSUPPORTED for weak/unknown keys). */
 int pki_key_alg_of_pubkey(gnutls_pubkey_t pub, enum pki_key_alg *out,
 			  struct pki_error *err) PKI_WUR;
@@ -68,12 +91,16 @@ struct pki_keystore;
  * missing).  passfn/passctx may be NULL when no offline key will be
  * touched.  Argon2 parameters default as above, or from the environment
  * SPORK_ARGON2_MEMORY_KIB / SPORK_ARGON2_PASSES (tests may lower them;
- * the minimum accepted is 8 MiB / 1 pass).  Free with pki_keystore_free.
+ * the minimum accepted is 8 MiB / 1 pass; other values, or values
+ * that are not plain decimal numbers, fail with PKI_E_INVALID).  Free with
+ * pki_keystore_free, which zeroes the cached online KEK.
  */
 int pki_keystore_open(const char *state_dir, pki_passphrase_fn passfn,
 		      void *passctx, struct pki_keystore **out,
 		      struct pki_error *err) PKI_WUR;
 void pki_keystore_free(struct pki_keystore *ks);
+/* Argon2id parameters for keys sealed from now on; values outside the
+ * bounds in lockbox.h make those seals fail with PKI_E_INVALID. */
 void pki_keystore_set_argon2(struct pki_keystore *ks,
 			     const struct pki_argon2_params *p);
 
@@ -86,6 +113,10 @@ void pki_keystore_set_argon2(struct pki_keystore *ks,
  * label is shown to the passphrase callback.  On success *key_uri (caller
  * frees with free()) is the URI to store and *priv (caller deinits) is
  * ready to sign.  Plaintext key bytes are zeroed before returning.
+ * For PKCS#11 `online` is ignored and *key_uri is pkcs11_uri as given; a
+ * key that exists in the token with another algorithm is refused
+ * (PKI_E_CONFLICT).  An empty passphrase for a new offline key is refused
+ * (PKI_E_INVALID).
  */
 int pki_key_create(struct pki_keystore *ks, enum pki_key_alg alg, int online,
 		   const char *pkcs11_uri, const char *label, char **key_uri,
@@ -95,7 +126,10 @@ int pki_key_create(struct pki_keystore *ks, enum pki_key_alg alg, int online,
  * Load a key by its URI.  For an offline lockbox key the passphrase
  * callback is asked (is_new = 0); a wrong passphrase or a tampered file
  * gives PKI_E_AUTH and changes nothing.  expected_alg is checked against
- * what the sealed file is bound to.  Caller deinits *priv.
+ * what the sealed file is bound to and against the key itself (for a
+ * token key: its public key), PKI_E_AUTH / PKI_E_CONFLICT on mismatch.
+ * A missing sealed file or token object is PKI_E_NOTFOUND.
+ * Caller deinits *priv.
  */
 int pki_key_load(struct pki_keystore *ks, const char *key_uri,
 		 enum pki_key_alg expected_alg, const char *label,
@@ -103,13 +137,20 @@ int pki_key_load(struct pki_keystore *ks, const char *key_uri,
 
 /*
  * Import an existing private key (e.g. from PKCS#12) into the lockbox.
- * Same sealing rules as pki_key_create.  Caller frees *key_uri.
+ * Same sealing rules as pki_key_create; key must be one of the supported
+ * algorithms (PKI_E_UNSUPPORTED otherwise); PKI_E_EXISTS if that key is
+ * already in the lockbox.  Caller frees *key_uri; key is not modified.
  */
 int pki_key_import(struct pki_keystore *ks, gnutls_x509_privkey_t key,
 		   int online, const char *label, char **key_uri,
 		   struct pki_error *err) PKI_WUR;
 
-/* 1 if the lockbox key behind key_uri is sealed under online.kek. */
+/*
+ * 1 if the key behind key_uri can be used without a person present: a
+ * lockbox URI with ";kek=online", or a pkcs11: URI that carries its PIN
+ * (pin-value or pin-source).  0 otherwise (also for NULL or malformed
+ * URIs).  Decided from the URI alone; no file is opened.
+ */
 int pki_key_is_online(const char *key_uri);
 
 /* Lower-case hex SHA-256 key id of pub into out (>= 65 bytes). */
