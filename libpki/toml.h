@@ -11,6 +11,10 @@
 
 #include "pki.h"
 
+/* Limits of pki_toml_parse(): bigger or deeper documents are rejected. */
+#define PKI_TOML_MAX_SIZE (16u * 1024 * 1024)
+#define PKI_TOML_MAX_DEPTH 128
+
 enum pki_toml_type {
 	PKI_TOML_STRING,
 	PKI_TOML_INTEGER,
@@ -94,5 +98,27 @@ const struct pki_toml_keyval *pki_toml_find(const struct pki_toml_table *t,
 
 /* "string", "integer", "float", "boolean", "datetime", ... "table". */
 const char *pki_toml_type_name(enum pki_toml_type type);
+
+/*
+ * Typed lookups for consumers of configuration files.  Each finds key in t
+ * and stores a borrowed pointer (or a copy of the scalar) in *out.
+ * Returns PKI_E_NOTFOUND if the key is absent (message "missing key
+ * 'name'", position of the table), or PKI_E_INVALID if it has another type
+ * (message "'name' must be a string, not an integer", position of the
+ * value).  pki_toml_get_string() also refuses strings containing NUL, so
+ * the result is safe to use as a C string.
+ */
+int pki_toml_get_string(const struct pki_toml_table *t, const char *key,
+			const char **out, struct pki_error *err) PKI_WUR;
+int pki_toml_get_int(const struct pki_toml_table *t, const char *key,
+		     int64_t *out, struct pki_error *err) PKI_WUR;
+int pki_toml_get_bool(const struct pki_toml_table *t, const char *key,
+		      int *out, struct pki_error *err) PKI_WUR;
+int pki_toml_get_table(const struct pki_toml_table *t, const char *key,
+		       const struct pki_toml_table **out,
+		       struct pki_error *err) PKI_WUR;
+int pki_toml_get_array(const struct pki_toml_table *t, const char *key,
+		       const struct pki_toml_array **out,
+		       struct pki_error *err) PKI_WUR;
 
 #endif
