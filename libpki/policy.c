@@ -986,7 +986,9 @@ pki_policy_parse(const char *buf, size_t len, struct pki_policy **out,
 	if ((rc = pki_toml_parse(buf, len, &root, err)) != PKI_OK)
 		goto out;
 	for (i = 0; i < root->n; i++)
-		if (root->items[i].val.type == PKI_TOML_ARRAY)
+		if (root->items[i].val.type == PKI_TOML_ARRAY &&
+		    (strcmp(root->items[i].key, "allow") == 0 ||
+		     strcmp(root->items[i].key, "deny") == 0))
 			total += root->items[i].val.u.arr->n;
 	if (total > PKI_POLICY_RULES_MAX) {
 		rc = pki_error_set(err, PKI_E_INVALID, "the policy has %zu "
