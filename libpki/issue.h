@@ -52,4 +52,29 @@ int pki_cert_parse(const gnutls_datum_t *in, gnutls_x509_crt_t *crt,
 int pki_cert_serial_hex(gnutls_x509_crt_t crt, char *out, size_t outlen,
 			struct pki_error *err) PKI_WUR;
 
+
+/*
+ * Copy what a request asks for into tpl: the subject common name
+ * (replacing tpl->subject.common_name) and the requested subject
+ * alternative names, appended to tpl->san_dns (lower-cased), san_ip
+ * (textual), san_email and san_uri.  Refuses other name types, NUL bytes
+ * and more than 100 names (PKI_E_INVALID).  Nothing else of the request
+ * is trusted: profile, validity and extensions come from the caller.
+ * crq should come from pki_issue_parse_csr.
+ */
+int pki_issue_template_from_csr(gnutls_x509_crq_t crq,
+				struct pki_cert_template *tpl,
+				struct pki_error *err) PKI_WUR;
+
+/* The public key of a private key / of a request.  Caller deinits *pub. */
+int pki_issue_pubkey_from_privkey(gnutls_privkey_t key, gnutls_pubkey_t *pub,
+				  struct pki_error *err) PKI_WUR;
+int pki_issue_pubkey_from_csr(gnutls_x509_crq_t crq, gnutls_pubkey_t *pub,
+			      struct pki_error *err) PKI_WUR;
+
+/* The digest spork signs with for this key: SHA-256 for P-256 and RSA up
+ * to 3072 bits, SHA-384 for P-384 and larger RSA, SHA-512 for P-521,
+ * GNUTLS_DIG_UNKNOWN (none) for Ed25519/Ed448. */
+gnutls_digest_algorithm_t pki_issue_digest_for(gnutls_privkey_t key);
+
 #endif

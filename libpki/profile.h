@@ -111,4 +111,51 @@ int pki_profile_lint(const struct pki_cert_template *tpl,
 		     gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer,
 		     struct pki_error *err) PKI_WUR;
 
+/*
+ * Helpers the lint uses, exported so that callers (hierarchy validation,
+ * the CLI) can check input with the same rules before building anything.
+ */
+
+/* The keyUsage bits a certificate built from tpl for a key of algorithm
+ * pk carries: the profile's bits, plus digitalSignature on a CA when
+ * tpl->digital_signature is set, plus keyEncipherment for RSA keys where
+ * the profile allows it (tls-server, email). */
+unsigned pki_profile_key_usage(const struct pki_cert_template *tpl,
+			       gnutls_pk_algorithm_t pk);
+
+/* Refuse keys spork does not certify: RSA under 2048 or over 16384 bits,
+ * EC curves other than P-256/P-384/P-521, DSA, RSA-PSS-only and GOST
+ * keys.  Ed25519 and Ed448 are accepted.  PKI_E_INVALID with a message
+ * naming the key; PKI_OK otherwise. */
+int pki_profile_check_key(gnutls_pubkey_t pub, struct pki_error *err) PKI_WUR;
+
+/* Subject key identifier of pub, RFC 5280 4.2.1.2 method (1): the SHA-1
+ * of the subjectPublicKey BIT STRING (what OpenSSL and certtool use). */
+#define PKI_KEY_IDENTIFIER_SIZE 20
+int pki_profile_key_identifier(gnutls_pubkey_t pub,
+			       unsigned char out[PKI_KEY_IDENTIFIER_SIZE],
+			       struct pki_error *err) PKI_WUR;
+
+/* "10.1.2.3" or "2001:db8::1" into 4 or 16 bytes (*outlen). */
+int pki_ip_parse(const char *s, unsigned char out[16], size_t *outlen,
+		 struct pki_error *err) PKI_WUR;
+
+/* "10.0.0.0/8" or "2001:db8::/32" into address then netmask, 8 or 32
+ * bytes (*outlen): the form GnuTLS name constraints use.  Host bits set
+ * in the address are refused (write 10.0.0.0/8, not 10.1.2.3/8). */
+int pki_cidr_parse(const char *s, unsigned char out[32], size_t *outlen,
+		   struct pki_error *err) PKI_WUR;
+
+/*
+ * Whether value is a well-formed subjectAltName of the given type, as the
+ * lint judges it: DNS names are LDH labels (letters, digits, hyphens; no
+ * leading or trailing hyphen; at most 63 octets a label and 253 in all;
+ * no trailing dot), "*." in front only when allow_wildcard; IP addresses
+ * as pki_ip_parse; email addresses local@domain with a DNS domain; URIs
+ * "scheme:rest" of printable ASCII without spaces.  PKI_E_INVALID with a
+ * message saying what is wrong; PKI_OK otherwise.
+ */
+int pki_san_check(enum pki_san_type type, const char *value,
+		  int allow_wildcard, struct pki_error *err) PKI_WUR;
+
 #endif
