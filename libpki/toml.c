@@ -1274,12 +1274,14 @@ kind_of(const struct pki_toml_value *v)
 {
 	if (v->type == PKI_TOML_TABLE && (v->u.tab->flags & TF_INLINE))
 		return "an inline table";
+	if (v->type == PKI_TOML_TABLE && (v->u.tab->flags & TF_DOTTED))
+		return "a table defined by dotted keys";
+	if (v->type == PKI_TOML_TABLE)
+		return "a table";
 	if (is_aot(v))
 		return "an array of tables";
 	if (v->type == PKI_TOML_ARRAY)
 		return "an array";
-	if (v->type == PKI_TOML_TABLE)
-		return "a table";
 	if (v->type == PKI_TOML_INTEGER)
 		return "an integer";
 	if (v->type == PKI_TOML_STRING)
@@ -1291,6 +1293,40 @@ kind_of(const struct pki_toml_value *v)
 	return "a date/time";
 }
 
+/*
+ * The first n parts of a key as written, joined by '.', for messages:
+ * printable ASCII as is, other bytes as \xNN, long keys shortened, so that
+ * a hostile key cannot put control characters on the user's terminal.
+ */
+static const char *
+key_text(const struct key_path *k, size_t n, char *buf, size_t size)
+{
+	size_t i, j, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const struct key_part *kp = &k->parts[i];
+
+		if (i > 0 && o + 1 < size)
+			buf[o++] = '.';
+		for (j = 0; j < kp->len; j++) {
+			unsigned char c = (unsigned char)kp->s[j];
+
+			if (o + 8 >= size) {
+				memcpy(buf + size - 4, "...", 4);
+				return buf;
+			}
+			if (c >= 0x20 && c < 0x7f && c != '\\')
+				buf[o++] = (char)c;
+			else
+				o += (size_t)snprintf(buf + o, size - o,
+						      "\\x%02X", c);
+		}
+		buf[o] = '\0';
+	}
+	return buf;
+}
+
 /* Enter or create the tables for all but the last part of a dotted key. */
 static int
 dotted_descend(struct parser *p, struct pki_toml_table **tp, unsigned *depth,
@@ -1299,6 +1335,7 @@ dotted_descend(struct parser *p, struct pki_toml_table **tp, unsigned *depth,
 	struct pki_toml_table *t = *tp;
 	const struct key_part *kp;
 	struct pki_toml_value *v;
+	char name[128];
 	long idx;
 	size_t i;
 	int rc;
@@ -1316,9 +1353,10 @@ dotted_descend(struct parser *p, struct pki_toml_table **tp, unsigned *depth,
 		v = &t->items[idx].val;
 		if (v->type != PKI_TOML_TABLE ||
 		    (v->u.tab->flags & (TF_INLINE | TF_DEFINED | TF_AOT)))
-			return fail_at(p, kp->line, kp->col, "cannot add to "
-				       "'%s' with a dotted key: it is already "
-				       "defined as %s (line %u)", kp->s,
+			return fail_at(p, kp->line, kp->col, "cannot add keys "
+				       "to '%s' with a dotted key: it is %s "
+				       "(line %u)",
+				       key_text(k, i + 1, name, sizeof(name)),
 				       kind_of(v), v->line);
 		t = v->u.tab;
 		t->flags |= TF_DOTTED;
@@ -1335,6 +1373,7 @@ parse_keyval(struct parser *p, struct pki_toml_table *t, unsigned depth)
 	struct pki_toml_value v;
 	const struct key_part *last;
 	unsigned line = p->line, col = p->col;
+	char name[128];
 	int rc;
 	long idx;
 
@@ -1356,7 +1395,8 @@ parse_keyval(struct parser *p, struct pki_toml_table *t, unsigned depth)
 	last = &k.parts[k.n - 1];
 	if ((idx = table_lookup(p, t, last->s, last->len)) >= 0) {
 		rc = fail_at(p, last->line, last->col, "duplicate key '%s' "
-			     "(first defined on line %u)", last->s,
+			     "(first defined on line %u)",
+			     key_text(&k, k.n, name, sizeof(name)),
 			     t->items[idx].line);
 		goto out;
 	}
@@ -1380,6 +1420,7 @@ parse_header(struct parser *p, struct pki_toml_table *root,
 	struct pki_toml_value *v, nv;
 	const struct key_part *kp;
 	unsigned line = p->line, col = p->col, depth = 0;
+	char name[128], part[128];
 	int aot = 0, rc;
 	size_t i;
 	long idx;
@@ -1453,16 +1494,20 @@ parse_header(struct parser *p, struct pki_toml_table *root,
 				t = v->u.arr->items[v->u.arr->n - 1].u.tab;
 				continue;
 			}
-			rc = fail_at(p, kp->line, kp->col, "cannot add to '%s': "
-				     "it is already defined as %s (line %u)",
-				     kp->s, kind_of(v), v->line);
+			rc = fail_at(p, kp->line, kp->col, "cannot define "
+				     "table '%s' inside '%s': that is %s "
+				     "(line %u)",
+				     key_text(&k, k.n, name, sizeof(name)),
+				     key_text(&k, i + 1, part, sizeof(part)),
+				     kind_of(v), v->line);
 			goto out;
 		}
 		if (aot) {
 			if (!is_aot(v)) {
 				rc = fail_at(p, line, col, "cannot define array "
-					     "of tables '%s': it is already "
-					     "defined as %s (line %u)", kp->s,
+					     "of tables '%s': it is already %s "
+					     "(line %u)",
+					     key_text(&k, k.n, name, sizeof(name)),
 					     kind_of(v), v->line);
 				goto out;
 			}
@@ -1473,9 +1518,12 @@ parse_header(struct parser *p, struct pki_toml_table *root,
 		}
 		if (v->type != PKI_TOML_TABLE ||
 		    (v->u.tab->flags & ~TF_IMPLICIT) != 0) {
-			rc = fail_at(p, line, col, "table '%s' is already "
-				     "defined as %s (line %u)", kp->s,
-				     kind_of(v), v->line);
+			rc = fail_at(p, line, col, "cannot define table '%s': "
+				     "it is already %s (line %u)",
+				     key_text(&k, k.n, name, sizeof(name)),
+				     (v->type == PKI_TOML_TABLE &&
+				      (v->u.tab->flags & TF_DEFINED)) ?
+				     "defined" : kind_of(v), v->line);
 			goto out;
 		}
 		t = v->u.tab;

@@ -5,6 +5,14 @@
  * standard output ({"type": "integer", "value": "42"} for every scalar,
  * plain objects and arrays for tables and arrays), exiting 0.  A document
  * libpki rejects gives "line:column: message" on standard error and exit 1.
+ *
+ *   toml-decoder --batch < LIST
+ *
+ * is the same decoder for a whole corpus in one process (tests/toml-test.sh
+ * uses it to stay fast): LIST has lines "INPUT<TAB>OUTPUT"; each INPUT that
+ * parses gets its JSON written to OUTPUT, each that does not gets no OUTPUT
+ * and a line "INPUT: line:column: message" on standard output.  Exit 0
+ * unless a line is malformed or an OUTPUT cannot be written.
  */
 #include <config.h>
 
@@ -148,27 +156,26 @@ value_json(const struct pki_toml_value *v)
 	}
 }
 
-int
-main(void)
+/* Parse path ("-" for stdin); on success write JSON to out.  Returns 0,
+ * libpki's error code, or -1 if the JSON could not be built or written. */
+static int
+decode(const char *path, FILE *out, struct pki_error *err)
 {
-	struct pki_error err;
 	struct pki_toml_table *t = NULL;
 	json_t *j = NULL;
-	int rc = 1;
+	int rc;
 
-	pki_error_clear(&err);
-	if (pki_toml_parse_file("-", &t, &err) != 0) {
-		fprintf(stderr, "toml-decoder: %u:%u: %s\n", err.line,
-			err.column, err.msg);
+	pki_error_clear(err);
+	if ((rc = pki_toml_parse_file(path, &t, err)) != 0)
 		goto out;
-	}
+	rc = -1;
 	if ((j = table_json(t)) == NULL) {
-		fprintf(stderr, "toml-decoder: cannot build JSON\n");
+		pki_error_set(err, PKI_E_NOMEM, "cannot build JSON");
 		goto out;
 	}
-	if (json_dumpf(j, stdout, JSON_INDENT(1)) != 0 ||
-	    fputc('\n', stdout) == EOF || fflush(stdout) != 0) {
-		fprintf(stderr, "toml-decoder: cannot write JSON\n");
+	if (json_dumpf(j, out, JSON_INDENT(1)) != 0 || fputc('\n', out) == EOF ||
+	    fflush(out) != 0) {
+		pki_error_set(err, PKI_E_IO, "cannot write JSON");
 		goto out;
 	}
 	rc = 0;
@@ -176,4 +183,59 @@ out:
 	json_decref(j);
 	pki_toml_free(t);
 	return rc;
+}
+
+static int
+batch(void)
+{
+	char line[8192], *tab, *nl;
+	struct pki_error err;
+	FILE *out;
+	int rc;
+
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if ((tab = strchr(line, '\t')) == NULL) {
+			fprintf(stderr, "toml-decoder: bad batch line: %s\n",
+				line);
+			return 1;
+		}
+		*tab++ = '\0';
+		if ((out = fopen(tab, "w")) == NULL) {
+			fprintf(stderr, "toml-decoder: cannot create %s\n", tab);
+			return 1;
+		}
+		rc = decode(line, out, &err);
+		if (fclose(out) != 0 || rc < 0) {
+			fprintf(stderr, "toml-decoder: cannot write %s\n", tab);
+			return 1;
+		}
+		if (rc != 0) {
+			remove(tab);
+			printf("%s: %u:%u: %s\n", line, err.line, err.column,
+			       err.msg);
+		}
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct pki_error err;
+
+	if (argc == 2 && strcmp(argv[1], "--batch") == 0)
+		return batch();
+	if (argc != 1) {
+		fprintf(stderr, "usage: toml-decoder < TOML > JSON\n"
+			"       toml-decoder --batch < LIST\n");
+		return 2;
+	}
+	if (decode("-", stdout, &err) != 0) {
+		fprintf(stderr, "toml-decoder: %u:%u: %s\n", err.line,
+			err.column, err.msg);
+		return 1;
+	}
+	return 0;
 }
