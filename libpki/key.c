@@ -528,6 +528,25 @@ pki_key_is_online(const char *key_uri)
 	return 0;
 }
 
+int
+pki_key_uri_id(const char *key_uri, char *out, size_t outlen,
+	       struct pki_error *err)
+{
+	char id[KEY_ID_HEX + 1];
+	int online;
+
+	if (outlen < sizeof(id))
+		return pki_error_set(err, PKI_E_INVALID, "pki_key_uri_id: "
+				     "output buffer too small");
+	if (parse_lockbox_uri(key_uri, id, &online) != 0)
+		return pki_error_set(err, PKI_E_PARSE, "'%s' is not a lockbox "
+				     "key URI (lockbox:<64 hex digits>[%s])",
+				     key_uri != NULL ? key_uri : "(null)",
+				     URI_ONLINE);
+	memcpy(out, id, sizeof(id));
+	return PKI_OK;
+}
+
 /* ------------------------------------------------------------ lockbox */
 
 static int

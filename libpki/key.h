@@ -153,6 +153,15 @@ int pki_key_import(struct pki_keystore *ks, gnutls_x509_privkey_t key,
  */
 int pki_key_is_online(const char *key_uri);
 
+/*
+ * The key id named by a lockbox: URI (either form) into out (>= 65
+ * bytes).  PKI_E_PARSE if key_uri is not a well-formed lockbox: URI (for
+ * example a pkcs11: one).  Use this rather than parsing URIs: online
+ * URIs carry a suffix after the id.
+ */
+int pki_key_uri_id(const char *key_uri, char *out, size_t outlen,
+		   struct pki_error *err) PKI_WUR;
+
 /* Lower-case hex SHA-256 key id of pub into out (>= 65 bytes). */
 int pki_key_id(gnutls_pubkey_t pub, char *out, size_t outlen,
 	       struct pki_error *err) PKI_WUR;

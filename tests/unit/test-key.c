@@ -204,7 +204,13 @@ test_every_alg_online(void **state)
 		assert_int_equal(got, i);
 		assert_int_equal(pki_key_id(pub, id, sizeof(id), &err), PKI_OK);
 		assert_int_equal(strlen(id), 64);
-		assert_true(strncmp(uri + 8, id, 64) == 0);
+		{
+			char uid[65];
+
+			assert_int_equal(pki_key_uri_id(uri, uid, sizeof(uid),
+							&err), PKI_OK);
+			assert_string_equal(uid, id);
+		}
 		sign_verify(priv, pub, i);
 
 		lockbox_file(f, uri, path, sizeof(path));
@@ -598,6 +604,27 @@ test_is_online(void **state)
 }
 
 static void
+test_uri_id(void **state)
+{
+	struct pki_error err;
+	char u[128], id[65], want[65];
+
+	(void)state;
+	snprintf(want, sizeof(want), "%064d", 7);
+	snprintf(u, sizeof(u), "lockbox:%s;kek=online", want);
+	assert_int_equal(pki_key_uri_id(u, id, sizeof(id), &err), PKI_OK);
+	assert_string_equal(id, want);
+	snprintf(u, sizeof(u), "lockbox:%s", want);
+	assert_int_equal(pki_key_uri_id(u, id, sizeof(id), &err), PKI_OK);
+	assert_string_equal(id, want);
+	assert_int_equal(pki_key_uri_id("pkcs11:object=x", id, sizeof(id),
+					&err), PKI_E_PARSE);
+	assert_int_equal(pki_key_uri_id("lockbox:ABC", id, sizeof(id), &err),
+			 PKI_E_PARSE);
+	assert_int_equal(pki_key_uri_id(u, id, 10, &err), PKI_E_INVALID);
+}
+
+static void
 test_env_argon2(void **state)
 {
 	struct fixture *f = *state;
@@ -818,6 +845,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alg_names),
 		cmocka_unit_test(test_is_online),
+		cmocka_unit_test(test_uri_id),
 		cmocka_unit_test_setup_teardown(test_every_alg_online, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_online_kek, setup,
