@@ -311,7 +311,27 @@ test_online_kek(void **state)
 	assert_non_null(strstr(err.msg, "online.kek"));
 	pki_keystore_free(ks2);
 	assert_int_equal(unlink(kek), 0);
-	assert_int_equal(rename(moved, kek), 0);
+
+	/* Under systemd: $CREDENTIALS_DIRECTORY/online.kek is used, and
+	 * nothing is created in the state directory. */
+	{
+		char cred[256], credkek[512];
+
+		snprintf(cred, sizeof(cred), "%s/creds", f->dir);
+		snprintf(credkek, sizeof(credkek), "%s/online.kek", cred);
+		assert_int_equal(mkdir(cred, 0700), 0);
+		assert_int_equal(rename(moved, credkek), 0);
+		setenv("CREDENTIALS_DIRECTORY", cred, 1);
+		assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2,
+						   &err), PKI_OK);
+		assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i",
+					      &again, &err), PKI_OK);
+		gnutls_privkey_deinit(again);
+		pki_keystore_free(ks2);
+		unsetenv("CREDENTIALS_DIRECTORY");
+		assert_int_equal(access(kek, F_OK), -1);
+		assert_int_equal(rename(credkek, kek), 0);
+	}
 
 	gnutls_privkey_deinit(priv);
 	free(uri);
