@@ -582,20 +582,22 @@ table_add(struct parser *p, struct pki_toml_table *t, const char *key,
 	return 0;
 }
 
-/* Add a new empty table under key; *out is the new table. */
+/* Add a new empty table under key, positioned at line:col (the key for
+ * tables made by dotted keys, the header for [tables]); *out is the new
+ * table. */
 static int
 table_add_table(struct parser *p, struct pki_toml_table *t,
-		const struct key_part *k, unsigned flags,
-		struct pki_toml_table **out)
+		const struct key_part *k, unsigned flags, unsigned line,
+		unsigned col, struct pki_toml_table **out)
 {
 	struct pki_toml_value v;
 	int rc;
 
 	memset(&v, 0, sizeof(v));
 	v.type = PKI_TOML_TABLE;
-	v.line = k->line;
-	v.column = k->col;
-	if ((v.u.tab = table_new(flags, k->line, k->col)) == NULL)
+	v.line = line;
+	v.column = col;
+	if ((v.u.tab = table_new(flags, line, col)) == NULL)
 		return nomem(p);
 	if ((rc = table_add(p, t, k->s, k->len, k->line, k->col, &v, NULL)) != 0) {
 		table_free(v.u.tab);
@@ -1346,7 +1348,8 @@ dotted_descend(struct parser *p, struct pki_toml_table **tp, unsigned *depth,
 		if ((rc = check_depth(p, *depth, kp->line, kp->col)) != 0)
 			return rc;
 		if ((idx = table_lookup(p, t, kp->s, kp->len)) < 0) {
-			if ((rc = table_add_table(p, t, kp, TF_DOTTED, &t)) != 0)
+			if ((rc = table_add_table(p, t, kp, TF_DOTTED, kp->line,
+						  kp->col, &t)) != 0)
 				return rc;
 			continue;
 		}
@@ -1450,13 +1453,11 @@ parse_header(struct parser *p, struct pki_toml_table *root,
 			goto out;
 		if ((idx = table_lookup(p, t, kp->s, kp->len)) < 0) {
 			if (!final) {
-				rc = table_add_table(p, t, kp, TF_IMPLICIT, &t);
+				rc = table_add_table(p, t, kp, TF_IMPLICIT,
+						     kp->line, kp->col, &t);
 			} else if (!aot) {
-				rc = table_add_table(p, t, kp, TF_DEFINED, &t);
-				if (rc == 0) {
-					t->line = line;
-					t->column = col;
-				}
+				rc = table_add_table(p, t, kp, TF_DEFINED, line,
+						     col, &t);
 			} else {
 				memset(&nv, 0, sizeof(nv));
 				nv.type = PKI_TOML_ARRAY;
