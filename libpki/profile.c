@@ -1552,10 +1552,18 @@ lint_issuer(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 			find(f, "pathLenConstraint must be at most %d (the "
 			     "issuer's is %d)", pathlen - 1, pathlen);
 	}
-	if (gnutls_x509_name_constraints_init(&nc) < 0)
+	/* The issuer's nameConstraints, as GnuTLS applies them to the end
+	 * certificate of a path: SANs, and for TLS server certificates
+	 * without a dNSName the CN, for email the emailAddress.  A CA
+	 * certificate's subject CN is not a host name, so CA certificates
+	 * (which carry no SANs in these profiles) are not checked. */
+	if (p->is_ca || gnutls_x509_name_constraints_init(&nc) < 0)
 		return;
 	ret = gnutls_x509_crt_get_name_constraints(issuer, nc, 0, &crit);
-	if (ret >= 0) {
+	/* GnuTLS also treats a subject CN as a DNS name when there is no
+	 * dNSName SAN; a CA's CN is a label, not a host name, so only
+	 * end-entity certificates are checked here. */
+	if (ret >= 0 && !p->is_ca) {
 		static const unsigned types[] = { GNUTLS_SAN_DNSNAME,
 						  GNUTLS_SAN_RFC822NAME,
 						  GNUTLS_SAN_IPADDRESS };

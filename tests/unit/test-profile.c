@@ -141,12 +141,12 @@ setup(void **state)
 			   &F.ec_pub);
 	F.ed_key = gen_key(GNUTLS_PK_EDDSA_ED25519, 256, &F.ed_pub);
 
-	/* root: P-384, valid past 2050, pathLen 1 */
+	/* root: P-384, valid past 2050, pathLen 2 */
 	tpl_init(&rt, PKI_PROFILE_ROOT_CA, "Spork Test Root", F.now - 3600,
 		 Y2060);
 	rt.subject.organization = strdup("Spork Test");
 	rt.subject.country = strdup("DE");
-	rt.path_len = 1;
+	rt.path_len = 2;
 	rt.digital_signature = 1;
 	if (pki_issue_sign(&rt, F.root_pub, NULL, F.root_key, &der, &err) !=
 	    PKI_OK)
@@ -349,12 +349,12 @@ test_ca_extensions(void **state)
 	size_t sz;
 
 	(void)state;
-	/* root: self-signed, version 3, BC critical pathLen 1 */
+	/* root: self-signed, version 3, BC critical pathLen 2 */
 	assert_int_equal(gnutls_x509_crt_get_version(F.root), 3);
 	assert_int_equal(gnutls_x509_crt_get_basic_constraints(F.root, &crit,
 							       &ca, &pathlen), 1);
 	assert_int_equal(crit, 1);
-	assert_int_equal(pathlen, 1);
+	assert_int_equal(pathlen, 2);
 	assert_int_equal(gnutls_x509_crt_get_key_usage(F.root, &ku, &crit), 0);
 	assert_int_equal(crit, 1);
 	assert_int_equal(ku, GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN |
@@ -801,11 +801,11 @@ test_lint_failures(void **state)
 	assert_lint(rc, &err, "pathLenConstraint is 0");
 	pki_cert_template_clear(&t);
 
-	/* sub-CA pathLen must be below the root's (1) */
+	/* sub-CA pathLen must be below the root's (2) */
 	tpl_init(&t, PKI_PROFILE_SUB_CA, "wide sub", F.now, F.now + DAY);
-	t.path_len = 1;
+	t.path_len = 2;
 	assert_lint(pki_issue_sign(&t, F.ec_pub, F.root, F.root_key, &der,
-				   &err), &err, "must be at most 0");
+				   &err), &err, "must be at most 1");
 	pki_cert_template_clear(&t);
 
 	/* bad country code and a CA without subject */
@@ -904,6 +904,71 @@ test_generalized_time(void **state)
 	gnutls_x509_crt_deinit(c);
 	gnutls_free(der.data);
 	pki_cert_template_clear(&t);
+}
+
+/* root -> policy CA (nameConstraints, pathLen 1) -> issuing CA -> leaf:
+ * the constraints of a CA above the issuer hold for the leaf, and CA
+ * subjects (not host names) do not trip them. */
+static void
+test_three_tier(void **state)
+{
+	struct pki_cert_template t;
+	struct pki_error err;
+	gnutls_datum_t der;
+	gnutls_x509_crt_t policy, issuing;
+	gnutls_privkey_t pkey;
+	gnutls_pubkey_t ppub;
+
+	(void)state;
+	pkey = gen_key(GNUTLS_PK_ECDSA,
+		       GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1), &ppub);
+	tpl_init(&t, PKI_PROFILE_SUB_CA, "Spork TLS Policy CA", F.now - 3600,
+		 F.now + 3 * 365 * DAY);
+	t.path_len = 1;
+	add(&t.permitted_dns, "example.com");
+	add(&t.permitted_ip, "10.0.0.0/8");
+	add(&t.policy_oids, "1.3.6.1.4.1.55555.1");
+	if (pki_issue_sign(&t, ppub, F.root, F.root_key, &der, &err) != PKI_OK)
+		fail_msg("policy CA: %s", err.msg);
+	policy = import(&der);
+	write_pem("policy.pem", &der);
+	gnutls_free(der.data);
+	pki_cert_template_clear(&t);
+
+	tpl_init(&t, PKI_PROFILE_SUB_CA, "Spork TLS Issuing CA 2", F.now - 3600,
+		 F.now + 2 * 365 * DAY);
+	t.path_len = 0;
+	t.digital_signature = 1;
+	add(&t.policy_oids, "1.3.6.1.4.1.55555.1");
+	if (pki_issue_sign(&t, F.ec_pub, policy, pkey, &der, &err) != PKI_OK)
+		fail_msg("issuing CA: %s", err.msg);
+	issuing = import(&der);
+	write_pem("issuing.pem", &der);
+	gnutls_free(der.data);
+	pki_cert_template_clear(&t);
+
+	tpl_init(&t, PKI_PROFILE_TLS_SERVER, "app.example.com", F.now - 60,
+		 F.now + 30 * DAY);
+	add(&t.san_dns, "app.example.com");
+	add(&t.san_ip, "10.9.8.7");
+	if (pki_issue_sign(&t, F.rsa_pub, issuing, F.ec_key, &der, &err) !=
+	    PKI_OK)
+		fail_msg("leaf: %s", err.msg);
+	write_pem("app.pem", &der);
+	gnutls_free(der.data);
+	pki_cert_template_clear(&t);
+
+	assert_int_equal(run("cd %s && cat app.pem issuing.pem policy.pem "
+			     "root.pem > chain3.pem && certtool --verify-chain "
+			     "--infile chain3.pem >/dev/null 2>&1", F.dir), 0);
+	assert_int_equal(run("cd %s && cat issuing.pem policy.pem > "
+			     "untrusted3.pem && openssl verify -x509_strict "
+			     "-purpose sslserver -CAfile root.pem -untrusted "
+			     "untrusted3.pem app.pem >/dev/null", F.dir), 0);
+	gnutls_x509_crt_deinit(issuing);
+	gnutls_x509_crt_deinit(policy);
+	gnutls_privkey_deinit(pkey);
+	gnutls_pubkey_deinit(ppub);
 }
 
 /* ---------------------------------------------------------------- CSR */
@@ -1123,6 +1188,7 @@ main(void)
 		cmocka_unit_test(test_lint_failures),
 		cmocka_unit_test(test_lint_mutations),
 		cmocka_unit_test(test_generalized_time),
+		cmocka_unit_test(test_three_tier),
 		cmocka_unit_test(test_csr_roundtrip),
 		cmocka_unit_test(test_csr_hostile),
 		cmocka_unit_test(test_csr_template),
