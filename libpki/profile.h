@@ -4,6 +4,20 @@
  *
  * Profiles: root-ca, sub-ca (policy and issuing CAs), tls-server,
  * tls-client, code-signing, email, ocsp-signing.
+ *
+ *   profile       keyUsage (critical)          EKU              max days  SANs
+ *   root-ca       keyCertSign cRLSign [+dS]    -                issuer    none
+ *   sub-ca        keyCertSign cRLSign [+dS]    -                issuer    none
+ *   tls-server    dS (+keyEncipherment if RSA) serverAuth       398       dns ip (required)
+ *   tls-client    dS                           clientAuth       398       dns ip email uri
+ *   code-signing  dS                           codeSigning      1095      email uri
+ *   email         dS (+keyEncipherment if RSA, emailProtection  825       email (required)
+ *                 nonRepudiation allowed)
+ *   ocsp-signing  dS                           OCSPSigning      90        none, +ocsp-nocheck
+ *
+ * dS = digitalSignature; on CAs only when tpl->digital_signature is set.
+ * Self-signed roots carry an authorityKeyIdentifier equal to their own
+ * subjectKeyIdentifier (RFC 5280 method 1, see pki_profile_key_identifier).
  */
 #ifndef PKI_PROFILE_H
 #define PKI_PROFILE_H
@@ -106,6 +120,15 @@ void pki_cert_template_clear(struct pki_cert_template *t);
  * CAs, CA subject non-empty, maximum validity of the profile.  issuer may
  * be NULL for a self-signed certificate.  Returns PKI_E_LINT with every
  * finding listed in err->msg ("; "-separated).
+ *
+ * Also: the certificate holds exactly what tpl asks for (subject fields,
+ * serial when given, validity, SANs, name constraints, policies, URLs),
+ * no extension outside the profiles' set, the subject key passes
+ * pki_profile_check_key, a self-signed root only with root-ca, the
+ * issuer is a CA with keyCertSign whose pathLenConstraint leaves room,
+ * and an end-entity certificate's names are inside the direct issuer's
+ * nameConstraints.  Constraints of CAs further up the path are not seen
+ * here: verify the whole chain for those.
  */
 int pki_profile_lint(const struct pki_cert_template *tpl,
 		     gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer,
