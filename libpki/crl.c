@@ -48,6 +48,7 @@ extern const asn1_static_node pki__pkix_asn1_tab[];
 /* Bounds for the reader. */
 #define EXT_MAX 64
 #define TBS_CHILDREN_MAX 7
+#define EXT_VALUE_MAX 65536
 
 static const char *const reason_names[PKI_CRL_REASON__MAX] = {
 	"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
@@ -1327,14 +1328,14 @@ static int
 walk_exts(asn1_node n, const char *name, const char *what,
 	  int (*one)(void *ctx, const char *oid, int critical,
 		     const unsigned char *v, size_t len, struct pki_error *err),
-	  void *ctx, struct pki_error *err)
+	  void *ctx, unsigned char *v, size_t vcap, struct pki_error *err)
 {
-	struct oidset *seen = NULL;
-	unsigned char *v = NULL;
+	struct oidset seen;
 	char path[96], oid[64];
 	size_t vlen = 0;
 	int count = 0, i, j, critical, rc = PKI_OK, r;
 
+	seen.n = 0;
 	r = asn1_number_of_elements(n, name, &count);
 	if (r == ASN1_ELEMENT_NOT_FOUND)
 		goto out;
@@ -1343,28 +1344,23 @@ walk_exts(asn1_node n, const char *name, const char *what,
 				   "extensions", what, EXT_MAX);
 		goto out;
 	}
-	if ((seen = calloc(1, sizeof(*seen))) == NULL ||
-	    (v = malloc(65536)) == NULL) {
-		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		goto out;
-	}
 	for (i = 1; i <= count; i++) {
 		snprintf(path, sizeof(path), "%s.?%d.extnID", name, i);
 		if ((rc = get_str(n, path, oid, sizeof(oid), what, err)))
 			goto missing;
-		for (j = 0; j < seen->n; j++)
-			if (strcmp(seen->oid[j], oid) == 0) {
+		for (j = 0; j < seen.n; j++)
+			if (strcmp(seen.oid[j], oid) == 0) {
 				rc = pki_error_set(err, PKI_E_PARSE, "%s: "
 						   "extension %s appears twice",
 						   what, oid);
 				goto out;
 			}
-		memcpy(seen->oid[seen->n++], oid, sizeof(oid));
+		memcpy(seen.oid[seen.n++], oid, sizeof(oid));
 		snprintf(path, sizeof(path), "%s.?%d.critical", name, i);
 		if ((rc = get_bool(n, path, &critical, what, err)))
 			goto out;
 		snprintf(path, sizeof(path), "%s.?%d.extnValue", name, i);
-		if ((rc = get(n, path, v, 65536, &vlen, what, err)))
+		if ((rc = get(n, path, v, vcap, &vlen, what, err)))
 			goto missing;
 		if ((rc = one(ctx, oid, critical, v, vlen, err)))
 			goto out;
@@ -1375,8 +1371,6 @@ missing:
 		rc = pki_error_set(err, PKI_E_PARSE, "%s: incomplete extension",
 				   what);
 out:
-	free(seen);
-	free(v);
 	return rc;
 }
 
@@ -1475,7 +1469,6 @@ out:
 struct entry_ctx {
 	asn1_node defs;
 	struct pki_crl_entry *e;
-	size_t index;
 };
 
 static int
@@ -1495,9 +1488,8 @@ entry_ext(void *vctx, const char *oid, int critical, const unsigned char *v,
 		    (rc = get(n, "", b, sizeof(b), &l, "reasonCode", err)))
 			goto out;
 		if (l != 1 || pki_crl_reason_name(b[0]) == NULL) {
-			rc = pki_error_set(err, PKI_E_PARSE, "entry %zu: "
-					   "reasonCode is not an RFC 5280 "
-					   "reason", c->index + 1);
+			rc = pki_error_set(err, PKI_E_PARSE, "reasonCode is not "
+					   "an RFC 5280 reason");
 			goto out;
 		}
 		c->e->reason = b[0];
@@ -1511,48 +1503,47 @@ entry_ext(void *vctx, const char *oid, int critical, const unsigned char *v,
 			l--;
 		if (time_parse(t, l, 1, &c->e->invalidity_date) != 0 ||
 		    c->e->invalidity_date == 0) {
-			rc = pki_error_set(err, PKI_E_PARSE, "entry %zu: bad "
-					   "invalidityDate", c->index + 1);
+			rc = pki_error_set(err, PKI_E_PARSE, "invalidityDate is "
+					   "not YYYYMMDDHHMMSSZ");
 			goto out;
 		}
 	} else if (critical) {
-		rc = pki_error_set(err, PKI_E_UNSUPPORTED, "entry %zu has a "
-				   "critical extension spork does not know "
-				   "(%s)", c->index + 1, oid);
+		rc = pki_error_set(err, PKI_E_UNSUPPORTED, "critical extension "
+				   "%s is unknown to spork", oid);
 	}
 out:
 	if (rc == PKI_E_NOTFOUND)
-		rc = pki_error_set(err, PKI_E_PARSE, "entry %zu: empty extension",
-				   c->index + 1);
+		rc = pki_error_set(err, PKI_E_PARSE, "empty extension %s", oid);
 	node_free(&n);
 	return rc;
 }
 
-/* Decode one RevokedCertificate at der into *e (serial into sbuf). */
+/*
+ * Decode one RevokedCertificate at der into *e (serial into sbuf).
+ * index only names the entry in error messages.
+ */
 static int
 entry_decode(asn1_node defs, const struct pki_crl *crl, const unsigned char *der,
 	     size_t len, size_t index, struct pki_crl_entry *e,
 	     unsigned char *sbuf, struct pki_error *err)
 {
-	struct entry_ctx c = { defs, e, index };
-	unsigned char b[PKI_CRL_SERIAL_MAX + 1];
+	struct entry_ctx c = { defs, e };
+	unsigned char b[PKI_CRL_SERIAL_MAX + 1], v[1024];
 	const unsigned char *p = b;
 	size_t l = 0;
-	char what[64];
 	asn1_node n = NULL;
 	int rc;
 
 	memset(e, 0, sizeof(*e));
 	e->reason = -1;
-	snprintf(what, sizeof(what), "revoked certificate %zu", index + 1);
-	if ((rc = decode_strict(defs, "RevokedCertificate", der, len, &n, what,
-				err)))
+	if ((rc = decode_strict(defs, "RevokedCertificate", der, len, &n,
+				"the entry", err)))
 		goto out;
-	if ((rc = get(n, "userCertificate", b, sizeof(b), &l, what, err)))
+	if ((rc = get(n, "userCertificate", b, sizeof(b), &l, "the serial "
+		      "number", err)))
 		goto out;
 	if (l == 0 || (b[0] & 0x80)) {
-		rc = pki_error_set(err, PKI_E_PARSE, "%s: negative serial number",
-				   what);
+		rc = pki_error_set(err, PKI_E_PARSE, "negative serial number");
 		goto out;
 	}
 	if (l > 1 && b[0] == 0) {
@@ -1560,33 +1551,37 @@ entry_decode(asn1_node defs, const struct pki_crl *crl, const unsigned char *der
 		l--;
 	}
 	if (l > PKI_CRL_SERIAL_MAX) {
-		rc = pki_error_set(err, PKI_E_PARSE, "%s: serial number longer "
-				   "than %d octets", what, PKI_CRL_SERIAL_MAX);
+		rc = pki_error_set(err, PKI_E_PARSE, "serial number longer than "
+				   "%d octets", PKI_CRL_SERIAL_MAX);
 		goto out;
 	}
 	memcpy(sbuf, p, l);
 	e->serial = sbuf;
 	e->serial_len = l;
-	if ((rc = get_time(n, "revocationDate", &e->revocation_time, what, err)))
+	if ((rc = get_time(n, "revocationDate", &e->revocation_time,
+			   "revocationDate", err)))
 		goto out;
 	if (crl->version < 2 &&
 	    asn1_number_of_elements(n, "crlEntryExtensions", &(int){ 0 }) ==
 	    ASN1_SUCCESS) {
-		rc = pki_error_set(err, PKI_E_PARSE, "%s: a v1 CRL cannot have "
-				   "entry extensions", what);
+		rc = pki_error_set(err, PKI_E_PARSE, "a v1 CRL cannot have "
+				   "entry extensions");
 		goto out;
 	}
-	if ((rc = walk_exts(n, "crlEntryExtensions", what, entry_ext, &c, err)))
+	if ((rc = walk_exts(n, "crlEntryExtensions", "crlEntryExtensions",
+			    entry_ext, &c, v, sizeof(v), err)))
 		goto out;
 	if (e->remove_from_crl && !crl->is_delta) {
-		rc = pki_error_set(err, PKI_E_PARSE, "%s: removeFromCRL in a CRL "
-				   "that is not a delta CRL", what);
+		rc = pki_error_set(err, PKI_E_PARSE, "removeFromCRL in a CRL "
+				   "that is not a delta CRL");
 		goto out;
 	}
 	rc = PKI_OK;
 out:
 	if (rc == PKI_E_NOTFOUND)
-		rc = pki_error_set(err, PKI_E_PARSE, "%s: incomplete", what);
+		rc = pki_error_set(err, PKI_E_PARSE, "incomplete entry");
+	if (rc != PKI_OK)
+		pki_error_prefix(err, "revoked certificate %zu", index + 1);
 	node_free(&n);
 	return rc;
 }
@@ -1621,7 +1616,7 @@ crl_decode(struct pki_crl *crl, asn1_node defs, struct pki_error *err)
 	struct tlv outer, tbs, ch[TBS_CHILDREN_MAX], t;
 	struct crl_ctx cc = { crl, defs };
 	asn1_node head = NULL, tail = NULL;
-	unsigned char *hcopy = NULL, *tcopy = NULL, ver[4];
+	unsigned char *hcopy = NULL, *tcopy = NULL, *v = NULL, ver[4];
 	gnutls_datum_t str = { NULL, 0 };
 	int nch = 0, ti = -1, ri = -1, rc = PKI_E_PARSE, r, s = 0, e = 0;
 	size_t l = 0;
@@ -1715,8 +1710,12 @@ crl_decode(struct pki_crl *crl, asn1_node defs, struct pki_error *err)
 				   "extensions");
 		goto out;
 	}
+	if ((v = malloc(EXT_VALUE_MAX)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
 	if ((rc = walk_exts(head, "crlExtensions", "crlExtensions", crl_ext,
-			    &cc, err)))
+			    &cc, v, EXT_VALUE_MAX, err)))
 		goto out;
 
 	/* signatureAlgorithm (the same as in the TBS) and signature. */
@@ -1770,6 +1769,7 @@ crl_decode(struct pki_crl *crl, asn1_node defs, struct pki_error *err)
 	rc = PKI_OK;
 out:
 	gnutls_free(str.data);
+	free(v);
 	free(hcopy);
 	free(tcopy);
 	node_free(&head);
