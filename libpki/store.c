@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -492,6 +493,29 @@ next:
 	return PKI_OK;
 }
 
+/*
+ * PRAGMA journal_mode = WAL.  Switching a new database to WAL, or reading
+ * the mode while another process does, can fail with SQLITE_BUSY at once
+ * (SQLite does not call the busy handler there): retry for as long as
+ * the busy timeout.
+ */
+static int
+set_wal(struct pki_store *st)
+{
+	struct timespec pause = { 0, 0 };
+	int rc, waited_ms = 0;
+
+	for (;;) {
+		rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL,
+				  NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= BUSY_TIMEOUT_MS)
+			return rc;
+		pause.tv_nsec = (5 + (waited_ms % 7)) * 1000000L;
+		nanosleep(&pause, NULL);
+		waited_ms += (int)(pause.tv_nsec / 1000000L);
+	}
+}
+
 int
 pki_store_schema_latest(void)
 {
@@ -554,8 +578,7 @@ pki_store_open(const char *path, int create, struct pki_store **out,
 	/* a database file is data, not code */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL,
-			 NULL) != SQLITE_OK) {
+	if (set_wal(st) != SQLITE_OK) {
 		if ((sqlite3_errcode(st->db) & 0xff) == SQLITE_NOTADB)
 			rc = pki_error_set(err, PKI_E_DB, "%s is not a spork "
 					   "database (not even SQLite)", path);

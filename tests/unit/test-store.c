@@ -1140,6 +1140,46 @@ test_concurrent_writers(void **state)
 	assert_int_equal(shared_total, SHARED);
 }
 
+/* Several processes creating the same new database at once: every one
+ * opens it (one migrates, the others wait) and writes. */
+static void
+test_concurrent_first_open(void **state)
+{
+	struct fx *f = *state;
+	char path[400];
+	pid_t pid[4];
+	int round, i, status;
+
+	for (round = 0; round < 5; round++) {
+		snprintf(path, sizeof(path), "%s/race%d.db", f->dir, round);
+		for (i = 0; i < 4; i++) {
+			pid[i] = fork();
+			assert_true(pid[i] >= 0);
+			if (pid[i] == 0) {
+				struct pki_store *st = NULL;
+				struct pki_error err = { 0 };
+
+				if (pki_store_open(path, 1, &st, &err) != PKI_OK)
+					_exit(1);
+				if (pki_store_audit(st, NULL, "test.open", NULL,
+						    NULL, &err) != PKI_OK)
+					_exit(2);
+				pki_store_close(st);
+				_exit(0);
+			}
+		}
+		for (i = 0; i < 4; i++) {
+			assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 0);
+		}
+		assert_int_equal(raw_int(path, "SELECT count(*) FROM audit"), 4);
+		assert_int_equal(raw_int(path, "SELECT count(*) FROM "
+					 "schema_version"),
+				 pki_store_schema_latest());
+	}
+}
+
 /* ------------------------------------------------- constant memory walk */
 
 static int
@@ -1257,6 +1297,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_crls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_first_open,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_revocation_walk_constant_memory, setup, teardown),
 	};
