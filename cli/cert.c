@@ -1,1 +1,1254 @@
-/* see cli/common.h */
+/*
+ * spork cert: issue | list | show | export | renew | revoke | unhold
+ * (spork-cert(1)).  The work is done by libpki/enroll; this file reads
+ * options, writes files and prints.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <gnutls/crypto.h>
+
+#include "common.h"
+#include "crl.h"
+#include "enroll.h"
+#include "issue.h"
+#include "util.h"
+
+static int show_help;
+
+/* Options shared by several commands. */
+static const char *o_ca, *o_csr, *o_cn, *o_key_type, *o_out, *o_key_out,
+		  *o_pkcs12, *o_profile, *o_status, *o_expiring, *o_name,
+		  *o_format, *o_reason, *o_invalidity;
+static char **o_san;
+static int o_days = -1, o_chain, o_rekey, o_pem;
+static long long o_limit;
+
+#define HELP_OPTION \
+	{ "help", 'h', POPT_ARG_NONE, &show_help, 'h', "show this help", NULL }
+#define CA_OPTION(what) \
+	{ "ca", '\0', POPT_ARG_STRING, &o_ca, 0, what, "NAME" }
+#define P12PASS_OPTION \
+	{ "pkcs12-passphrase-file", '\0', POPT_ARG_STRING, \
+	  &spork_g.pkcs12_pass_file, 0, \
+	  "read the PKCS#12 password from FILE (else asked on the terminal)", \
+	  "FILE" }
+#define OUTPUT_OPTIONS \
+	{ "out", 'o', POPT_ARG_STRING, &o_out, 0, \
+	  "write the certificate (PEM) to FILE (default: standard output)", \
+	  "FILE" }, \
+	{ "chain", '\0', POPT_ARG_NONE, &o_chain, 0, \
+	  "append the CA certificates above it (not the root)", NULL }, \
+	{ "key-out", '\0', POPT_ARG_STRING, &o_key_out, 0, \
+	  "write a generated key, unencrypted PKCS#8 PEM, mode 0600, to FILE", \
+	  "FILE" }, \
+	{ "pkcs12", '\0', POPT_ARG_STRING, &o_pkcs12, 0, \
+	  "write a generated key, the certificate and its chain as PKCS#12", \
+	  "FILE" }, \
+	P12PASS_OPTION
+
+static const struct poptOption issue_options[] = {
+	{ "csr", '\0', POPT_ARG_STRING, &o_csr, 0,
+	  "the certificate request (PEM or DER, - for standard input)", "FILE" },
+	{ "cn", '\0', POPT_ARG_STRING, &o_cn, 0,
+	  "common name (replaces the request's subject)", "NAME" },
+	{ "san", '\0', POPT_ARG_ARGV, &o_san, 0,
+	  "subjectAltNames: dns:NAME,ip:ADDR,email:ADDR,uri:URI (repeatable; "
+	  "replaces the request's)", "LIST" },
+	{ "key-type", '\0', POPT_ARG_STRING, &o_key_type, 0,
+	  "generate a key of this type here (default ecdsa-p256)", "TYPE" },
+	CA_OPTION("the issuing CA (default: the only one)"),
+	{ "profile", '\0', POPT_ARG_STRING, &o_profile, 0,
+	  "tls-server (default), tls-client, code-signing, email, ocsp-signing",
+	  "PROFILE" },
+	{ "days", '\0', POPT_ARG_INT, &o_days, 0,
+	  "validity in days (default and maximum: the profile's)", "N" },
+	OUTPUT_OPTIONS,
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static const struct poptOption renew_options[] = {
+	CA_OPTION("the CA that issued SERIAL (when serials clash)"),
+	{ "days", '\0', POPT_ARG_INT, &o_days, 0,
+	  "validity in days (default: the old certificate's)", "N" },
+	{ "rekey", '\0', POPT_ARG_NONE, &o_rekey, 0,
+	  "certify a new key: from --csr, or generated here", NULL },
+	{ "csr", '\0', POPT_ARG_STRING, &o_csr, 0,
+	  "with --rekey: the request carrying the new key", "FILE" },
+	{ "key-type", '\0', POPT_ARG_STRING, &o_key_type, 0,
+	  "with --rekey: generate a key of this type (default: the old one's)",
+	  "TYPE" },
+	OUTPUT_OPTIONS,
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static const struct poptOption list_options[] = {
+	CA_OPTION("only certificates this CA issued"),
+	{ "status", '\0', POPT_ARG_STRING, &o_status, 0,
+	  "valid, revoked or expired", "STATUS" },
+	{ "expiring-within", '\0', POPT_ARG_STRING, &o_expiring, 0,
+	  "valid ones that expire within this time (30d, 12h, 3600s)", "TIME" },
+	{ "name", '\0', POPT_ARG_STRING, &o_name, 0,
+	  "glob over the subject and the subjectAltNames", "GLOB" },
+	{ "profile", '\0', POPT_ARG_STRING, &o_profile, 0,
+	  "only this profile", "PROFILE" },
+	{ "limit", '\0', POPT_ARG_LONGLONG, &o_limit, 0,
+	  "at most N certificates (the oldest first)", "N" },
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static const struct poptOption show_options[] = {
+	CA_OPTION("the CA that issued SERIAL (when serials clash)"),
+	{ "pem", '\0', POPT_ARG_NONE, &o_pem, 0,
+	  "also print the certificate in PEM", NULL },
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static const struct poptOption export_options[] = {
+	CA_OPTION("the CA that issued SERIAL (when serials clash)"),
+	{ "format", 'f', POPT_ARG_STRING, &o_format, 0,
+	  "pem (default), der, chain or pkcs12", "FORMAT" },
+	{ "out", 'o', POPT_ARG_STRING, &o_out, 0,
+	  "write to FILE (default: standard output)", "FILE" },
+	P12PASS_OPTION,
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static const struct poptOption revoke_options[] = {
+	CA_OPTION("the CA that issued SERIAL (when serials clash)"),
+	{ "reason", 'r', POPT_ARG_STRING, &o_reason, 0,
+	  "RFC 5280 reason: unspecified, keyCompromise, cACompromise, "
+	  "affiliationChanged, superseded, cessationOfOperation, "
+	  "certificateHold, privilegeWithdrawn, aACompromise", "REASON" },
+	{ "invalidity-date", '\0', POPT_ARG_STRING, &o_invalidity, 0,
+	  "with keyCompromise: when the key became unsafe "
+	  "(2026-01-02T03:04:05Z or 2026-01-02)", "TIME" },
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static const struct poptOption unhold_options[] = {
+	CA_OPTION("the CA that issued SERIAL (when serials clash)"),
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static void
+cert_usage(FILE *f)
+{
+	fprintf(f, "usage: spork cert <command> [options]\n\n"
+		"Commands:\n"
+		"  issue    --csr FILE | --cn NAME --san LIST   issue a certificate\n"
+		"  list     [--status S] [--expiring-within T] [--name GLOB]\n"
+		"                                    the certificate inventory\n"
+		"  show     SERIAL|FILE              one certificate and its state\n"
+		"  export   SERIAL --format pem|der|chain|pkcs12\n"
+		"  renew    SERIAL [--rekey]         same names, new validity\n"
+		"  revoke   SERIAL --reason REASON   revoke (RFC 5280 reasons)\n"
+		"  unhold   SERIAL                   lift a certificateHold\n"
+		"\nRun 'spork cert <command> --help' for options; see "
+		"spork-cert(1).\n");
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* Parse, requiring exactly nargs positional arguments. */
+static int
+parse(const char *cmd, int argc, const char **argv,
+      const struct poptOption *table, const char *args, int nargs,
+      poptContext *ctx, const char ***rest)
+{
+	int nrest = 0;
+
+	if (spork_parse(cmd, argc, argv, table, args, ctx, rest, &nrest) != 0)
+		return -1;
+	if (nrest != nargs) {
+		spork_warnx("%s takes %s%s", cmd, nargs ? "one argument: " :
+			    "no arguments", nargs ? args : "");
+		poptPrintUsage(*ctx, stderr, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+is_stdout(const char *path)
+{
+	return path == NULL || strcmp(path, "-") == 0;
+}
+
+/* Refuse, before anything is issued, an output that cannot be written:
+ * an existing key file, a missing directory. */
+static int
+check_new_file(const char *path, const char *what, struct pki_error *err)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (path == NULL)
+		return PKI_OK;
+	if (access(path, F_OK) == 0)
+		return pki_error_set(err, PKI_E_EXISTS, "%s %s exists already; "
+				     "spork does not overwrite key files: "
+				     "remove it or choose another path",
+				     what, path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK) != 0)
+		return pki_error_set(err, PKI_E_IO, "cannot write %s %s: "
+				     "directory %s: %s", what, path, dir,
+				     strerror(errno));
+	return PKI_OK;
+}
+
+static int
+write_out(const char *path, const void *data, size_t len, unsigned mode,
+	  int exclusive, struct pki_error *err)
+{
+	if (is_stdout(path)) {
+		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
+			return pki_error_set(err, PKI_E_IO, "cannot write to "
+					     "standard output: %s",
+					     strerror(errno));
+		return PKI_OK;
+	}
+	return pki__file_write(path, data, len, mode, exclusive, err);
+}
+
+/* PEM of der (and chain) into *out, a malloc'd NUL-terminated string. */
+static int
+pem_of(const gnutls_datum_t *der, const gnutls_datum_t *chain, size_t nchain,
+       char **out, size_t *outlen, struct pki_error *err)
+{
+	FILE *f;
+	size_t i;
+	int ret = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((f = open_memstream(out, outlen)) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	for (i = 0; i <= nchain && ret >= 0; i++) {
+		gnutls_datum_t pem = { NULL, 0 };
+
+		ret = gnutls_pem_base64_encode2("CERTIFICATE",
+						i == 0 ? der : &chain[i - 1], &pem);
+		if (ret >= 0)
+			fwrite(pem.data, 1, pem.size, f);
+		gnutls_free(pem.data);
+	}
+	if (fclose(f) != 0 || ret < 0) {
+		free(*out);
+		*out = NULL;
+		return ret < 0 ? pki__gnutls_error(err, ret, "PEM encoding")
+			       : pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	}
+	return PKI_OK;
+}
+
+/* The PKCS#12 password: --pkcs12-passphrase-file, or the terminal. */
+static int
+p12_password(const char *path, char *buf, size_t size, struct pki_error *err)
+{
+	char label[PATH_MAX + 32];
+	const char *saved = spork_g.passphrase_file;
+	int rc;
+
+	snprintf(label, sizeof(label), "PKCS#12 file %s", path ? path : "-");
+	/* Never fall back to the CA passphrase file for a PKCS#12 password. */
+	spork_g.passphrase_file = NULL;
+	rc = spork_passphrase(NULL, label, 1, buf, size, err);
+	spork_g.passphrase_file = saved;
+	if (rc != PKI_OK && spork_g.pkcs12_pass_file == NULL)
+		pki_error_prefix(err, "give --pkcs12-passphrase-file FILE");
+	return rc;
+}
+
+static int
+write_pkcs12(const char *path, const gnutls_datum_t *der,
+	     const gnutls_datum_t *chain, size_t nchain,
+	     gnutls_x509_privkey_t key, const char *name, int exclusive,
+	     struct pki_error *err)
+{
+	gnutls_datum_t p12 = { NULL, 0 };
+	char pass[1024];
+	int rc;
+
+	if ((rc = p12_password(path, pass, sizeof(pass), err)) != PKI_OK)
+		return rc;
+	rc = pki_enroll_pkcs12(der, chain, nchain, key, pass, name, &p12, err);
+	pki_memzero(pass, sizeof(pass));
+	if (rc == PKI_OK)
+		rc = write_out(path, p12.data, p12.size, 0600, exclusive, err);
+	gnutls_free(p12.data);
+	return rc;
+}
+
+static int
+write_key(const char *path, gnutls_x509_privkey_t key, struct pki_error *err)
+{
+	gnutls_datum_t pem = { NULL, 0 };
+	int ret, rc;
+
+	if ((ret = gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM,
+						     NULL, GNUTLS_PKCS_PLAIN,
+						     &pem)) < 0)
+		return pki__gnutls_error(err, ret, "exporting the new key");
+	rc = pki__file_write(path, pem.data, pem.size, 0600, 1, err);
+	pki_memzero(pem.data, pem.size);
+	gnutls_free(pem.data);
+	return rc;
+}
+
+static const char *
+first_cn(const char *subject, char *buf, size_t len)
+{
+	const char *p = strstr(subject ? subject : "", "CN=");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (p == NULL)
+		return buf;
+	for (p += 3; *p && n + 1 < len; p++) {
+		if (*p == '\\' && p[1]) {
+			buf[n++] = *++p;
+			continue;
+		}
+		if (*p == ',')
+			break;
+		buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* --------------------------------------------------------- reporting */
+
+static json_t *
+sans_json(const char *sans)
+{
+	json_t *a = json_array();
+	const char *p = sans, *nl;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		json_array_append_new(a, json_stringn(p, nl ? (size_t)(nl - p)
+							    : strlen(p)));
+		p = nl ? nl + 1 : NULL;
+	}
+	return a;
+}
+
+static json_t *
+time_json(int64_t t)
+{
+	return t == 0 ? json_null() : json_string(spork_time(t));
+}
+
+/* The serial of row id (renewal_of), or NULL. */
+static char *
+serial_of(struct pki_store *st, int64_t id)
+{
+	struct pki_cert_record r;
+	char *s = NULL;
+
+	if (id == 0)
+		return NULL;
+	memset(&r, 0, sizeof(r));
+	if (pki_store_cert_get_id(st, id, &r, NULL) == PKI_OK)
+		s = pki__strdup(r.serial);
+	pki_cert_record_clear(&r);
+	return s;
+}
+
+/* The documented JSON shape of one certificate (spork-cert(1)). */
+static json_t *
+cert_json(struct pki_store *st, const struct pki_cert_record *r, int64_t now)
+{
+	json_t *o = json_object(), *rev = json_null();
+	char *renewed = serial_of(st, r->renewal_of);
+
+	json_object_set_new(o, "serial", json_string(r->serial));
+	json_object_set_new(o, "subject", json_string(r->subject ? r->subject : ""));
+	json_object_set_new(o, "sans", sans_json(r->sans));
+	json_object_set_new(o, "profile", json_string(r->profile));
+	json_object_set_new(o, "ca", r->issuer_name ? json_string(r->issuer_name)
+						    : json_null());
+	json_object_set_new(o, "not_before", time_json(r->not_before));
+	json_object_set_new(o, "not_after", time_json(r->not_after));
+	json_object_set_new(o, "status", json_string(pki_cert_status_name(
+				pki_cert_record_status(r, now))));
+	json_object_set_new(o, "sha256", json_string(r->sha256 ? r->sha256 : ""));
+	json_object_set_new(o, "renewal_of", renewed ? json_string(renewed)
+						     : json_null());
+	json_object_set_new(o, "source", json_string(r->source ? r->source : ""));
+	json_object_set_new(o, "requester", json_string(r->requester ?
+							r->requester : ""));
+	json_object_set_new(o, "created_at", time_json(r->created_at));
+	json_object_set_new(o, "is_ca", json_boolean(r->ca_id != 0));
+	if (r->revoked)
+		rev = json_pack("{s:s, s:i, s:o, s:o}",
+				"reason", pki_crl_reason_name(r->reason) ?
+				pki_crl_reason_name(r->reason) : "",
+				"reason_code", (json_int_t)r->reason,
+				"revoked_at", time_json(r->revoked_at),
+				"invalidity_date", time_json(r->invalidity_date));
+	json_object_set_new(o, "revocation", rev);
+	free(renewed);
+	return o;
+}
+
+static void
+print_names(const char *sans)
+{
+	const char *p = sans;
+
+	for (; p != NULL && *p != '\0'; p++)
+		putchar(*p == '\n' ? ',' : *p);
+}
+
+static void
+print_cert(struct pki_store *st, const struct pki_cert_record *r, int64_t now,
+	   gnutls_x509_crt_t crt)
+{
+	enum pki_cert_status s = pki_cert_record_status(r, now);
+	char *renewed = serial_of(st, r->renewal_of);
+
+	printf("%-14s%s\n", "serial", r->serial);
+	printf("%-14s%s\n", "subject", r->subject ? r->subject : "");
+	printf("%-14s", "names");
+	print_names(r->sans);
+	printf("\n%-14s%s%s\n", "issued by", r->issuer_name ? r->issuer_name :
+	       "(external CA)", r->ca_id ? " (this is a CA certificate)" : "");
+	printf("%-14s%s\n", "profile", r->profile);
+	printf("%-14s%s\n", "not before", spork_time(r->not_before));
+	printf("%-14s%s\n", "not after", spork_time(r->not_after));
+	printf("%-14s%s", "status", pki_cert_status_name(s));
+	if (r->revoked) {
+		printf(" (%s, %s", pki_crl_reason_name(r->reason) ?
+		       pki_crl_reason_name(r->reason) : "?",
+		       spork_time(r->revoked_at));
+		if (r->invalidity_date)
+			printf("; invalid since %s", spork_time(r->invalidity_date));
+		printf(")");
+	}
+	printf("\n");
+	if (crt != NULL) {
+		gnutls_pubkey_t pub = NULL;
+		enum pki_key_alg alg;
+
+		if (gnutls_pubkey_init(&pub) >= 0 &&
+		    gnutls_pubkey_import_x509(pub, crt, 0) >= 0 &&
+		    pki_key_alg_of_pubkey(pub, &alg, NULL) == PKI_OK)
+			printf("%-14s%s\n", "key", pki_key_alg_name(alg));
+		gnutls_pubkey_deinit(pub);
+	}
+	printf("%-14s%s\n", "sha256", r->sha256 ? r->sha256 : "");
+	if (renewed)
+		printf("%-14s%s\n", "renewal of", renewed);
+	printf("%-14s%s by %s at %s\n", "recorded", r->source ? r->source : "",
+	       r->requester ? r->requester : "", spork_time(r->created_at));
+	free(renewed);
+}
+
+/* ------------------------------------------------------------ context */
+
+struct env {
+	struct pki_store *st;
+	struct pki_keystore *ks;
+	struct pki_policy *policy;
+	struct pki_enroll e;
+};
+
+static int
+env_open(struct env *v, int with_keys, int with_policy, struct pki_error *err)
+{
+	int rc;
+
+	memset(v, 0, sizeof(*v));
+	if ((rc = spork_open(0, &v->st, with_keys ? &v->ks : NULL, err)) != PKI_OK)
+		return rc;
+	if (with_policy &&
+	    (rc = pki_enroll_policy_load(spork_state_dir(), &v->policy, err)) != PKI_OK)
+		return rc;
+	v->e.st = v->st;
+	v->e.ks = v->ks;
+	v->e.state_dir = spork_state_dir();
+	v->e.policy = v->policy;
+	v->e.source = "cli";
+	return PKI_OK;
+}
+
+static void
+env_close(struct env *v)
+{
+	pki_policy_free(v->policy);
+	if (v->ks != NULL)
+		pki_keystore_free(v->ks);
+	pki_store_close(v->st);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Report a failure: policy file errors get file:line:column. */
+static int
+fail(const struct pki_error *err)
+{
+	char *path = NULL;
+	int rc;
+
+	if (err->line > 0)
+		path = pki_enroll_policy_path(spork_state_dir());
+	rc = spork_fail(err, path);
+	free(path);
+	return rc;
+}
+
+/* ----------------------------------------------------- issue and renew */
+
+/* Write what an issuance produced, then report it. */
+static int
+deliver(struct env *v, struct pki_enroll_result *res, const char *verb,
+	struct pki_error *err)
+{
+	char *pem = NULL, *cert_pem = NULL, cn[256];
+	size_t pemlen = 0, certlen = 0;
+	int rc;
+
+	if ((rc = pem_of(&res->der, res->chain, o_chain ? res->nchain : 0, &pem,
+			 &pemlen, err)) != PKI_OK ||
+	    (rc = pem_of(&res->der, NULL, 0, &cert_pem, &certlen, err)) != PKI_OK)
+		goto out;
+	if (res->key != NULL && o_key_out != NULL &&
+	    (rc = write_key(o_key_out, res->key, err)) != PKI_OK)
+		goto out;
+	if (o_pkcs12 != NULL &&
+	    (rc = write_pkcs12(o_pkcs12, &res->der, res->chain, res->nchain,
+			       res->key, first_cn(res->rec.subject, cn,
+						  sizeof(cn)), 1, err)) != PKI_OK)
+		goto out;
+	if (!(spork_g.json && is_stdout(o_out)) &&
+	    (rc = write_out(o_out, pem, pemlen, 0644, 0, err)) != PKI_OK)
+		goto out;
+	if (spork_g.json) {
+		json_t *o = cert_json(v->st, &res->rec, pki_now());
+
+		json_object_set_new(o, "pem", json_string(cert_pem));
+		json_object_set_new(o, "files", json_pack("{s:o, s:o, s:o}",
+			"certificate", is_stdout(o_out) ? json_null() :
+				json_string(o_out),
+			"key", res->key && o_key_out ? json_string(o_key_out) :
+				json_null(),
+			"pkcs12", o_pkcs12 ? json_string(o_pkcs12) : json_null()));
+		spork_json_out(o);
+	} else if (!spork_g.quiet) {
+		fprintf(stderr, "%s %s for %s (%s, CA '%s'), valid until %s",
+			verb, res->rec.serial, first_cn(res->rec.subject, cn,
+							sizeof(cn)),
+			res->rec.profile, res->rec.issuer_name,
+			spork_time(res->rec.not_after));
+		if (!is_stdout(o_out))
+			fprintf(stderr, "; certificate in %s", o_out);
+		if (res->key != NULL && o_key_out != NULL)
+			fprintf(stderr, "; key in %s", o_key_out);
+		if (o_pkcs12 != NULL)
+			fprintf(stderr, "; PKCS#12 in %s", o_pkcs12);
+		fprintf(stderr, "\n");
+	}
+	rc = PKI_OK;
+out:
+	free(pem);
+	free(cert_pem);
+	return rc;
+}
+
+static int usage_fail(poptContext ctx, const char *fmt, ...) PKI_PRINTF(2, 3);
+
+/* A bad command line: say why, free ctx, exit code 2. */
+static int
+usage_fail(poptContext ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "spork: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	poptFreeContext(ctx);
+	return SPORK_EXIT_USAGE;
+}
+
+/* Output options that only make sense with a key generated here. */
+static int
+check_key_outputs(poptContext ctx, int generated, struct pki_error *err)
+{
+	if (!generated && o_key_out != NULL)
+		return usage_fail(ctx, "--key-out is for a key generated here; "
+				  "a request (or a renewal without --rekey) "
+				  "keeps its key with you");
+	if (!generated && o_pkcs12 != NULL)
+		return usage_fail(ctx, "--pkcs12 is for a key generated here; "
+				  "for a certificates-only PKCS#12 file use "
+				  "'spork cert export SERIAL --format pkcs12'");
+	if (generated && o_key_out == NULL && o_pkcs12 == NULL)
+		return usage_fail(ctx, "a key generated here must be written "
+				  "somewhere: give --key-out FILE (unencrypted, "
+				  "mode 0600) or --pkcs12 FILE");
+	if (o_key_out != NULL && strcmp(o_key_out, "-") == 0)
+		return usage_fail(ctx, "--key-out needs a file; spork does not "
+				  "print private keys");
+	if (o_pkcs12 != NULL && strcmp(o_pkcs12, "-") == 0)
+		return usage_fail(ctx, "--pkcs12 needs a file");
+	if (check_new_file(o_key_out, "key file", err) != PKI_OK ||
+	    check_new_file(o_pkcs12, "PKCS#12 file", err) != PKI_OK) {
+		poptFreeContext(ctx);
+		return spork_fail(err, NULL);
+	}
+	return SPORK_EXIT_OK;
+}
+
+static int
+cmd_issue(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest;
+	struct pki_enroll_request req;
+	struct pki_enroll_result res;
+	struct pki_error err;
+	struct env v;
+	gnutls_datum_t csr = { NULL, 0 };
+	int rc, i;
+
+	pki_error_clear(&err);
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	memset(&v, 0, sizeof(v));
+	if (parse("cert issue", argc, argv, issue_options, NULL, 0, &ctx,
+		  &rest) != 0) {
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	if (o_csr == NULL && o_cn == NULL && o_san == NULL)
+		return usage_fail(ctx, "give --csr FILE, or --cn NAME and/or "
+				  "--san LIST for a key generated here");
+	if (o_csr != NULL && o_key_type != NULL)
+		return usage_fail(ctx, "--key-type is for a key generated here; "
+				  "a request brings its own key");
+	if (o_days == 0 || o_days < -1)
+		return usage_fail(ctx, "--days needs a positive number");
+	if ((rc = check_key_outputs(ctx, o_csr == NULL, &err)) != SPORK_EXIT_OK)
+		return rc;
+	req.ca_name = o_ca;
+	req.profile = o_profile;
+	req.days = o_days > 0 ? (unsigned)o_days : 0;
+	req.cn = o_cn;
+	req.key_alg = PKI_KEY_ECDSA_P256;
+	if (o_key_type != NULL &&
+	    pki_key_alg_from_name(o_key_type, &req.key_alg, &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	for (i = 0; o_san != NULL && o_san[i] != NULL; i++)
+		if (pki_enroll_add_sans(&req, o_san[i], &err) != PKI_OK) {
+			pki_error_prefix(&err, "--san");
+			rc = spork_fail(&err, NULL);
+			goto out;
+		}
+	if (o_csr != NULL) {
+		if (pki__file_read(o_csr, 64 * 1024, &csr, &err) != PKI_OK) {
+			rc = spork_fail(&err, NULL);
+			goto out;
+		}
+		req.csr = &csr;
+	}
+	if (env_open(&v, 1, 1, &err) != PKI_OK ||
+	    pki_enroll_issue(&v.e, &req, &res, &err) != PKI_OK ||
+	    deliver(&v, &res, "issued", &err) != PKI_OK) {
+		rc = fail(&err);
+		goto out;
+	}
+	rc = SPORK_EXIT_OK;
+out:
+	gnutls_free(csr.data);
+	pki_enroll_result_clear(&res);
+	pki_enroll_request_clear(&req);
+	env_close(&v);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+static int
+cmd_renew(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest;
+	struct pki_enroll_renewal req;
+	struct pki_enroll_result res;
+	struct pki_error err;
+	struct env v;
+	gnutls_datum_t csr = { NULL, 0 };
+	int rc;
+
+	pki_error_clear(&err);
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	memset(&v, 0, sizeof(v));
+	if (parse("cert renew", argc, argv, renew_options, "SERIAL", 1, &ctx,
+		  &rest) != 0) {
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	if (!o_rekey && (o_csr != NULL || o_key_type != NULL))
+		return usage_fail(ctx, "--csr and --key-type go with --rekey");
+	if (o_csr != NULL && o_key_type != NULL)
+		return usage_fail(ctx, "--key-type is for a key generated here; "
+				  "a request brings its own key");
+	if (o_days == 0 || o_days < -1)
+		return usage_fail(ctx, "--days needs a positive number");
+	if ((rc = check_key_outputs(ctx, o_rekey && o_csr == NULL, &err)) !=
+	    SPORK_EXIT_OK)
+		return rc;
+	req.serial = rest[0];
+	req.ca_name = o_ca;
+	req.days = o_days > 0 ? (unsigned)o_days : 0;
+	req.rekey = o_rekey;
+	if (o_key_type != NULL) {
+		if (pki_key_alg_from_name(o_key_type, &req.key_alg, &err) != PKI_OK) {
+			rc = spork_fail(&err, NULL);
+			goto out;
+		}
+		req.key_alg_set = 1;
+	}
+	if (o_csr != NULL) {
+		if (pki__file_read(o_csr, 64 * 1024, &csr, &err) != PKI_OK) {
+			rc = spork_fail(&err, NULL);
+			goto out;
+		}
+		req.csr = &csr;
+	}
+	if (env_open(&v, 1, 1, &err) != PKI_OK ||
+	    pki_enroll_renew(&v.e, &req, &res, &err) != PKI_OK ||
+	    deliver(&v, &res, "renewed as", &err) != PKI_OK) {
+		rc = fail(&err);
+		goto out;
+	}
+	rc = SPORK_EXIT_OK;
+out:
+	gnutls_free(csr.data);
+	pki_enroll_result_clear(&res);
+	env_close(&v);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+/* ------------------------------------------------------------ list */
+
+/* "30d", "12h", "90m", "3600s", "30" (days) into seconds. */
+static int
+parse_duration(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	int64_t mul = 86400;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v < 0)
+		return -1;
+	if (*end != '\0') {
+		switch (*end) {
+		case 'w': mul = 7 * 86400; break;
+		case 'd': mul = 86400; break;
+		case 'h': mul = 3600; break;
+		case 'm': mul = 60; break;
+		case 's': mul = 1; break;
+		default: return -1;
+		}
+		if (end[1] != '\0')
+			return -1;
+	}
+	if (v > INT64_MAX / mul)
+		return -1;
+	*out = (int64_t)v * mul;
+	return 0;
+}
+
+struct list_ctx {
+	struct pki_store *st;
+	json_t *a;
+	int64_t now;
+	size_t n;
+};
+
+static int
+list_one(void *vctx, const struct pki_cert_record *r)
+{
+	struct list_ctx *c = vctx;
+	char cn[256];
+
+	c->n++;
+	if (c->a != NULL) {
+		json_array_append_new(c->a, cert_json(c->st, r, c->now));
+		return 0;
+	}
+	if (spork_g.quiet)
+		return 0;
+	if (c->n == 1)
+		printf("%-34s %-8s %-20s %-12s %-16s %s\n", "SERIAL", "STATUS",
+		       "NOT AFTER", "PROFILE", "CA", "NAMES");
+	printf("%-34s %-8s %-20s %-12s %-16s ", r->serial,
+	       pki_cert_status_name(pki_cert_record_status(r, c->now)),
+	       spork_time(r->not_after), r->profile,
+	       r->issuer_name ? r->issuer_name : "-");
+	if (r->sans != NULL && *r->sans != '\0')
+		print_names(r->sans);
+	else
+		printf("%s", first_cn(r->subject, cn, sizeof(cn)));
+	printf("\n");
+	return 0;
+}
+
+static int
+cmd_list(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest;
+	struct pki_cert_filter f;
+	struct pki_ca_record ca;
+	struct pki_error err;
+	struct list_ctx lc;
+	struct pki_store *st = NULL;
+	int rc;
+
+	pki_error_clear(&err);
+	memset(&f, 0, sizeof(f));
+	memset(&ca, 0, sizeof(ca));
+	memset(&lc, 0, sizeof(lc));
+	if (parse("cert list", argc, argv, list_options, NULL, 0, &ctx,
+		  &rest) != 0) {
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	f.now = lc.now = pki_now();
+	if (o_status != NULL) {
+		if (strcmp(o_status, "valid") == 0)
+			f.status = PKI_CERT_VALID;
+		else if (strcmp(o_status, "revoked") == 0)
+			f.status = PKI_CERT_REVOKED;
+		else if (strcmp(o_status, "expired") == 0)
+			f.status = PKI_CERT_EXPIRED;
+		else if (strcmp(o_status, "any") != 0)
+			return usage_fail(ctx, "--status is valid, revoked, "
+					  "expired or any, not '%s'", o_status);
+	}
+	if (o_expiring != NULL) {
+		if (parse_duration(o_expiring, &f.expiring_within) != 0)
+			return usage_fail(ctx, "--expiring-within takes a time "
+					  "like 30d, 12h, 90m or 3600s, not "
+					  "'%s'", o_expiring);
+		if (f.status == PKI_CERT_ANY)
+			f.status = PKI_CERT_VALID;
+	}
+	if (o_limit < 0)
+		return usage_fail(ctx, "--limit needs a positive number");
+	f.limit = (size_t)o_limit;
+	f.name_glob = o_name;
+	if (o_profile != NULL && pki_profile_by_name(o_profile) == NULL)
+		return usage_fail(ctx, "unknown profile '%s' (tls-server, "
+				  "tls-client, code-signing, email, "
+				  "ocsp-signing, root-ca, sub-ca)", o_profile);
+	f.profile = o_profile;
+	if (spork_open(0, &st, NULL, &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	if (o_ca != NULL) {
+		if (pki_store_ca_get(st, o_ca, &ca, &err) != PKI_OK) {
+			if (err.code == PKI_E_NOTFOUND)
+				pki_error_set(&err, PKI_E_NOTFOUND, "no CA named "
+					      "'%s' (spork pki status lists "
+					      "them)", o_ca);
+			rc = spork_fail(&err, NULL);
+			goto out;
+		}
+		f.issuer_ca_id = ca.id;
+	}
+	lc.st = st;
+	if (spork_g.json)
+		lc.a = json_array();
+	if (pki_store_cert_foreach(st, &f, list_one, &lc, &err) != PKI_OK) {
+		json_decref(lc.a);
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	if (spork_g.json)
+		spork_json_out(json_pack("{s:i, s:o}", "count", (json_int_t)lc.n,
+					 "certificates", lc.a));
+	else if (!spork_g.quiet && lc.n == 0)
+		fprintf(stderr, "no certificates match\n");
+	rc = SPORK_EXIT_OK;
+out:
+	pki_ca_record_clear(&ca);
+	pki_store_close(st);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+/* --------------------------------------------------------- show, export */
+
+/* SERIAL or FILE into *r: a regular file is read and looked up by its
+ * SHA-256 fingerprint. */
+static int
+find_cert(struct env *v, const char *arg, struct pki_cert_record *r,
+	  struct pki_error *err)
+{
+	struct stat sb;
+	gnutls_datum_t in = { NULL, 0 }, der = { NULL, 0 };
+	gnutls_x509_crt_t crt = NULL;
+	unsigned char fp[32];
+	size_t fplen = sizeof(fp);
+	char hex[65], serial[2 * PKI_STORE_SERIAL_MAX + 1];
+	int ret, rc;
+
+	if (strcmp(arg, "-") != 0 && (stat(arg, &sb) != 0 || !S_ISREG(sb.st_mode)))
+		return pki_enroll_find(&v->e, arg, o_ca, r, err);
+	if ((rc = pki__file_read(arg, 1 << 20, &in, err)) != PKI_OK ||
+	    (rc = pki_cert_parse(&in, &crt, err)) != PKI_OK)
+		goto out;
+	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der)) < 0 ||
+	    (ret = gnutls_fingerprint(GNUTLS_DIG_SHA256, &der, fp, &fplen)) < 0) {
+		rc = pki__gnutls_error(err, ret, arg);
+		goto out;
+	}
+	pki__hex(fp, fplen, hex);
+	rc = pki_store_cert_get_sha256(v->st, hex, r, err);
+	if (rc == PKI_E_NOTFOUND) {
+		if (pki_cert_serial_hex(crt, serial, sizeof(serial), NULL) != PKI_OK)
+			snprintf(serial, sizeof(serial), "?");
+		pki_error_set(err, rc, "the certificate in %s (serial %s) was "
+			      "not issued from this state directory", arg,
+			      serial);
+	}
+out:
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	gnutls_free(in.data);
+	gnutls_free(der.data);
+	return rc;
+}
+
+static int
+cmd_show(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest;
+	struct pki_cert_record r;
+	struct pki_error err;
+	struct env v;
+	gnutls_x509_crt_t crt = NULL;
+	char *pem = NULL;
+	size_t pemlen = 0;
+	int rc;
+
+	pki_error_clear(&err);
+	memset(&r, 0, sizeof(r));
+	memset(&v, 0, sizeof(v));
+	if (parse("cert show", argc, argv, show_options, "SERIAL|FILE", 1, &ctx,
+		  &rest) != 0) {
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	if (env_open(&v, 0, 0, &err) != PKI_OK ||
+	    find_cert(&v, rest[0], &r, &err) != PKI_OK ||
+	    pem_of(&r.der, NULL, 0, &pem, &pemlen, &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	if (gnutls_x509_crt_init(&crt) < 0 ||
+	    gnutls_x509_crt_import(crt, &r.der, GNUTLS_X509_FMT_DER) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		crt = NULL;
+	}
+	if (spork_g.json) {
+		json_t *o = cert_json(v.st, &r, pki_now());
+
+		if (crt != NULL) {
+			gnutls_datum_t dn = { NULL, 0 };
+			gnutls_pubkey_t pub = NULL;
+			enum pki_key_alg alg;
+
+			if (gnutls_x509_crt_get_issuer_dn3(crt, &dn, 0) >= 0)
+				json_object_set_new(o, "issuer", json_stringn(
+					(const char *)dn.data, dn.size));
+			gnutls_free(dn.data);
+			if (gnutls_pubkey_init(&pub) >= 0 &&
+			    gnutls_pubkey_import_x509(pub, crt, 0) >= 0 &&
+			    pki_key_alg_of_pubkey(pub, &alg, NULL) == PKI_OK)
+				json_object_set_new(o, "key_type",
+					json_string(pki_key_alg_name(alg)));
+			gnutls_pubkey_deinit(pub);
+		}
+		json_object_set_new(o, "pem", json_string(pem));
+		spork_json_out(o);
+	} else if (!spork_g.quiet) {
+		print_cert(v.st, &r, pki_now(), crt);
+		if (o_pem)
+			fwrite(pem, 1, pemlen, stdout);
+	}
+	rc = SPORK_EXIT_OK;
+out:
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	free(pem);
+	pki_cert_record_clear(&r);
+	env_close(&v);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+static int
+cmd_export(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest;
+	struct pki_cert_record r;
+	struct pki_error err;
+	struct env v;
+	gnutls_datum_t *chain = NULL;
+	size_t nchain = 0, pemlen = 0;
+	char *pem = NULL, cn[256];
+	const char *fmt = o_format;
+	int rc;
+
+	pki_error_clear(&err);
+	memset(&r, 0, sizeof(r));
+	memset(&v, 0, sizeof(v));
+	if (parse("cert export", argc, argv, export_options, "SERIAL", 1, &ctx,
+		  &rest) != 0) {
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	fmt = o_format ? o_format : "pem";
+	if (strcmp(fmt, "pem") != 0 && strcmp(fmt, "der") != 0 &&
+	    strcmp(fmt, "chain") != 0 && strcmp(fmt, "pkcs12") != 0)
+		return usage_fail(ctx, "--format is pem, der, chain or pkcs12, "
+				  "not '%s'", fmt);
+	if ((strcmp(fmt, "der") == 0 || strcmp(fmt, "pkcs12") == 0) &&
+	    is_stdout(o_out) && isatty(STDOUT_FILENO))
+		return usage_fail(ctx, "%s is binary: give --out FILE or "
+				  "redirect standard output", fmt);
+	if (env_open(&v, 0, 0, &err) != PKI_OK ||
+	    find_cert(&v, rest[0], &r, &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	if ((strcmp(fmt, "chain") == 0 || strcmp(fmt, "pkcs12") == 0) &&
+	    r.issuer_ca_id != 0 &&
+	    pki_enroll_chain(v.st, r.issuer_ca_id, 0, &chain, &nchain,
+			     &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	/* A CA certificate is its own chain's first element: drop it. */
+	if (r.ca_id != 0 && nchain > 0 && chain[0].size == r.der.size &&
+	    memcmp(chain[0].data, r.der.data, r.der.size) == 0) {
+		gnutls_free(chain[0].data);
+		memmove(chain, chain + 1, (nchain - 1) * sizeof(*chain));
+		nchain--;
+	}
+	if (strcmp(fmt, "der") == 0)
+		rc = write_out(o_out, r.der.data, r.der.size, 0644, 0, &err);
+	else if (strcmp(fmt, "pkcs12") == 0)
+		rc = write_pkcs12(o_out, &r.der, chain, nchain, NULL,
+				  first_cn(r.subject, cn, sizeof(cn)), 0, &err);
+	else if ((rc = pem_of(&r.der, chain, strcmp(fmt, "chain") == 0 ?
+			      nchain : 0, &pem, &pemlen, &err)) == PKI_OK)
+		rc = write_out(o_out, pem, pemlen, 0644, 0, &err);
+	if (rc != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	if (!spork_g.quiet && !is_stdout(o_out))
+		fprintf(stderr, "wrote %s as %s to %s\n", r.serial, fmt, o_out);
+	rc = SPORK_EXIT_OK;
+out:
+	free(pem);
+	pki_enroll_chain_free(chain, nchain);
+	pki_cert_record_clear(&r);
+	env_close(&v);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+/* ------------------------------------------------------ revoke, unhold */
+
+static int
+parse_time_arg(const char *s, int64_t *t)
+{
+	char buf[64];
+
+	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+		return pki__time_parse(buf, t);
+	}
+	if (strchr(s, 'T') == NULL)
+		return -1;      /* a bare number would be ambiguous */
+	return pki__time_parse(s, t);
+}
+
+static int
+report_revocation(struct env *v, const struct pki_cert_record *r,
+		  const char *verb)
+{
+	if (spork_g.json) {
+		spork_json_out(cert_json(v->st, r, pki_now()));
+	} else if (!spork_g.quiet) {
+		printf("%s %s", verb, r->serial);
+		if (r->revoked) {
+			printf(" (%s", pki_crl_reason_name(r->reason));
+			if (r->invalidity_date)
+				printf(", invalid since %s",
+				       spork_time(r->invalidity_date));
+			printf(")");
+		}
+		printf("; it takes effect for relying parties with the next "
+		       "CRL (spork crl generate%s%s%s)\n",
+		       r->issuer_name ? " --ca '" : "",
+		       r->issuer_name ? r->issuer_name : "",
+		       r->issuer_name ? "'" : "");
+	}
+	return SPORK_EXIT_OK;
+}
+
+static int
+cmd_revoke(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest;
+	struct pki_cert_record r;
+	struct pki_error err;
+	struct env v;
+	int64_t inv = 0;
+	int rc, reason;
+
+	pki_error_clear(&err);
+	memset(&r, 0, sizeof(r));
+	memset(&v, 0, sizeof(v));
+	if (parse("cert revoke", argc, argv, revoke_options, "SERIAL", 1, &ctx,
+		  &rest) != 0) {
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	if (o_reason == NULL)
+		return usage_fail(ctx, "give the reason: --reason keyCompromise, "
+				  "superseded, cessationOfOperation, "
+				  "certificateHold, ... (see spork-cert(1))");
+	if (pki_enroll_reason_parse(o_reason, &reason, &err) != PKI_OK) {
+		poptFreeContext(ctx);
+		return spork_fail(&err, NULL);
+	}
+	if (o_invalidity != NULL && parse_time_arg(o_invalidity, &inv) != 0)
+		return usage_fail(ctx, "--invalidity-date takes "
+				  "2026-01-02T03:04:05Z or 2026-01-02, not "
+				  "'%s'", o_invalidity);
+	if (env_open(&v, 1, 0, &err) != PKI_OK ||
+	    pki_enroll_revoke(&v.e, rest[0], o_ca, reason, inv, &r,
+			      &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	rc = report_revocation(&v, &r, "revoked");
+out:
+	pki_cert_record_clear(&r);
+	env_close(&v);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+static int
+cmd_unhold(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest;
+	struct pki_cert_record r;
+	struct pki_error err;
+	struct env v;
+	int rc;
+
+	pki_error_clear(&err);
+	memset(&r, 0, sizeof(r));
+	memset(&v, 0, sizeof(v));
+	if (parse("cert unhold", argc, argv, unhold_options, "SERIAL", 1, &ctx,
+		  &rest) != 0) {
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	if (env_open(&v, 1, 0, &err) != PKI_OK ||
+	    pki_enroll_unhold(&v.e, rest[0], o_ca, &r, &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	rc = report_revocation(&v, &r, "released the hold on");
+out:
+	pki_cert_record_clear(&r);
+	env_close(&v);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+int
+spork_cmd_cert(int argc, const char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int, const char **);
+	} cmds[] = {
+		{ "issue", cmd_issue },
+		{ "list", cmd_list },
+		{ "show", cmd_show },
+		{ "export", cmd_export },
+		{ "renew", cmd_renew },
+		{ "revoke", cmd_revoke },
+		{ "unhold", cmd_unhold },
+	};
+	size_t i;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		cert_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].run(argc - 1, argv + 1);
+	spork_warnx("unknown command 'cert %s'", argv[1]);
+	cert_usage(stderr);
+	return SPORK_EXIT_USAGE;
+}

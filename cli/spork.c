@@ -20,6 +20,7 @@ struct group {
 
 static const struct group groups[] = {
 	{ "pki", spork_cmd_pki, "build and inspect the CA hierarchy" },
+	{ "cert", spork_cmd_cert, "issue, list, renew and revoke certificates" },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,1 +1,1720 @@
-/* enroll: see enroll.h */
+/*
+ * enroll: issue, renew, revoke and package certificates (see enroll.h).
+ *
+ * The order inside an issuance: parse and check the request (CSR
+ * signature, key strength), settle the names (CN and SANs), check every
+ * DNS name and IP address against the domain policy, settle the
+ * validity, and only then touch the CA: unseal its key, build, lint and
+ * sign, record the row and its audit row in one transaction, commit.
+ * Nothing leaves this module before that commit returned.
+ */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/pkcs12.h>
+#include <gnutls/x509.h>
+#include <jansson.h>
+
+#include "crl.h"
+#include "enroll.h"
+#include "issue.h"
+#include "util.h"
+
+/* Bounds on what one request may ask for. */
+#define MAX_SANS 100
+#define MAX_NAME 1024
+#define MAX_CHAIN 16
+/* Attempts when a random serial collides with a recorded one. */
+#define SERIAL_TRIES 3
+
+/* ------------------------------------------------------------ policy */
+
+char *
+pki_enroll_policy_path(const char *state_dir)
+{
+	char *p = NULL;
+
+	if (state_dir == NULL)
+		return NULL;
+	if (asprintf(&p, "%s/%s", state_dir, PKI_ENROLL_POLICY_FILE) < 0)
+		return NULL;
+	return p;
+}
+
+int
+pki_enroll_policy_load(const char *state_dir, struct pki_policy **out,
+		       struct pki_error *err)
+{
+	char *path = NULL;
+	int rc = PKI_E_NOMEM;
+
+	*out = NULL;
+	if ((path = pki_enroll_policy_path(state_dir)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		rc = PKI_OK;
+		goto out;
+	}
+	rc = pki_policy_load(path, out, err);
+	if (rc != PKI_OK && err != NULL && err->line == 0)
+		pki_error_prefix(err, "%s", path);
+out:
+	free(path);
+	return rc;
+}
+
+/* ------------------------------------------------------------ names */
+
+void
+pki_enroll_request_clear(struct pki_enroll_request *req)
+{
+	if (req == NULL)
+		return;
+	pki_strlist_clear(&req->san_dns);
+	pki_strlist_clear(&req->san_ip);
+	pki_strlist_clear(&req->san_email);
+	pki_strlist_clear(&req->san_uri);
+}
+
+struct names {
+	struct pki_strlist dns, ip, email, uri;
+};
+
+static void
+names_clear(struct names *n)
+{
+	pki_strlist_clear(&n->dns);
+	pki_strlist_clear(&n->ip);
+	pki_strlist_clear(&n->email);
+	pki_strlist_clear(&n->uri);
+}
+
+static size_t
+names_count(const struct names *n)
+{
+	return n->dns.n + n->ip.n + n->email.n + n->uri.n;
+}
+
+static int
+strlist_has(const struct pki_strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Add s to l unless it is there already (DNS: ignoring case). */
+static int
+add_unique(struct pki_strlist *l, const char *s, struct pki_error *err)
+{
+	if (strlist_has(l, s))
+		return PKI_OK;
+	if (l->n >= MAX_SANS)
+		return pki_error_set(err, PKI_E_INVALID, "more than %d names of "
+				     "one type requested", MAX_SANS);
+	if (pki_strlist_add(l, s) != PKI_OK)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	return PKI_OK;
+}
+
+/* Canonical text form of an IP address; PKI_E_INVALID if it is none. */
+static int
+ip_canon(const char *in, char *out, size_t outlen, struct pki_error *err)
+{
+	unsigned char b[16];
+	size_t n;
+
+	if (pki_ip_parse(in, b, &n, NULL) != PKI_OK ||
+	    inet_ntop(n == 4 ? AF_INET : AF_INET6, b, out, (socklen_t)outlen) == NULL)
+		return pki_error_set(err, PKI_E_INVALID, "'%s' is not an IP "
+				     "address", in);
+	return PKI_OK;
+}
+
+/* Add one typed name ("dns", "ip", "email", "uri") to n. */
+static int
+add_name(struct names *n, const char *type, const char *value,
+	 struct pki_error *err)
+{
+	char buf[MAX_NAME + 1];
+	size_t i, len = strlen(value);
+
+	if (len == 0)
+		return pki_error_set(err, PKI_E_INVALID, "empty %s name", type);
+	if (len > MAX_NAME)
+		return pki_error_set(err, PKI_E_INVALID, "%s name longer than %d "
+				     "bytes", type, MAX_NAME);
+	if (strcmp(type, "dns") == 0) {
+		for (i = 0; i <= len; i++)
+			buf[i] = (char)(value[i] >= 'A' && value[i] <= 'Z' ?
+					value[i] + 32 : value[i]);
+		return add_unique(&n->dns, buf, err);
+	}
+	if (strcmp(type, "ip") == 0) {
+		if (ip_canon(value, buf, sizeof(buf), err) != PKI_OK)
+			return PKI_E_INVALID;
+		return add_unique(&n->ip, buf, err);
+	}
+	if (strcmp(type, "email") == 0)
+		return add_unique(&n->email, value, err);
+	if (strcmp(type, "uri") == 0)
+		return add_unique(&n->uri, value, err);
+	return pki_error_set(err, PKI_E_INVALID, "unknown name type '%s' (use "
+			     "dns:, ip:, email: or uri:)", type);
+}
+
+/* One "type:value" or a bare value whose type is guessed. */
+static int
+add_spec(struct names *n, const char *item, struct pki_error *err)
+{
+	static const char *const types[] = { "dns", "ip", "email", "uri", NULL };
+	unsigned char b[16];
+	size_t i, bl;
+	const char *colon = strchr(item, ':');
+
+	if (colon != NULL) {
+		for (i = 0; types[i] != NULL; i++)
+			if ((size_t)(colon - item) == strlen(types[i]) &&
+			    strncasecmp(item, types[i], strlen(types[i])) == 0) {
+				char t[8];
+
+				memcpy(t, types[i], strlen(types[i]) + 1);
+				return add_name(n, t, colon + 1, err);
+			}
+	}
+	if (pki_ip_parse(item, b, &bl, NULL) == PKI_OK)
+		return add_name(n, "ip", item, err);
+	if (strstr(item, "://") != NULL)
+		return add_name(n, "uri", item, err);
+	if (strchr(item, '@') != NULL)
+		return add_name(n, "email", item, err);
+	if (colon != NULL)
+		return pki_error_set(err, PKI_E_INVALID, "'%s': unknown name type "
+				     "(use dns:, ip:, email: or uri:)", item);
+	return add_name(n, "dns", item, err);
+}
+
+int
+pki_enroll_add_sans(struct pki_enroll_request *req, const char *spec,
+		    struct pki_error *err)
+{
+	struct names n;
+	char *copy = NULL, *p, *save = NULL;
+	int rc = PKI_E_NOMEM;
+	size_t items = 0;
+
+	n.dns = req->san_dns;
+	n.ip = req->san_ip;
+	n.email = req->san_email;
+	n.uri = req->san_uri;
+	if ((copy = strdup(spec)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = PKI_OK;
+	for (p = strtok_r(copy, ",", &save); p != NULL && rc == PKI_OK;
+	     p = strtok_r(NULL, ",", &save)) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			continue;
+		rc = add_spec(&n, p, err);
+		items++;
+	}
+	if (rc == PKI_OK && items == 0)
+		rc = pki_error_set(err, PKI_E_INVALID, "no name in '%s'", spec);
+out:
+	req->san_dns = n.dns;
+	req->san_ip = n.ip;
+	req->san_email = n.email;
+	req->san_uri = n.uri;
+	free(copy);
+	return rc;
+}
+
+/* Parse the record form "dns:a\nip:b" back into lists. */
+static int
+names_from_record(struct names *n, const char *sans, struct pki_error *err)
+{
+	char *copy, *p, *save = NULL;
+	int rc = PKI_OK;
+
+	if (sans == NULL || *sans == '\0')
+		return PKI_OK;
+	if ((copy = strdup(sans)) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	for (p = strtok_r(copy, "\n", &save); p != NULL && rc == PKI_OK;
+	     p = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(p, ':');
+
+		if (colon == NULL) {
+			rc = pki_error_set(err, PKI_E_INVALID, "stored name '%s' "
+					   "has no type", p);
+			break;
+		}
+		*colon = '\0';
+		rc = add_name(n, p, colon + 1, err);
+	}
+	free(copy);
+	return rc;
+}
+
+/* The record form of n; caller frees. */
+static char *
+names_to_record(const struct names *n)
+{
+	static const char *const pfx[] = { "dns", "ip", "email", "uri" };
+	const struct pki_strlist *l[4] = { &n->dns, &n->ip, &n->email, &n->uri };
+	char *out = NULL;
+	size_t len = 0, i, j;
+	FILE *f = open_memstream(&out, &len);
+	int first = 1;
+
+	if (f == NULL)
+		return NULL;
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < l[i]->n; j++) {
+			fprintf(f, "%s%s:%s", first ? "" : "\n", pfx[i], l[i]->v[j]);
+			first = 0;
+		}
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static json_t *
+names_json(const struct names *n)
+{
+	static const char *const pfx[] = { "dns", "ip", "email", "uri" };
+	const struct pki_strlist *l[4] = { &n->dns, &n->ip, &n->email, &n->uri };
+	json_t *a = json_array();
+	char buf[MAX_NAME + 8];
+	size_t i, j;
+
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < l[i]->n; j++) {
+			snprintf(buf, sizeof(buf), "%s:%s", pfx[i], l[i]->v[j]);
+			json_array_append_new(a, json_string(buf));
+		}
+	return a;
+}
+
+/* ---------------------------------------------- subject and CSR input */
+
+/* Where DN attributes come from: a CSR or a certificate. */
+struct dn_src {
+	gnutls_x509_crq_t crq;
+	gnutls_x509_crt_t crt;
+};
+
+/* The first value of attribute oid, or NULL when absent. */
+static int
+dn_get(const struct dn_src *s, const char *oid, char **out,
+       struct pki_error *err)
+{
+	char buf[MAX_NAME + 1];
+	size_t size = sizeof(buf);
+	int ret;
+
+	*out = NULL;
+	ret = s->crq ? gnutls_x509_crq_get_dn_by_oid(s->crq, oid, 0, 0, buf, &size)
+		     : gnutls_x509_crt_get_dn_by_oid(s->crt, oid, 0, 0, buf, &size);
+	if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		return PKI_OK;
+	if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
+		return pki_error_set(err, PKI_E_INVALID, "subject attribute %s is "
+				     "longer than %d bytes", oid, MAX_NAME);
+	if (ret < 0)
+		return pki__gnutls_error(err, ret, "reading the subject");
+	if (size > MAX_NAME || strlen(buf) != size)
+		return pki_error_set(err, PKI_E_INVALID, "subject attribute %s "
+				     "holds a NUL byte", oid);
+	if ((*out = strdup(buf)) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	return PKI_OK;
+}
+
+static int
+subject_from(const struct dn_src *s, struct pki_subject *subj,
+	     struct pki_error *err)
+{
+	int rc;
+
+	if ((rc = dn_get(s, GNUTLS_OID_X520_COMMON_NAME, &subj->common_name, err)) ||
+	    (rc = dn_get(s, GNUTLS_OID_X520_ORGANIZATION_NAME,
+			 &subj->organization, err)) ||
+	    (rc = dn_get(s, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME,
+			 &subj->organizational_unit, err)) ||
+	    (rc = dn_get(s, GNUTLS_OID_X520_COUNTRY_NAME, &subj->country, err)) ||
+	    (rc = dn_get(s, GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME,
+			 &subj->state, err)) ||
+	    (rc = dn_get(s, GNUTLS_OID_X520_LOCALITY_NAME, &subj->locality, err)) ||
+	    (rc = dn_get(s, GNUTLS_OID_PKCS9_EMAIL, &subj->email, err)) ||
+	    (rc = dn_get(s, "2.5.4.5", &subj->serial_number, err)))
+		return rc;
+	return PKI_OK;
+}
+
+/* The subjectAltNames a CSR asks for (extension request). */
+static int
+names_from_csr(gnutls_x509_crq_t crq, struct names *n, struct pki_error *err)
+{
+	char buf[MAX_NAME + 1], ip[INET6_ADDRSTRLEN];
+	unsigned seq, type, crit;
+	size_t size;
+	int ret, rc;
+
+	for (seq = 0;; seq++) {
+		size = sizeof(buf) - 1;
+		ret = gnutls_x509_crq_get_subject_alt_name(crq, seq, buf, &size,
+							   &type, &crit);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			return pki_error_set(err, PKI_E_INVALID, "the request "
+					     "has a subjectAltName longer than "
+					     "%d bytes", MAX_NAME);
+		if (ret < 0)
+			return pki__gnutls_error(err, ret, "reading the request's "
+						 "subjectAltName");
+		if (seq >= 4 * MAX_SANS)
+			return pki_error_set(err, PKI_E_INVALID, "the request "
+					     "asks for too many names");
+		buf[size] = '\0';
+		switch (type) {
+		case GNUTLS_SAN_IPADDRESS:
+			if ((size != 4 && size != 16) ||
+			    inet_ntop(size == 4 ? AF_INET : AF_INET6, buf, ip,
+				      sizeof(ip)) == NULL)
+				return pki_error_set(err, PKI_E_INVALID, "the "
+						     "request has an iPAddress "
+						     "of %zu octets", size);
+			rc = add_name(n, "ip", ip, err);
+			break;
+		case GNUTLS_SAN_DNSNAME:
+		case GNUTLS_SAN_RFC822NAME:
+		case GNUTLS_SAN_URI:
+			if (strlen(buf) != size)
+				return pki_error_set(err, PKI_E_INVALID, "the "
+						     "request has a name with "
+						     "a NUL byte");
+			rc = add_name(n, type == GNUTLS_SAN_DNSNAME ? "dns" :
+				      type == GNUTLS_SAN_URI ? "uri" : "email",
+				      buf, err);
+			break;
+		default:
+			return pki_error_set(err, PKI_E_INVALID, "the request "
+					     "asks for a subjectAltName of a "
+					     "type spork does not issue (only "
+					     "DNS, IP, email and URI names)");
+		}
+		if (rc != PKI_OK)
+			return rc;
+	}
+	return PKI_OK;
+}
+
+/* ------------------------------------------------------------ the CA */
+
+struct issuer {
+	struct pki_ca_record rec;
+	gnutls_x509_crt_t crt;
+	gnutls_privkey_t key;
+};
+
+static void
+issuer_clear(struct issuer *is)
+{
+	pki_ca_record_clear(&is->rec);
+	if (is->crt != NULL)
+		gnutls_x509_crt_deinit(is->crt);
+	if (is->key != NULL)
+		gnutls_privkey_deinit(is->key);
+	memset(is, 0, sizeof(*is));
+}
+
+static int64_t
+now_of(const struct pki_enroll *e)
+{
+	return e->now != 0 ? e->now : pki_now();
+}
+
+static int
+is_issuing(const struct pki_ca_record *r)
+{
+	return r->role != NULL && strcmp(r->role, "issuing") == 0 &&
+	       r->status == PKI_CA_ACTIVE;
+}
+
+/* "'A', 'B'" of the active issuing CAs, into buf. */
+static void
+issuing_names(const struct pki_ca_record *v, size_t n, char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used + 1 < len; i++) {
+		int w;
+
+		if (!is_issuing(&v[i]))
+			continue;
+		w = snprintf(buf + used, len - used, "%s'%s'", used ? ", " : "",
+			     v[i].name);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	if (used >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
+/* Pick the issuing CA by name, or the only active one. */
+static int
+pick_ca(const struct pki_enroll *e, const char *name, struct pki_ca_record *out,
+	struct pki_error *err)
+{
+	struct pki_ca_record *v = NULL;
+	size_t n = 0, i, found = 0, pick = 0;
+	char names[512];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = pki_store_ca_list(e->st, &v, &n, err)) != PKI_OK)
+		return rc;
+	issuing_names(v, n, names, sizeof(names));
+	if (name != NULL) {
+		for (i = 0; i < n; i++)
+			if (strcmp(v[i].name, name) == 0)
+				break;
+		if (i == n) {
+			rc = pki_error_set(err, PKI_E_NOTFOUND, "no CA named '%s'"
+					   "; the issuing CAs are: %s", name,
+					   names[0] ? names : "(none)");
+			goto out;
+		}
+		pick = i;
+	} else {
+		for (i = 0; i < n; i++)
+			if (is_issuing(&v[i])) {
+				found++;
+				pick = i;
+			}
+		if (found == 0) {
+			rc = pki_error_set(err, PKI_E_NOTFOUND, "there is no "
+					   "active issuing CA in this state "
+					   "directory; build one (spork pki "
+					   "build)");
+			goto out;
+		}
+		if (found > 1) {
+			rc = pki_error_set(err, PKI_E_INVALID, "there are %zu "
+					   "issuing CAs (%s): name the one to "
+					   "use", found, names);
+			goto out;
+		}
+	}
+	*out = v[pick];
+	memset(&v[pick], 0, sizeof(v[pick]));
+	rc = PKI_OK;
+out:
+	pki_ca_records_free(v, n);
+	return rc;
+}
+
+/* Check that is->rec can issue end-entity certificates now. */
+static int
+issuer_check(const struct issuer *is, int64_t now, struct pki_error *err)
+{
+	const struct pki_ca_record *r = &is->rec;
+	char t[32];
+
+	if (r->status == PKI_CA_PENDING)
+		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is waiting for "
+				     "its certificate from the external CA "
+				     "(spork pki import-cert)", r->name);
+	if (r->status == PKI_CA_REVOKED)
+		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is revoked and "
+				     "issues nothing", r->name);
+	if (strcmp(r->role, "issuing") != 0)
+		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is a %s CA; "
+				     "end-entity certificates come from "
+				     "issuing CAs", r->name, r->role);
+	if (now < r->not_before) {
+		pki__time_str(r->not_before, t, sizeof(t));
+		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is not valid "
+				     "before %s", r->name, t);
+	}
+	if (now >= r->not_after) {
+		pki__time_str(r->not_after, t, sizeof(t));
+		return pki_error_set(err, PKI_E_INVALID, "CA '%s' expired on %s",
+				     r->name, t);
+	}
+	return PKI_OK;
+}
+
+/* Load the certificate and unseal the key of is->rec. */
+static int
+issuer_load(const struct pki_enroll *e, struct issuer *is,
+	    struct pki_error *err)
+{
+	const struct pki_ca_record *r = &is->rec;
+	enum pki_key_alg alg;
+	int ret, rc;
+
+	if ((ret = gnutls_x509_crt_init(&is->crt)) < 0 ||
+	    (ret = gnutls_x509_crt_import(is->crt, &r->cert_der,
+					  GNUTLS_X509_FMT_DER)) < 0)
+		return pki__gnutls_error(err, ret, "the stored CA certificate");
+	if ((rc = pki_key_alg_from_name(r->algorithm, &alg, err)) != PKI_OK)
+		return rc;
+	if ((rc = pki_key_load(e->ks, r->key_uri, alg, r->name, &is->key,
+			       err)) != PKI_OK) {
+		pki_error_prefix(err, "unsealing the key of CA '%s'", r->name);
+		return rc;
+	}
+	return PKI_OK;
+}
+
+/* The service URLs the CA puts into what it issues. */
+static int
+ca_urls(const struct pki_ca_record *r, struct pki_cert_template *tpl,
+	struct pki_error *err)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} map[] = {
+		{ "crl_urls", offsetof(struct pki_cert_template, crl_urls) },
+		{ "delta_crl_urls",
+		  offsetof(struct pki_cert_template, freshest_crl_urls) },
+		{ "freshest_crl_urls",
+		  offsetof(struct pki_cert_template, freshest_crl_urls) },
+		{ "ocsp_urls", offsetof(struct pki_cert_template, ocsp_urls) },
+		{ "ca_issuers_urls",
+		  offsetof(struct pki_cert_template, ca_issuers_urls) },
+	};
+	json_t *o = NULL, *a, *v;
+	json_error_t jerr;
+	size_t i, j;
+	int rc = PKI_OK;
+
+	if (r->config_json == NULL || *r->config_json == '\0')
+		return PKI_OK;
+	if ((o = json_loads(r->config_json, 0, &jerr)) == NULL ||
+	    !json_is_object(o)) {
+		rc = pki_error_set(err, PKI_E_DB, "CA '%s': stored configuration "
+				   "is not a JSON object", r->name);
+		goto out;
+	}
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		struct pki_strlist *l = (struct pki_strlist *)
+			((char *)tpl + map[i].off);
+
+		if ((a = json_object_get(o, map[i].key)) == NULL)
+			continue;
+		json_array_foreach(a, j, v) {
+			if (!json_is_string(v) ||
+			    strlist_has(l, json_string_value(v)))
+				continue;
+			if (pki_strlist_add(l, json_string_value(v)) != PKI_OK) {
+				rc = pki_error_set(err, PKI_E_NOMEM,
+						   "out of memory");
+				goto out;
+			}
+		}
+	}
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* ------------------------------------------------------------ chain */
+
+void
+pki_enroll_chain_free(gnutls_datum_t *v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		gnutls_free(v[i].data);
+	free(v);
+}
+
+int
+pki_enroll_chain(struct pki_store *st, int64_t issuer_ca_id, int include_root,
+		 gnutls_datum_t **out, size_t *n, struct pki_error *err)
+{
+	struct pki_ca_record r;
+	gnutls_datum_t *v = NULL;
+	size_t k = 0;
+	int64_t id = issuer_ca_id;
+	int rc = PKI_OK;
+
+	*out = NULL;
+	*n = 0;
+	memset(&r, 0, sizeof(r));
+	while (id != 0) {
+		int root;
+
+		if (k >= MAX_CHAIN) {
+			rc = pki_error_set(err, PKI_E_DB, "CA chain longer than "
+					   "%d: the store is inconsistent",
+					   MAX_CHAIN);
+			goto out;
+		}
+		if ((rc = pki_store_ca_get_id(st, id, &r, err)) != PKI_OK)
+			goto out;
+		if (r.cert_der.size == 0) {
+			rc = pki_error_set(err, PKI_E_INVALID, "CA '%s' has no "
+					   "certificate yet", r.name);
+			goto out;
+		}
+		root = r.parent_id == 0 && strcmp(r.role, "root") == 0;
+		if (!root || include_root) {
+			gnutls_datum_t *nv = realloc(v, (k + 1) * sizeof(*v));
+
+			if (nv == NULL) {
+				rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+				goto out;
+			}
+			v = nv;
+			v[k] = r.cert_der;
+			r.cert_der.data = NULL;
+			r.cert_der.size = 0;
+			k++;
+		}
+		id = r.parent_id == r.id ? 0 : r.parent_id;
+		pki_ca_record_clear(&r);
+	}
+	*out = v;
+	*n = k;
+	v = NULL;
+	k = 0;
+out:
+	pki_ca_record_clear(&r);
+	pki_enroll_chain_free(v, k);
+	return rc;
+}
+
+/* ------------------------------------------------------------ results */
+
+void
+pki_enroll_result_clear(struct pki_enroll_result *res)
+{
+	if (res == NULL)
+		return;
+	gnutls_free(res->der.data);
+	if (res->key != NULL)
+		gnutls_x509_privkey_deinit(res->key);
+	pki_cert_record_clear(&res->rec);
+	pki_enroll_chain_free(res->chain, res->nchain);
+	memset(res, 0, sizeof(*res));
+}
+
+/* ------------------------------------------------------------ issuing */
+
+/* Everything about the certificate to build, before the CA is touched. */
+struct job {
+	const struct pki_profile *prof;
+	struct pki_subject subj;
+	struct names names;
+	gnutls_pubkey_t pub;
+	gnutls_x509_privkey_t genkey;   /* generated here, handed to result */
+	unsigned days;
+	int days_explicit;
+	const char *action;             /* "cert.issue", "cert.renew" */
+	const char *key_origin;         /* "csr", "generated", "renewed" */
+	const struct pki_cert_record *old; /* renewal */
+};
+
+static void
+job_clear(struct job *j)
+{
+	pki_subject_clear(&j->subj);
+	names_clear(&j->names);
+	if (j->pub != NULL)
+		gnutls_pubkey_deinit(j->pub);
+	if (j->genkey != NULL)
+		gnutls_x509_privkey_deinit(j->genkey);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Generate a key of alg into j->genkey / j->pub. */
+static int
+job_generate(struct job *j, enum pki_key_alg alg, struct pki_error *err)
+{
+	gnutls_privkey_t pk = NULL;
+	int ret, rc;
+
+	if ((rc = pki_key_generate(alg, &j->genkey, err)) != PKI_OK)
+		return rc;
+	if ((ret = gnutls_privkey_init(&pk)) < 0 ||
+	    (ret = gnutls_privkey_import_x509(pk, j->genkey, 0)) < 0 ||
+	    (ret = gnutls_pubkey_init(&j->pub)) < 0 ||
+	    (ret = gnutls_pubkey_import_privkey(j->pub, pk, 0, 0)) < 0)
+		rc = pki__gnutls_error(err, ret, "public key of the new key");
+	if (pk != NULL)
+		gnutls_privkey_deinit(pk);
+	return rc;
+}
+
+/* Parse and check a CSR; its public key into j->pub.  *crq for names. */
+static int
+job_csr(struct job *j, const gnutls_datum_t *csr, gnutls_x509_crq_t *crq,
+	struct pki_error *err)
+{
+	int ret, rc;
+
+	if ((rc = pki_issue_parse_csr(csr, crq, err)) != PKI_OK)
+		return rc;
+	if ((ret = gnutls_pubkey_init(&j->pub)) < 0 ||
+	    (ret = gnutls_pubkey_import_x509_crq(j->pub, *crq, 0)) < 0)
+		return pki__gnutls_error(err, ret, "the request's public key");
+	return pki_profile_check_key(j->pub, err);
+}
+
+static int
+valid_as(enum pki_san_type t, const char *v, int wildcard)
+{
+	return pki_san_check(t, v, wildcard, NULL) == PKI_OK;
+}
+
+/*
+ * Settle the names: the CN of a tls-server certificate is one of its DNS
+ * names or IP addresses (added when missing; taken from the first one
+ * when there is no CN); every name is well formed and of a type the
+ * profile allows.
+ */
+static int
+job_names(struct job *j, struct pki_error *err)
+{
+	const struct pki_profile *p = j->prof;
+	struct names *n = &j->names;
+	char *cn = j->subj.common_name;
+	char ipbuf[INET6_ADDRSTRLEN];
+	int wild = p->id == PKI_PROFILE_TLS_SERVER, rc;
+	size_t i;
+	static const struct {
+		unsigned type;
+		size_t off;
+		const char *what;
+	} kinds[] = {
+		{ PKI_SAN_DNS, offsetof(struct names, dns), "DNS names" },
+		{ PKI_SAN_IP, offsetof(struct names, ip), "IP addresses" },
+		{ PKI_SAN_EMAIL, offsetof(struct names, email), "email addresses" },
+		{ PKI_SAN_URI, offsetof(struct names, uri), "URIs" },
+	};
+
+	if (p->id == PKI_PROFILE_TLS_SERVER) {
+		if (cn == NULL && names_count(n) > 0) {
+			cn = strdup(n->dns.n ? n->dns.v[0] : n->ip.n ? n->ip.v[0] :
+				    n->email.n ? n->email.v[0] : n->uri.v[0]);
+			if (cn == NULL)
+				return pki_error_set(err, PKI_E_NOMEM,
+						     "out of memory");
+			j->subj.common_name = cn;
+		} else if (cn != NULL) {
+			if (ip_canon(cn, ipbuf, sizeof(ipbuf), NULL) == PKI_OK) {
+				if ((rc = add_name(n, "ip", ipbuf, err)) != PKI_OK)
+					return rc;
+			} else if (valid_as(PKI_SAN_DNS, cn, 1)) {
+				if ((rc = add_name(n, "dns", cn, err)) != PKI_OK)
+					return rc;
+			} else {
+				return pki_error_set(err, PKI_E_INVALID, "the "
+						     "common name '%s' of a "
+						     "tls-server certificate "
+						     "must be one of its DNS "
+						     "names or IP addresses",
+						     cn);
+			}
+		}
+	}
+	if (names_count(n) > MAX_SANS)
+		return pki_error_set(err, PKI_E_INVALID, "%zu names requested; "
+				     "at most %d fit in one certificate",
+				     names_count(n), MAX_SANS);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const struct pki_strlist *l = (const struct pki_strlist *)
+			((const char *)n + kinds[i].off);
+		size_t k;
+
+		if (l->n > 0 && !(p->san_types & kinds[i].type))
+			return pki_error_set(err, PKI_E_INVALID, "the %s profile "
+					     "does not allow %s in "
+					     "subjectAltName (asked for "
+					     "'%s')", p->name, kinds[i].what,
+					     l->v[0]);
+		for (k = 0; k < l->n; k++)
+			if ((rc = pki_san_check(kinds[i].type, l->v[k], wild,
+						err)) != PKI_OK)
+				return rc;
+	}
+	if (p->san_required &&
+	    ((p->san_types & PKI_SAN_DNS) ? n->dns.n + n->ip.n == 0
+					  : n->email.n == 0))
+		return pki_error_set(err, PKI_E_INVALID, "the %s profile needs "
+				     "at least one %s", p->name,
+				     (p->san_types & PKI_SAN_DNS) ?
+				     "DNS name or IP address" : "email address");
+	if (j->subj.common_name == NULL && names_count(n) == 0)
+		return pki_error_set(err, PKI_E_INVALID, "the certificate would "
+				     "name nobody: give a common name or a "
+				     "subjectAltName");
+	return PKI_OK;
+}
+
+/* Every DNS name and IP address against the domain policy. */
+static int
+job_policy(const struct pki_enroll *e, const struct job *j,
+	   struct pki_error *err)
+{
+	const struct names *n = &j->names;
+	char *path;
+	int rc;
+
+	if (n->dns.n + n->ip.n == 0)
+		return PKI_OK;
+	if (e->policy == NULL) {
+		path = pki_enroll_policy_path(e->state_dir ? e->state_dir :
+					      "<state directory>");
+		rc = pki_error_set(err, PKI_E_DENIED, "'%s' is denied: there is "
+				   "no domain policy, so every name is denied; "
+				   "write the names this CA may certify as "
+				   "[[allow]] rules into %s (see "
+				   "domain-policy.toml(5))",
+				   n->dns.n ? n->dns.v[0] : n->ip.v[0],
+				   path ? path : PKI_ENROLL_POLICY_FILE);
+		free(path);
+		return rc;
+	}
+	return pki_policy_check_names(e->policy,
+				      (const char *const *)n->dns.v, n->dns.n,
+				      (const char *const *)n->ip.v, n->ip.n, err);
+}
+
+/* not_before/not_after for the job, inside the issuer's validity. */
+static int
+job_validity(const struct job *j, const struct pki_ca_record *ca, int64_t now,
+	     int64_t *nb, int64_t *na, struct pki_error *err)
+{
+	unsigned max = j->prof->max_days, days = j->days;
+	char t[32];
+
+	if (max == 0)
+		max = 398;
+	if (days == 0)
+		days = max;
+	if (days > max)
+		return pki_error_set(err, PKI_E_INVALID, "%u days is more than "
+				     "the %s profile allows (at most %u days)",
+				     days, j->prof->name, max);
+	*nb = now;
+	*na = now + (int64_t)days * 86400 - 1;
+	if (*na > ca->not_after) {
+		if (j->days_explicit) {
+			pki__time_str(ca->not_after, t, sizeof(t));
+			return pki_error_set(err, PKI_E_INVALID, "CA '%s' is "
+					     "valid only until %s: ask for at "
+					     "most %lld days", ca->name, t,
+					     (long long)((ca->not_after - now + 1)
+							 / 86400));
+		}
+		*na = ca->not_after;
+	}
+	return PKI_OK;
+}
+
+static char *
+audit_detail(const struct job *j, const struct issuer *is,
+	     const struct pki_cert_record *r)
+{
+	char nb[32], na[32], *s;
+	json_t *o;
+
+	pki__time_str(r->not_before, nb, sizeof(nb));
+	pki__time_str(r->not_after, na, sizeof(na));
+	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}",
+		      "ca", is->rec.name, "profile", r->profile,
+		      "subject", r->subject, "sans", names_json(&j->names),
+		      "not_before", nb, "not_after", na,
+		      "sha256", r->sha256 ? r->sha256 : "",
+		      "source", r->source ? r->source : "cli",
+		      "key", j->key_origin);
+	if (o == NULL)
+		return NULL;
+	if (j->old != NULL)
+		json_object_set_new(o, "renewal_of", json_string(j->old->serial));
+	s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/* Fill the record from the signed certificate. */
+static int
+record_fill(struct pki_cert_record *r, const gnutls_datum_t *der,
+	    const struct job *j, const struct pki_enroll *e,
+	    const struct issuer *is, struct pki_error *err)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t dn = { NULL, 0 };
+	char serial[2 * PKI_STORE_SERIAL_MAX + 1];
+	int ret, rc = PKI_E_NOMEM;
+
+	memset(r, 0, sizeof(*r));
+	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (ret = gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER)) < 0 ||
+	    (ret = gnutls_x509_crt_get_dn3(crt, &dn, 0)) < 0) {
+		rc = pki__gnutls_error(err, ret, "reading the new certificate");
+		goto out;
+	}
+	if ((rc = pki_cert_serial_hex(crt, serial, sizeof(serial), err)) != PKI_OK)
+		goto out;
+	r->issuer_ca_id = is->rec.id;
+	r->serial = strdup(serial);
+	r->subject = strndup((const char *)dn.data, dn.size);
+	r->sans = names_to_record(&j->names);
+	r->profile = strdup(j->prof->name);
+	r->not_before = gnutls_x509_crt_get_activation_time(crt);
+	r->not_after = gnutls_x509_crt_get_expiration_time(crt);
+	r->der.data = gnutls_malloc(der->size);
+	r->renewal_of = j->old ? j->old->id : 0;
+	r->source = strdup(e->source ? e->source : "cli");
+	r->requester = strdup(e->requester ? e->requester : pki_store_actor());
+	r->issuer_name = strdup(is->rec.name);
+	if (r->serial == NULL || r->subject == NULL || r->sans == NULL ||
+	    r->profile == NULL || r->der.data == NULL || r->source == NULL ||
+	    r->requester == NULL || r->issuer_name == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(r->der.data, der->data, der->size);
+	r->der.size = der->size;
+	rc = PKI_OK;
+out:
+	gnutls_free(dn.data);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+/* Sign, record and commit; fill res. */
+static int
+job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
+	struct pki_enroll_result *res, struct pki_error *err)
+{
+	struct pki_cert_template tpl;
+	struct pki_cert_record rec;
+	gnutls_datum_t der = { NULL, 0 };
+	char *detail = NULL;
+	int64_t now = now_of(e), nb = 0, na = 0;
+	int rc, tries, in_tx = 0;
+
+	memset(&tpl, 0, sizeof(tpl));
+	memset(&rec, 0, sizeof(rec));
+	tpl.path_len = -1;
+	if ((rc = issuer_check(is, now, err)) != PKI_OK ||
+	    (rc = job_validity(j, &is->rec, now, &nb, &na, err)) != PKI_OK ||
+	    (rc = issuer_load(e, is, err)) != PKI_OK)
+		goto out;
+	tpl.profile = j->prof;
+	tpl.subject = j->subj;          /* borrowed: not cleared below */
+	tpl.san_dns = j->names.dns;
+	tpl.san_ip = j->names.ip;
+	tpl.san_email = j->names.email;
+	tpl.san_uri = j->names.uri;
+	tpl.not_before = nb;
+	tpl.not_after = na;
+	if ((rc = ca_urls(&is->rec, &tpl, err)) != PKI_OK)
+		goto out;
+	for (tries = 0;; tries++) {
+		tpl.serial_len = 0;
+		gnutls_free(der.data);
+		der.data = NULL;
+		pki_cert_record_clear(&rec);
+		if ((rc = pki_issue_sign(&tpl, j->pub, is->crt, is->key, &der,
+					 err)) != PKI_OK)
+			goto out;
+		if ((rc = record_fill(&rec, &der, j, e, is, err)) != PKI_OK)
+			goto out;
+		if ((rc = pki_store_begin(e->st, err)) != PKI_OK)
+			goto out;
+		in_tx = 1;
+		rc = pki_store_cert_insert(e->st, &rec, err);
+		if (rc == PKI_E_EXISTS && tries + 1 < SERIAL_TRIES) {
+			pki_store_rollback(e->st);
+			in_tx = 0;
+			continue;       /* a serial collision: draw again */
+		}
+		if (rc != PKI_OK)
+			goto out;
+		free(detail);
+		if ((detail = audit_detail(j, is, &rec)) == NULL) {
+			rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = pki_store_audit(e->st, e->requester, j->action,
+					  rec.serial, detail, err)) != PKI_OK)
+			goto out;
+		if ((rc = pki_store_commit(e->st, err)) != PKI_OK)
+			goto out;
+		in_tx = 0;
+		break;
+	}
+	/* Durable: now the certificate may leave. */
+	res->der = der;
+	der.data = NULL;
+	res->rec = rec;
+	memset(&rec, 0, sizeof(rec));
+	res->key = j->genkey;
+	j->genkey = NULL;
+	rc = pki_enroll_chain(e->st, is->rec.id, 0, &res->chain, &res->nchain,
+			      err);
+	if (rc != PKI_OK)
+		pki_error_prefix(err, "the certificate %s was issued and "
+				 "recorded, but its chain could not be read",
+				 res->rec.serial);
+out:
+	if (in_tx)
+		pki_store_rollback(e->st);
+	free(detail);
+	gnutls_free(der.data);
+	pki_cert_record_clear(&rec);
+	/* tpl borrowed subject and SAN lists; only the URL lists are its. */
+	pki_strlist_clear(&tpl.crl_urls);
+	pki_strlist_clear(&tpl.freshest_crl_urls);
+	pki_strlist_clear(&tpl.ocsp_urls);
+	pki_strlist_clear(&tpl.ca_issuers_urls);
+	return rc;
+}
+
+static int
+strdup_into(char **dst, const char *src, struct pki_error *err)
+{
+	free(*dst);
+	*dst = NULL;
+	if (src != NULL && (*dst = strdup(src)) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	return PKI_OK;
+}
+
+int
+pki_enroll_issue(const struct pki_enroll *e,
+		 const struct pki_enroll_request *req,
+		 struct pki_enroll_result *res, struct pki_error *err)
+{
+	struct job j;
+	struct issuer is;
+	gnutls_x509_crq_t crq = NULL;
+	const char *pname = req->profile ? req->profile : "tls-server";
+	int rc, override;
+	size_t i;
+	struct {
+		const struct pki_strlist *l;
+		const char *type;
+	} given[] = {
+		{ &req->san_dns, "dns" }, { &req->san_ip, "ip" },
+		{ &req->san_email, "email" }, { &req->san_uri, "uri" },
+	};
+
+	memset(&j, 0, sizeof(j));
+	memset(&is, 0, sizeof(is));
+	memset(res, 0, sizeof(*res));
+	j.action = "cert.issue";
+	j.days = req->days;
+	j.days_explicit = req->days != 0;
+	j.prof = pki_profile_by_name(pname);
+	if (j.prof == NULL || j.prof->is_ca) {
+		rc = pki_error_set(err, PKI_E_NOTFOUND, "no end-entity profile "
+				   "'%s' (use tls-server, tls-client, "
+				   "code-signing, email or ocsp-signing)", pname);
+		goto out;
+	}
+	/* The request: a CSR, or a key generated here. */
+	if (req->csr != NULL) {
+		struct dn_src src = { NULL, NULL };
+
+		j.key_origin = "csr";
+		if ((rc = job_csr(&j, req->csr, &crq, err)) != PKI_OK)
+			goto out;
+		src.crq = crq;
+		if ((rc = subject_from(&src, &j.subj, err)) != PKI_OK ||
+		    (rc = names_from_csr(crq, &j.names, err)) != PKI_OK) {
+			pki_error_prefix(err, "the request");
+			goto out;
+		}
+	} else {
+		j.key_origin = "generated";
+		if ((rc = job_generate(&j, req->key_alg, err)) != PKI_OK)
+			goto out;
+	}
+	/* Overrides. */
+	if (req->cn != NULL) {
+		pki_subject_clear(&j.subj);
+		if ((rc = strdup_into(&j.subj.common_name, req->cn, err)) != PKI_OK)
+			goto out;
+	}
+	override = req->san_dns.n + req->san_ip.n + req->san_email.n +
+		   req->san_uri.n > 0;
+	if (override) {
+		names_clear(&j.names);
+		for (i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
+			size_t k;
+
+			for (k = 0; k < given[i].l->n; k++)
+				if ((rc = add_name(&j.names, given[i].type,
+						   given[i].l->v[k], err)) != PKI_OK)
+					goto out;
+		}
+	}
+	if ((rc = job_names(&j, err)) != PKI_OK ||
+	    (rc = job_policy(e, &j, err)) != PKI_OK)
+		goto out;
+	if ((rc = pick_ca(e, req->ca_name, &is.rec, err)) != PKI_OK)
+		goto out;
+	rc = job_run(e, &j, &is, res, err);
+out:
+	if (crq != NULL)
+		gnutls_x509_crq_deinit(crq);
+	issuer_clear(&is);
+	job_clear(&j);
+	return rc;
+}
+
+/* ------------------------------------------------------------ lookup */
+
+int
+pki_enroll_find(const struct pki_enroll *e, const char *serial,
+		const char *ca_name, struct pki_cert_record *out,
+		struct pki_error *err)
+{
+	struct pki_ca_record ca;
+	char canon[2 * PKI_STORE_SERIAL_MAX + 1];
+	int64_t id = 0;
+	int rc;
+
+	memset(&ca, 0, sizeof(ca));
+	memset(out, 0, sizeof(*out));
+	if (pki_store_serial_canon(serial, canon, sizeof(canon), NULL) != PKI_OK) {
+		rc = pki_error_set(err, PKI_E_INVALID, "'%s' is not a serial "
+				   "number (hex digits as openssl x509 -serial "
+				   "prints them, ':' allowed)", serial);
+		goto out;
+	}
+	if (ca_name != NULL) {
+		if ((rc = pki_store_ca_get(e->st, ca_name, &ca, err)) != PKI_OK) {
+			if (rc == PKI_E_NOTFOUND)
+				pki_error_set(err, rc, "no CA named '%s' (spork "
+					      "pki status lists them)", ca_name);
+			goto out;
+		}
+		id = ca.id;
+	}
+	rc = pki_store_cert_get(e->st, id, canon, out, err);
+	if (rc == PKI_E_NOTFOUND)
+		pki_error_set(err, rc, "no certificate with serial %s%s%s%s in "
+			      "this state directory (spork cert list shows "
+			      "them)", canon, ca_name ? " from CA '" : "",
+			      ca_name ? ca_name : "", ca_name ? "'" : "");
+	else if (rc == PKI_E_CONFLICT)
+		pki_error_prefix(err, "serial %s is ambiguous; name the CA", canon);
+out:
+	pki_ca_record_clear(&ca);
+	return rc;
+}
+
+/* ------------------------------------------------------------ renewal */
+
+static int
+pubkey_same(gnutls_pubkey_t a, gnutls_pubkey_t b)
+{
+	char ia[80], ib[80];
+
+	if (pki_key_id(a, ia, sizeof(ia), NULL) != PKI_OK ||
+	    pki_key_id(b, ib, sizeof(ib), NULL) != PKI_OK)
+		return 0;
+	return strcmp(ia, ib) == 0;
+}
+
+int
+pki_enroll_renew(const struct pki_enroll *e,
+		 const struct pki_enroll_renewal *req,
+		 struct pki_enroll_result *res, struct pki_error *err)
+{
+	struct pki_cert_record old;
+	struct job j;
+	struct issuer is;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_pubkey_t oldpub = NULL;
+	struct dn_src src = { NULL, NULL };
+	int64_t life;
+	int ret, rc;
+
+	memset(&old, 0, sizeof(old));
+	memset(&j, 0, sizeof(j));
+	memset(&is, 0, sizeof(is));
+	memset(res, 0, sizeof(*res));
+	if ((rc = pki_enroll_find(e, req->serial, req->ca_name, &old, err)) != PKI_OK)
+		goto out;
+	if (old.ca_id != 0 || old.issuer_ca_id == 0) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s is a CA certificate; "
+				   "CA certificates are made by the hierarchy "
+				   "(spork pki), not renewed here", old.serial);
+		goto out;
+	}
+	if (old.revoked) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s is revoked (%s); a "
+				   "revoked certificate is not renewed: issue a "
+				   "new one", old.serial,
+				   pki_crl_reason_name(old.reason) ?
+				   pki_crl_reason_name(old.reason) : "?");
+		goto out;
+	}
+	j.prof = pki_profile_by_name(old.profile);
+	if (j.prof == NULL || j.prof->is_ca) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s has profile '%s', "
+				   "which cannot be renewed", old.serial,
+				   old.profile);
+		goto out;
+	}
+	j.action = "cert.renew";
+	j.old = &old;
+	j.days = req->days;
+	j.days_explicit = req->days != 0;
+	if (j.days == 0) {
+		life = (old.not_after - old.not_before + 1 + 86399) / 86400;
+		if (life < 1)
+			life = 1;
+		if (j.prof->max_days != 0 && life > (int64_t)j.prof->max_days)
+			life = j.prof->max_days;
+		j.days = (unsigned)life;
+	}
+	/* Subject and names exactly as before. */
+	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (ret = gnutls_x509_crt_import(crt, &old.der, GNUTLS_X509_FMT_DER)) < 0 ||
+	    (ret = gnutls_pubkey_init(&oldpub)) < 0 ||
+	    (ret = gnutls_pubkey_import_x509(oldpub, crt, 0)) < 0) {
+		rc = pki__gnutls_error(err, ret, "reading the stored certificate");
+		goto out;
+	}
+	src.crt = crt;
+	if ((rc = subject_from(&src, &j.subj, err)) != PKI_OK ||
+	    (rc = names_from_record(&j.names, old.sans, err)) != PKI_OK)
+		goto out;
+	/* The key: the old one, or a new one. */
+	if (!req->rekey) {
+		j.key_origin = "renewed";
+		if ((rc = pki_profile_check_key(oldpub, err)) != PKI_OK) {
+			pki_error_prefix(err, "the old key cannot be certified "
+					 "again; renew with a new key");
+			goto out;
+		}
+		j.pub = oldpub;
+		oldpub = NULL;
+	} else if (req->csr != NULL) {
+		j.key_origin = "csr";
+		if ((rc = job_csr(&j, req->csr, &crq, err)) != PKI_OK)
+			goto out;
+		if (pubkey_same(j.pub, oldpub)) {
+			rc = pki_error_set(err, PKI_E_INVALID, "the request "
+					   "carries the key of %s; a rekey "
+					   "needs a new key", old.serial);
+			goto out;
+		}
+	} else {
+		enum pki_key_alg alg = req->key_alg;
+
+		j.key_origin = "generated";
+		if (!req->key_alg_set &&
+		    (rc = pki_key_alg_of_pubkey(oldpub, &alg, err)) != PKI_OK)
+			goto out;
+		if ((rc = job_generate(&j, alg, err)) != PKI_OK)
+			goto out;
+	}
+	if ((rc = job_names(&j, err)) != PKI_OK ||
+	    (rc = job_policy(e, &j, err)) != PKI_OK)
+		goto out;
+	if ((rc = pki_store_ca_get_id(e->st, old.issuer_ca_id, &is.rec, err)) != PKI_OK)
+		goto out;
+	rc = job_run(e, &j, &is, res, err);
+out:
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	if (crq != NULL)
+		gnutls_x509_crq_deinit(crq);
+	if (oldpub != NULL)
+		gnutls_pubkey_deinit(oldpub);
+	issuer_clear(&is);
+	job_clear(&j);
+	pki_cert_record_clear(&old);
+	return rc;
+}
+
+/* ------------------------------------------------------------ revocation */
+
+int
+pki_enroll_reason_parse(const char *s, int *reason, struct pki_error *err)
+{
+	char *end;
+	long v;
+	int r = -1;
+
+	if (s != NULL && *s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= 0 && v <= 10)
+			r = (int)v;
+		if (r >= 0 && pki_crl_reason_name(r) == NULL)
+			r = -1;
+	} else {
+		r = pki_crl_reason_parse(s);
+	}
+	if (r == PKI_CRL_REASON_REMOVE_FROM_CRL)
+		return pki_error_set(err, PKI_E_INVALID, "removeFromCRL is not a "
+				     "revocation reason; a certificateHold is "
+				     "lifted with 'spork cert unhold'");
+	if (r < 0)
+		return pki_error_set(err, PKI_E_INVALID, "unknown revocation "
+				     "reason '%s'; use one of unspecified, "
+				     "keyCompromise, cACompromise, "
+				     "affiliationChanged, superseded, "
+				     "cessationOfOperation, certificateHold, "
+				     "privilegeWithdrawn, aACompromise",
+				     s ? s : "");
+	*reason = r;
+	return PKI_OK;
+}
+
+/*
+ * A CA certificate is revoked (or released from hold) only by the
+ * holder of its issuer's key: unseal it and sign a challenge that the
+ * issuer certificate's public key verifies.
+ */
+static int
+prove_issuer(const struct pki_enroll *e, const struct pki_cert_record *r,
+	     char *issuer_name, size_t len, struct pki_error *err)
+{
+	struct pki_ca_record ca;
+	gnutls_privkey_t key = NULL;
+	gnutls_pubkey_t pub = NULL;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t sig = { NULL, 0 }, msg;
+	unsigned char nonce[32];
+	enum pki_key_alg alg;
+	int ret, rc;
+
+	memset(&ca, 0, sizeof(ca));
+	if (r->issuer_ca_id == 0) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s was issued by an "
+				   "external CA; revoke it there", r->serial);
+		goto out;
+	}
+	if ((rc = pki_store_ca_get_id(e->st, r->issuer_ca_id, &ca, err)) != PKI_OK)
+		goto out;
+	snprintf(issuer_name, len, "%s", ca.name);
+	if ((rc = pki_key_alg_from_name(ca.algorithm, &alg, err)) != PKI_OK)
+		goto out;
+	if ((rc = pki_key_load(e->ks, ca.key_uri, alg, ca.name, &key, err)) != PKI_OK) {
+		pki_error_prefix(err, "revoking a CA certificate needs the key of "
+				 "its issuer '%s'", ca.name);
+		goto out;
+	}
+	if ((rc = pki__random(nonce, sizeof(nonce), err)) != PKI_OK)
+		goto out;
+	msg.data = nonce;
+	msg.size = sizeof(nonce);
+	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
+	    (ret = gnutls_x509_crt_import(crt, &ca.cert_der,
+					  GNUTLS_X509_FMT_DER)) < 0 ||
+	    (ret = gnutls_pubkey_init(&pub)) < 0 ||
+	    (ret = gnutls_pubkey_import_x509(pub, crt, 0)) < 0 ||
+	    (ret = gnutls_privkey_sign_data2(key, pki_key_alg_sign(alg), 0,
+					     &msg, &sig)) < 0) {
+		rc = pki__gnutls_error(err, ret, "signing with the key of CA");
+		goto out;
+	}
+	if ((ret = gnutls_pubkey_verify_data2(pub, pki_key_alg_sign(alg), 0,
+					      &msg, &sig)) < 0) {
+		rc = pki_error_set(err, PKI_E_AUTH, "the key unsealed for CA "
+				   "'%s' does not match its certificate",
+				   ca.name);
+		goto out;
+	}
+	rc = PKI_OK;
+out:
+	gnutls_free(sig.data);
+	if (key != NULL)
+		gnutls_privkey_deinit(key);
+	if (pub != NULL)
+		gnutls_pubkey_deinit(pub);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	pki_ca_record_clear(&ca);
+	return rc;
+}
+
+/* Commit a revocation change with its audit row; reload *out. */
+static int
+revocation_commit(const struct pki_enroll *e, struct pki_cert_record *r,
+		  int unhold, int reason, int64_t revoked_at, int64_t inv,
+		  const char *issuer_name, struct pki_cert_record *out,
+		  struct pki_error *err)
+{
+	char t[32], *detail = NULL;
+	json_t *o;
+	int rc;
+
+	o = json_pack("{s:s, s:s}", "subject", r->subject ? r->subject : "",
+		      "ca", issuer_name);
+	if (o != NULL && !unhold) {
+		json_object_set_new(o, "reason",
+				    json_string(pki_crl_reason_name(reason)));
+		if (inv != 0) {
+			pki__time_str(inv, t, sizeof(t));
+			json_object_set_new(o, "invalidity_date", json_string(t));
+		}
+		if (r->ca_id != 0)
+			json_object_set_new(o, "ca_certificate", json_true());
+	}
+	if (o != NULL)
+		detail = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(o);
+	if (detail == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	if ((rc = pki_store_begin(e->st, err)) != PKI_OK)
+		goto out;
+	rc = unhold ? pki_store_cert_unrevoke(e->st, r->id, err)
+		    : pki_store_cert_revoke(e->st, r->id, reason, revoked_at,
+					    inv, err);
+	if (rc != PKI_OK ||
+	    (rc = pki_store_audit(e->st, e->requester, unhold ? "cert.unhold" :
+				  "cert.revoke", r->serial, detail, err)) != PKI_OK ||
+	    (rc = pki_store_commit(e->st, err)) != PKI_OK) {
+		pki_store_rollback(e->st);
+		goto out;
+	}
+	if (out != NULL)
+		rc = pki_store_cert_get_id(e->st, r->id, out, err);
+out:
+	free(detail);
+	return rc;
+}
+
+static const char *
+reason_str(int reason)
+{
+	const char *s = pki_crl_reason_name(reason);
+
+	return s ? s : "unknown reason";
+}
+
+int
+pki_enroll_revoke(const struct pki_enroll *e, const char *serial,
+		  const char *ca_name, int reason, int64_t invalidity_date,
+		  struct pki_cert_record *out, struct pki_error *err)
+{
+	struct pki_cert_record r;
+	char t[32], issuer[256];
+	int64_t now = now_of(e);
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	snprintf(issuer, sizeof(issuer), "%s", "");
+	if (pki_crl_reason_name(reason) == NULL ||
+	    reason == PKI_CRL_REASON_REMOVE_FROM_CRL) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%d is not a revocation "
+				   "reason", reason);
+		goto out;
+	}
+	if (invalidity_date != 0) {
+		if (reason != PKI_CRL_REASON_KEY_COMPROMISE &&
+		    reason != PKI_CRL_REASON_CA_COMPROMISE &&
+		    reason != PKI_CRL_REASON_AA_COMPROMISE) {
+			rc = pki_error_set(err, PKI_E_INVALID, "an invalidity "
+					   "date goes with keyCompromise (or "
+					   "cACompromise, aACompromise), not "
+					   "with %s", reason_str(reason));
+			goto out;
+		}
+		if (invalidity_date > now) {
+			pki__time_str(invalidity_date, t, sizeof(t));
+			rc = pki_error_set(err, PKI_E_INVALID, "the invalidity "
+					   "date %s is in the future; it is "
+					   "when the key is known or suspected "
+					   "to have been compromised", t);
+			goto out;
+		}
+	}
+	if ((rc = pki_enroll_find(e, serial, ca_name, &r, err)) != PKI_OK)
+		goto out;
+	if (r.revoked) {
+		pki__time_str(r.revoked_at, t, sizeof(t));
+		rc = pki_error_set(err, PKI_E_EXISTS, "%s is already revoked "
+				   "(%s, since %s)%s", r.serial,
+				   reason_str(r.reason), t,
+				   r.reason == PKI_CRL_REASON_CERTIFICATE_HOLD ?
+				   "; lift the hold with 'spork cert unhold' "
+				   "first to revoke it for another reason" : "");
+		goto out;
+	}
+	if (r.ca_id != 0) {
+		if ((rc = prove_issuer(e, &r, issuer, sizeof(issuer), err)) != PKI_OK)
+			goto out;
+	} else if (r.issuer_name != NULL) {
+		snprintf(issuer, sizeof(issuer), "%s", r.issuer_name);
+	}
+	rc = revocation_commit(e, &r, 0, reason, now, invalidity_date, issuer,
+			       out, err);
+out:
+	pki_cert_record_clear(&r);
+	return rc;
+}
+
+int
+pki_enroll_unhold(const struct pki_enroll *e, const char *serial,
+		  const char *ca_name, struct pki_cert_record *out,
+		  struct pki_error *err)
+{
+	struct pki_cert_record r;
+	char issuer[256];
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	issuer[0] = '\0';
+	if ((rc = pki_enroll_find(e, serial, ca_name, &r, err)) != PKI_OK)
+		goto out;
+	if (!r.revoked) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s is not revoked or on "
+				   "hold; there is nothing to lift", r.serial);
+		goto out;
+	}
+	if (r.reason != PKI_CRL_REASON_CERTIFICATE_HOLD) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s is revoked for %s, "
+				   "which is final; only a certificateHold can "
+				   "be lifted", r.serial, reason_str(r.reason));
+		goto out;
+	}
+	if (r.ca_id != 0) {
+		if ((rc = prove_issuer(e, &r, issuer, sizeof(issuer), err)) != PKI_OK)
+			goto out;
+	} else if (r.issuer_name != NULL) {
+		snprintf(issuer, sizeof(issuer), "%s", r.issuer_name);
+	}
+	rc = revocation_commit(e, &r, 1, 0, 0, 0, issuer, out, err);
+out:
+	pki_cert_record_clear(&r);
+	return rc;
+}
+
+/* ------------------------------------------------------------ PKCS#12 */
+
+int
+pki_enroll_pkcs12(const gnutls_datum_t *cert, const gnutls_datum_t *chain,
+		  size_t nchain, gnutls_x509_privkey_t key, const char *pass,
+		  const char *friendly_name, gnutls_datum_t *out,
+		  struct pki_error *err)
+{
+	gnutls_pkcs12_t p12 = NULL;
+	gnutls_pkcs12_bag_t cbag = NULL, kbag = NULL;
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t kder = { NULL, 0 }, kid;
+	unsigned char id[64];
+	size_t idlen = sizeof(id), i;
+	int ret, rc = PKI_E_CRYPTO, idx;
+
+	out->data = NULL;
+	out->size = 0;
+	if (pass == NULL || *pass == '\0')
+		return pki_error_set(err, PKI_E_INVALID, "a PKCS#12 file needs a "
+				     "non-empty password");
+	if ((ret = gnutls_pkcs12_init(&p12)) < 0 ||
+	    (ret = gnutls_pkcs12_bag_init(&cbag)) < 0)
+		goto gnutls_fail;
+	for (i = 0; i <= nchain; i++) {
+		const gnutls_datum_t *d = i == 0 ? cert : &chain[i - 1];
+
+		if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
+		    (ret = gnutls_x509_crt_import(crt, d, GNUTLS_X509_FMT_DER)) < 0 ||
+		    (idx = ret = gnutls_pkcs12_bag_set_crt(cbag, crt)) < 0)
+			goto gnutls_fail;
+		if (i == 0) {
+			if ((ret = gnutls_x509_crt_get_key_id(crt, 0, id,
+							      &idlen)) < 0)
+				goto gnutls_fail;
+			kid.data = id;
+			kid.size = (unsigned)idlen;
+			if ((key != NULL &&
+			     (ret = gnutls_pkcs12_bag_set_key_id(cbag, idx,
+								 &kid)) < 0) ||
+			    (friendly_name != NULL &&
+			     (ret = gnutls_pkcs12_bag_set_friendly_name(cbag, idx,
+							friendly_name)) < 0))
+				goto gnutls_fail;
+		}
+		gnutls_x509_crt_deinit(crt);
+		crt = NULL;
+	}
+	if ((ret = gnutls_pkcs12_bag_encrypt(cbag, pass,
+					     GNUTLS_PKCS_PBES2_AES_256)) < 0 ||
+	    (ret = gnutls_pkcs12_set_bag(p12, cbag)) < 0)
+		goto gnutls_fail;
+	if (key != NULL) {
+		if ((ret = gnutls_x509_privkey_export2_pkcs8(key,
+				GNUTLS_X509_FMT_DER, pass,
+				GNUTLS_PKCS_PBES2_AES_256, &kder)) < 0 ||
+		    (ret = gnutls_pkcs12_bag_init(&kbag)) < 0 ||
+		    (idx = ret = gnutls_pkcs12_bag_set_data(kbag,
+				GNUTLS_BAG_PKCS8_ENCRYPTED_KEY, &kder)) < 0 ||
+		    (ret = gnutls_pkcs12_bag_set_key_id(kbag, idx, &kid)) < 0 ||
+		    (friendly_name != NULL &&
+		     (ret = gnutls_pkcs12_bag_set_friendly_name(kbag, idx,
+							friendly_name)) < 0) ||
+		    (ret = gnutls_pkcs12_set_bag(p12, kbag)) < 0)
+			goto gnutls_fail;
+	}
+	if ((ret = gnutls_pkcs12_generate_mac2(p12, GNUTLS_MAC_SHA256, pass)) < 0 ||
+	    (ret = gnutls_pkcs12_export2(p12, GNUTLS_X509_FMT_DER, out)) < 0)
+		goto gnutls_fail;
+	rc = PKI_OK;
+	goto out;
+gnutls_fail:
+	rc = pki__gnutls_error(err, ret, "building the PKCS#12 file");
+out:
+	if (kder.data != NULL) {
+		pki_memzero(kder.data, kder.size);
+		gnutls_free(kder.data);
+	}
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	if (cbag != NULL)
+		gnutls_pkcs12_bag_deinit(cbag);
+	if (kbag != NULL)
+		gnutls_pkcs12_bag_deinit(kbag);
+	if (p12 != NULL)
+		gnutls_pkcs12_deinit(p12);
+	return rc;
+}
