@@ -158,7 +158,7 @@ print_list(const char *label, const struct pki_strlist *l, const char *indent)
 
 	if (l->n == 0)
 		return;
-	printf("%s%-13s", indent, label);
+	printf("%s%-14s", indent, label);
 	for (i = 0; i < l->n; i++)
 		printf("%s%s", i ? ", " : "", l->v[i]);
 	printf("\n");
@@ -199,27 +199,27 @@ print_node(const struct pki_hier_plan *p, size_t i,
 		return;
 	strcat(ind, "    ");
 	if (n->imported) {
-		printf("%s%-13s%s\n", ind, "import", p->import_pkcs12);
+		printf("%s%-14s%s\n", ind, "import", p->import_pkcs12);
 	} else {
 		subj = subject_str(&n->tpl.subject);
-		printf("%s%-13s%s\n", ind, "subject", subj ? subj : "?");
+		printf("%s%-14s%s\n", ind, "subject", subj ? subj : "?");
 		free(subj);
-		printf("%s%-13s%s\n", ind, "algorithm", pki_key_alg_name(n->alg));
+		printf("%s%-14s%s\n", ind, "algorithm", pki_key_alg_name(n->alg));
 	}
 	if (s != NULL && !n->imported) {
-		printf("%s%-13s%s", ind, "validity", spork_time(s->not_before));
+		printf("%s%-14s%s", ind, "validity", spork_time(s->not_before));
 		printf(" .. %s", spork_time(s->not_after));
 		if (n->validity_years)
 			printf(" (%u years)\n", n->validity_years);
 		else
 			printf(" (%u days)\n", n->validity_days);
 	}
-	printf("%s%-13s%s\n", ind, "key", key_location(n));
+	printf("%s%-14s%s\n", ind, "key", key_location(n));
 	if (n->external_parent)
-		printf("%s%-13s%s (build writes a CSR)\n", ind, "signed by",
+		printf("%s%-14s%s (build writes a CSR)\n", ind, "signed by",
 		       p->external_name);
 	if (!n->imported) {
-		printf("%s%-13sCA, path_len %d%s\n", ind, "constraints",
+		printf("%s%-14sCA, path_len %d%s\n", ind, "constraints",
 		       n->tpl.path_len, n->tpl.digital_signature ?
 		       ", digitalSignature" : "");
 		print_list("permitted dns", &n->tpl.permitted_dns, ind);

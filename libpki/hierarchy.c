@@ -875,6 +875,58 @@ node_spec(const struct pki_hier_plan *p, struct pki_hier_node *n)
 	return 0;
 }
 
+/* 1 if name is dns or a subdomain of it (case-insensitive). */
+static int
+dns_within(const char *name, const char *dns)
+{
+	size_t ln = strlen(name), ld = strlen(dns);
+
+	if (dns[0] == '.') {
+		dns++;
+		ld--;
+	}
+	if (ln == ld)
+		return strcasecmp(name, dns) == 0;
+	return ln > ld && name[ln - ld - 1] == '.' &&
+	       strcasecmp(name + ln - ld, dns) == 0;
+}
+
+/*
+ * GnuTLS (3.7) checks the common name of every certificate below a CA
+ * with permitted DNS name constraints as if it were a DNS name, CAs
+ * included, so a CA named "Issuing CA" under such a CA fails to verify
+ * there.  Say so before anything is built.
+ */
+static void
+check_cn_constraints(struct loader *L, size_t i)
+{
+	const struct pki_hier_plan *p = L->plan;
+	const struct pki_hier_node *n = &p->nodes[i], *a;
+	const char *cn = n->tpl.subject.common_name;
+	size_t j, k;
+
+	if (cn == NULL)
+		return;
+	for (j = n->parent; j != PKI_HIER_NONE; j = p->nodes[j].parent) {
+		a = &p->nodes[j];
+		if (a->tpl.permitted_dns.n == 0)
+			continue;
+		for (k = 0; k < a->tpl.permitted_dns.n; k++)
+			if (dns_within(cn, a->tpl.permitted_dns.v[k]))
+				break;
+		if (k == a->tpl.permitted_dns.n)
+			diag(L->d, n->line, n->column, "'%s' sits below '%s', "
+			     "whose permitted_dns allows only names under %s%s; "
+			     "GnuTLS checks a CA's common name against them, "
+			     "so the chain would not verify there: move "
+			     "permitted_dns down to the issuing CA, or give "
+			     "'%s' a common_name such as \"ca.%s\"", n->name,
+			     a->name, a->tpl.permitted_dns.v[0],
+			     a->tpl.permitted_dns.n > 1 ? " (and others)" : "",
+			     n->name, a->tpl.permitted_dns.v[0]);
+	}
+}
+
 /* Checks that need the whole tree. */
 static void
 check_tree(struct loader *L, int64_t now)
@@ -896,20 +948,23 @@ check_tree(struct loader *L, int64_t now)
 				     "give one of them name = \"...\"",
 				     n->name, p->nodes[j].line);
 		if (!n->imported) {
+			/* pathLenConstraint counts the CA certificates that
+			 * may follow this one in a path: one per level below. */
 			if (n->tpl.path_len < 0) {
-				n->tpl.path_len = below > 0 ? (int)below - 1 : 0;
-			} else if (below > 0 && (unsigned)n->tpl.path_len + 1 < below) {
+				n->tpl.path_len = (int)below;
+			} else if ((unsigned)n->tpl.path_len < below) {
 				diag(L->d, n->line, n->column, "path_len = %d "
 				     "on '%s' cannot hold the %u level%s of CA "
 				     "below it; write path_len = %u or more",
 				     n->tpl.path_len, n->name, below,
-				     below == 1 ? "" : "s", below - 1);
+				     below == 1 ? "" : "s", below);
 			}
 		}
 		if (n->parent != PKI_HIER_NONE) {
 			const struct pki_hier_node *pa = &p->nodes[n->parent];
 
-			if (!pa->imported &&
+			check_cn_constraints(L, i);
+			if (!pa->imported && node_not_after(pa, now) > now &&
 			    node_not_after(n, now) > node_not_after(pa, now))
 				diag(L->d, n->line, n->column, "'%s' would "
 				     "outlive its parent '%s' (%u %s vs %u %s); "
@@ -1538,9 +1593,25 @@ build_csr(struct builder *B, size_t i, struct pki_error *err)
 	uri = NULL;
 	rec.status = PKI_CA_PENDING;
 	rec.serial = strdup("");
+	{
+		gnutls_x509_crq_t crq = NULL;
+		gnutls_datum_t dn = { NULL, 0 };
+
+		if ((ret = gnutls_x509_crq_init(&crq)) < 0 ||
+		    (ret = gnutls_x509_crq_import(crq, &csr, GNUTLS_X509_FMT_DER)) < 0 ||
+		    (ret = gnutls_x509_crq_get_dn3(crq, &dn, 0)) < 0) {
+			if (crq != NULL)
+				gnutls_x509_crq_deinit(crq);
+			rc = pki__gnutls_error(err, ret, "subject of the new request");
+			goto out;
+		}
+		rec.subject = strndup((const char *)dn.data, dn.size);
+		gnutls_free(dn.data);
+		gnutls_x509_crq_deinit(crq);
+	}
 	rec.csr_der = csr;
 	csr.data = NULL;
-	if (rec.serial == NULL) {
+	if (rec.serial == NULL || rec.subject == NULL) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -1669,11 +1740,12 @@ build_import(struct builder *B, size_t i, struct pki_error *err)
 		goto out;
 	/* The sealed key must be the certificate's key. */
 	{
-		char kid[80];
+		char kid[80], sealed[80];
 
-		if ((rc = pki_key_id(pub, kid, sizeof(kid), err)) != PKI_OK)
+		if ((rc = pki_key_id(pub, kid, sizeof(kid), err)) != PKI_OK ||
+		    (rc = pki_key_uri_id(uri, sealed, sizeof(sealed), err)) != PKI_OK)
 			goto out;
-		if (strncmp(uri, "lockbox:", 8) == 0 && strcmp(uri + 8, kid) != 0) {
+		if (strcmp(sealed, kid) != 0) {
 			rc = pki_error_set(err, PKI_E_INVALID, "%s: the private "
 					   "key does not belong to the "
 					   "certificate", path);

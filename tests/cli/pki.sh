@@ -24,7 +24,8 @@ grep_out "country" "bad-many.toml:18:11: error: country = \"Germany\"" "$E"
 grep_out "URL scheme" "bad-many.toml:19:13: error: crl_urls: 'ftp://" "$E"
 grep_out "CIDR host bits" "bad-many.toml:20:17: error: permitted_ip: '10.0.0.1/8'" "$E"
 grep_out "OID" "bad-many.toml:21:16: error: policy_oids: 'not-an-oid'" "$E"
-grep_out "all problems at once" "bad-many.toml: 10 problems; nothing was done" "$E"
+grep_out "CA CN under DNS constraints" "bad-many.toml:28:1: error: .Unnamed Issuing. sits below .Constrained Policy., whose permitted_dns" "$E"
+grep_out "all problems at once" "bad-many.toml: 11 problems; nothing was done" "$E"
 
 expect 7 "TOML syntax error" "$SPORK" pki validate "$D/bad-syntax.toml"
 grep_out "syntax error has line and column" "bad-syntax.toml:3:[0-9]+: error: " "$T/err"
@@ -52,12 +53,13 @@ check "certtool --verify-chain 3-tier" certtool --verify-chain --infile "$C/spor
 check "openssl verify -x509_strict 3-tier" openssl verify -x509_strict -CAfile "$C/spork-root-ca.pem" \
 	-untrusted "$C/spork-tls-policy-ca.pem" "$C/spork-tls-web-server-issuing-ca.pem"
 openssl x509 -in "$C/spork-tls-policy-ca.pem" -noout -text > "$T/policy.txt"
-grep_out "policy CA pathlen 0" "CA:TRUE, pathlen:0" "$T/policy.txt"
-grep_out "name constraints" "Permitted:" "$T/policy.txt"
+grep_out "policy CA pathlen 1" "CA:TRUE, pathlen:1" "$T/policy.txt"
+openssl x509 -in "$C/spork-tls-web-server-issuing-ca.pem" -noout -text > "$T/issuing.txt"
+grep_out "name constraints" "Permitted:" "$T/issuing.txt"
 grep_out "policy OID" "Policy: 1.3.6.1.4.1.56266.1.1.1" "$T/policy.txt"
 grep_out "root CRL URL in policy CA" "URI:http://pki.example.internal/crl/root.crl" "$T/policy.txt"
 openssl x509 -in "$C/spork-root-ca.pem" -noout -text > "$T/root.txt"
-grep_out "root pathlen 1" "CA:TRUE, pathlen:1" "$T/root.txt"
+grep_out "root pathlen 2" "CA:TRUE, pathlen:2" "$T/root.txt"
 grep_out "root keyUsage" "Certificate Sign, CRL Sign" "$T/root.txt"
 n=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from audit")
 [ "$n" -ge 3 ] && ok "audit rows written ($n)" || not_ok "audit rows: $n"
@@ -90,9 +92,9 @@ check "new CA chains" openssl verify -x509_strict -CAfile "$C/spork-root-ca.pem"
 
 # ---- a changed definition is refused
 expect 6 "changed definition refused" "$SPORK" pki build "$D/changed-3tier.toml" "$PASSOPT"
-grep_out "names the changed field" "CA 'SPORK Root CA' was built from a different definition \(changed: algorithm\)" "$T/err"
+grep_out "names the changed field" "CA 'SPORK Root CA' was built from a different definition \(changed: algorithm, path_len\)" "$T/err"
 expect 6 "preview shows the change" "$SPORK" pki preview "$D/changed-3tier.toml"
-grep_out "preview marks it" "SPORK Root CA \[root\] changed \(algorithm differ" "$T/out"
+grep_out "preview marks it" "SPORK Root CA \[root\] changed \(algorithm, path_len differ" "$T/out"
 
 # ---- status
 expect 0 "status" "$SPORK" pki status
