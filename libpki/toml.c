@@ -48,9 +48,11 @@ struct key_part {
 	unsigned line, col;
 };
 
+/* A dotted key; parts are on the heap so that nested inline tables do not
+ * stack up kilobytes per level. */
 struct key_path {
-	size_t n;
-	struct key_part parts[KEY_MAX_PARTS];
+	size_t n, cap;
+	struct key_part *parts;
 };
 
 struct sbuf {
@@ -541,92 +543,103 @@ index_add(struct parser *p, const struct pki_toml_table *t, size_t idx,
 
 /*
  * Add key to t (the caller checked it is not there) with value *v.  On
- * success t owns a copy of the key and the value; *out (if not NULL) points
- * at the new entry until t grows again.
+ * success t owns a copy of the key and the value.
  */
 static int
 table_add(struct parser *p, struct pki_toml_table *t, const char *key,
 	  size_t len, unsigned line, unsigned col,
-	  const struct pki_toml_value *v, struct pki_toml_keyval **out)
+	  const struct pki_toml_value *v)
 {
-	struct pki_toml_keyval *kv;
-	char *k;
-	int rc;
+	struct pki_toml_keyval *kv, *ni;
+	char *k = NULL;
+	size_t ncap;
+	int rc = PKI_E_NOMEM;
 
 	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 4;
-		struct pki_toml_keyval *ni;
-
+		ncap = t->cap ? t->cap * 2 : 4;
 		if (ncap > SIZE_MAX / sizeof(*ni) ||
-		    (ni = realloc(t->items, ncap * sizeof(*ni))) == NULL)
-			return nomem(p);
+		    (ni = realloc(t->items, ncap * sizeof(*ni))) == NULL) {
+			rc = nomem(p);
+			goto out;
+		}
 		t->items = ni;
 		t->cap = ncap;
 	}
-	if ((k = malloc(len + 1)) == NULL)
-		return nomem(p);
+	if ((k = malloc(len + 1)) == NULL) {
+		rc = nomem(p);
+		goto out;
+	}
 	memcpy(k, key, len);
 	k[len] = '\0';
-	if ((rc = index_add(p, t, t->n, key_hash(p, t, key, len))) != 0) {
-		free(k);
-		return rc;
-	}
+	if ((rc = index_add(p, t, t->n, key_hash(p, t, key, len))) != 0)
+		goto out;
 	kv = &t->items[t->n++];
 	kv->key = k;
 	kv->keylen = len;
 	kv->line = line;
 	kv->column = col;
 	kv->val = *v;
-	if (out != NULL)
-		*out = kv;
-	return 0;
+	k = NULL;
+	rc = 0;
+out:
+	free(k);
+	return rc;
 }
 
 /* Add a new empty table under key, positioned at line:col (the key for
  * tables made by dotted keys, the header for [tables]); *out is the new
- * table. */
+ * table, owned by t. */
 static int
 table_add_table(struct parser *p, struct pki_toml_table *t,
 		const struct key_part *k, unsigned flags, unsigned line,
 		unsigned col, struct pki_toml_table **out)
 {
 	struct pki_toml_value v;
-	int rc;
+	int rc = PKI_E_NOMEM;
 
 	memset(&v, 0, sizeof(v));
 	v.type = PKI_TOML_TABLE;
 	v.line = line;
 	v.column = col;
-	if ((v.u.tab = table_new(flags, line, col)) == NULL)
-		return nomem(p);
-	if ((rc = table_add(p, t, k->s, k->len, k->line, k->col, &v, NULL)) != 0) {
-		table_free(v.u.tab);
-		return rc;
+	if ((v.u.tab = table_new(flags, line, col)) == NULL) {
+		rc = nomem(p);
+		goto out;
 	}
+	if ((rc = table_add(p, t, k->s, k->len, k->line, k->col, &v)) != 0)
+		goto out;
 	*out = v.u.tab;
-	return 0;
+	v.u.tab = NULL;
+	rc = 0;
+out:
+	table_free(v.u.tab);
+	return rc;
 }
 
-/* Append a new table to an array of tables. */
+/* Append a new table to an array of tables; *out is the new table, owned
+ * by a. */
 static int
 aot_append(struct parser *p, struct pki_toml_array *a, unsigned line,
 	   unsigned col, struct pki_toml_table **out)
 {
 	struct pki_toml_value v;
-	int rc;
+	int rc = PKI_E_NOMEM;
 
 	memset(&v, 0, sizeof(v));
 	v.type = PKI_TOML_TABLE;
 	v.line = line;
 	v.column = col;
-	if ((v.u.tab = table_new(TF_AOT | TF_DEFINED, line, col)) == NULL)
-		return nomem(p);
-	if ((rc = array_push(p, a, &v)) != 0) {
-		table_free(v.u.tab);
-		return rc;
+	if ((v.u.tab = table_new(TF_AOT | TF_DEFINED, line, col)) == NULL) {
+		rc = nomem(p);
+		goto out;
 	}
+	if ((rc = array_push(p, a, &v)) != 0)
+		goto out;
 	*out = v.u.tab;
-	return 0;
+	v.u.tab = NULL;
+	rc = 0;
+out:
+	table_free(v.u.tab);
+	return rc;
 }
 
 /* ------------------------------------------------------------ strings */
@@ -801,7 +814,10 @@ key_path_free(struct key_path *k)
 
 	for (i = 0; i < k->n; i++)
 		free(k->parts[i].s);
+	free(k->parts);
+	k->parts = NULL;
 	k->n = 0;
+	k->cap = 0;
 }
 
 /* simple-key *( ws '.' ws simple-key ), trailing whitespace consumed. */
@@ -816,6 +832,16 @@ parse_key(struct parser *p, struct key_path *k)
 		if (k->n == KEY_MAX_PARTS)
 			return fail_at(p, p->line, p->col, "key has more than "
 				       "%d dotted parts", KEY_MAX_PARTS);
+		if (k->n == k->cap) {
+			size_t ncap = k->cap ? k->cap * 2 : 4;
+
+			if (ncap > KEY_MAX_PARTS)
+				ncap = KEY_MAX_PARTS;
+			if ((kp = realloc(k->parts, ncap * sizeof(*kp))) == NULL)
+				return nomem(p);
+			k->parts = kp;
+			k->cap = ncap;
+		}
 		kp = &k->parts[k->n];
 		kp->line = p->line;
 		kp->col = p->col;
@@ -1372,7 +1398,7 @@ dotted_descend(struct parser *p, struct pki_toml_table **tp, unsigned *depth,
 static int
 parse_keyval(struct parser *p, struct pki_toml_table *t, unsigned depth)
 {
-	struct key_path k;
+	struct key_path k = { 0, 0, NULL };
 	struct pki_toml_value v;
 	const struct key_part *last;
 	unsigned line = p->line, col = p->col;
@@ -1380,7 +1406,6 @@ parse_keyval(struct parser *p, struct pki_toml_table *t, unsigned depth)
 	int rc;
 	long idx;
 
-	k.n = 0;
 	memset(&v, 0, sizeof(v));
 	v.type = PKI_TOML_BOOL;
 	if ((rc = parse_key(p, &k)) != 0)
@@ -1391,8 +1416,8 @@ parse_keyval(struct parser *p, struct pki_toml_table *t, unsigned depth)
 	}
 	adv(p);
 	skip_ws(p);
-	if ((rc = parse_value(p, &v, depth + (unsigned)k.n)) != 0)
-		goto out;
+	/* the key's tables first, so a duplicate is reported at once; only
+	 * the value can add to t after this, and a value never does */
 	if ((rc = dotted_descend(p, &t, &depth, &k)) != 0)
 		goto out;
 	last = &k.parts[k.n - 1];
@@ -1403,7 +1428,9 @@ parse_keyval(struct parser *p, struct pki_toml_table *t, unsigned depth)
 			     t->items[idx].line);
 		goto out;
 	}
-	if ((rc = table_add(p, t, last->s, last->len, line, col, &v, NULL)) != 0)
+	if ((rc = parse_value(p, &v, depth + 1)) != 0)
+		goto out;
+	if ((rc = table_add(p, t, last->s, last->len, line, col, &v)) != 0)
 		goto out;
 	v.type = PKI_TOML_BOOL;
 	rc = 0;
@@ -1418,7 +1445,7 @@ static int
 parse_header(struct parser *p, struct pki_toml_table *root,
 	     struct pki_toml_table **cur, unsigned *cur_depth)
 {
-	struct key_path k;
+	struct key_path k = { 0, 0, NULL };
 	struct pki_toml_table *t = root;
 	struct pki_toml_value *v, nv;
 	const struct key_part *kp;
@@ -1428,7 +1455,6 @@ parse_header(struct parser *p, struct pki_toml_table *root,
 	size_t i;
 	long idx;
 
-	k.n = 0;
 	adv(p);
 	if (peek(p) == '[') {
 		aot = 1;
@@ -1469,7 +1495,7 @@ parse_header(struct parser *p, struct pki_toml_table *root,
 					goto out;
 				}
 				if ((rc = table_add(p, t, kp->s, kp->len, kp->line,
-						    kp->col, &nv, NULL)) != 0) {
+						    kp->col, &nv)) != 0) {
 					value_free(&nv);
 					goto out;
 				}
