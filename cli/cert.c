@@ -937,11 +937,20 @@ find_cert(struct env *v, const char *arg, struct pki_cert_record *r,
 	char hex[65], serial[2 * PKI_STORE_SERIAL_MAX + 1];
 	int ret, rc;
 
-	if (strcmp(arg, "-") != 0 && (stat(arg, &sb) != 0 || !S_ISREG(sb.st_mode)))
-		return pki_enroll_find(&v->e, arg, o_ca, r, err);
-	if ((rc = pki__file_read(arg, 1 << 20, &in, err)) != PKI_OK ||
-	    (rc = pki_cert_parse(&in, &crt, err)) != PKI_OK)
+	if (strcmp(arg, "-") != 0 && (stat(arg, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+		rc = pki_enroll_find(&v->e, arg, o_ca, r, err);
+		if (rc == PKI_E_INVALID)
+			rc = pki_error_set(err, PKI_E_NOTFOUND, "'%s' is neither "
+					   "a serial number nor a certificate "
+					   "file", arg);
+		return rc;
+	}
+	if ((rc = pki__file_read(arg, 1 << 20, &in, err)) != PKI_OK)
 		goto out;
+	if ((rc = pki_cert_parse(&in, &crt, err)) != PKI_OK) {
+		pki_error_prefix(err, "%s", arg);
+		goto out;
+	}
 	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der)) < 0 ||
 	    (ret = gnutls_fingerprint(GNUTLS_DIG_SHA256, &der, fp, &fplen)) < 0) {
 		rc = pki__gnutls_error(err, ret, arg);

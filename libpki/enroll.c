@@ -1072,7 +1072,7 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 			rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = pki_store_audit(e->st, e->requester, j->action,
+		if ((rc = pki_store_audit(e->st, rec.requester, j->action,
 					  rec.serial, detail, err)) != PKI_OK)
 			goto out;
 		if ((rc = pki_store_commit(e->st, err)) != PKI_OK)

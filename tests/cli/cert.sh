@@ -261,6 +261,10 @@ expect 3 "show a certificate this state directory did not issue" \
 	"$SPORK" cert show "$T/self.pem"
 expect 3 "show an unknown serial" "$SPORK" cert show 0123456789ABCDEF
 grep_out "not found says how to list" "no certificate with serial 0123456789ABCDEF.*spork cert list" "$T/err"
+expect 3 "show a missing file" "$SPORK" cert show "$T/nope.pem"
+grep_out "neither serial nor file" "neither a serial number nor a certificate file" "$T/err"
+expect 7 "show a file that is not a certificate" "$SPORK" cert show "$T/www.key"
+grep_out "names the file" "www.key: " "$T/err"
 expect 0 "export pem" "$SPORK" cert export "$WWW" --out "$T/e.pem"
 cmp -s "$T/e.pem" "$T/www.pem" && ok "export pem is the issued certificate" ||
 	not_ok "export pem differs"

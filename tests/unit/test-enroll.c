@@ -474,6 +474,7 @@ test_renew(void **state)
 	assert_non_null(c.key);
 	assert_true(c.rec.not_after - c.rec.not_before + 1 == 7 * DAY);
 	assert_string_equal(a.rec.sans, c.rec.sans);
+	pki_enroll_result_clear(&c);
 	/* a revoked certificate is not renewed */
 	assert_int_equal(pki_enroll_revoke(&f->e, a.rec.serial, NULL,
 					   PKI_CRL_REASON_SUPERSEDED, 0, NULL,
