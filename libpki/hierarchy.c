@@ -1042,16 +1042,13 @@ pki_hier_load(const char *path, struct pki_hier_plan **out,
 		     "[import] are alternatives; keep exactly one");
 	}
 	if (root != NULL && tops == 1) {
-		static const char *const root_children[] = {
-			"policy_cas", "issuing_cas", NULL
-		};
 		struct pki_hier_node *n;
 
 		plan->mode = PKI_HIER_LOCAL;
 		if (want_type(&L, root, PKI_TOML_TABLE, "[root]") &&
 		    (n = new_node(&L, "root", PKI_HIER_NONE, root->val.u.tab->line,
 				  root->val.u.tab->column)) != NULL) {
-			read_ca(&L, root->val.u.tab, n, "[root]", root_children);
+			read_ca(&L, root->val.u.tab, n, "[root]", NULL);
 			top = 0;
 		}
 		if (top == PKI_HIER_NONE) {
