@@ -8,9 +8,10 @@
  *  - Nesting is bounded (PKI_TOML_MAX_DEPTH containers from the root,
  *    counting arrays, inline tables, tables made by headers and by dotted
  *    keys).  The only recursion (values inside arrays and inline tables,
- *    and freeing) is bounded by that depth.
- *  - Key lookups during the parse go through a hash index seeded per
- *    parse, so a document with many keys costs linear time.
+ *    and freeing) is bounded by that depth: under 100 KiB of stack.
+ *  - Key lookups during the parse go through a hash index (seeded from
+ *    addresses, so it varies between runs), so a document with many keys
+ *    costs linear time; pki_toml_find() afterwards is a linear scan.
  *  - Nothing is repaired: any deviation from the TOML 1.0.0 grammar or its
  *    redefinition rules rejects the whole document.
  */
@@ -1700,8 +1701,8 @@ pki_toml_type_name(enum pki_toml_type type)
 		[PKI_TOML_INTEGER] = "integer",
 		[PKI_TOML_FLOAT] = "float",
 		[PKI_TOML_BOOL] = "boolean",
-		[PKI_TOML_DATETIME] = "offset date-time",
-		[PKI_TOML_DATETIME_LOCAL] = "local date-time",
+		[PKI_TOML_DATETIME] = "datetime",
+		[PKI_TOML_DATETIME_LOCAL] = "local datetime",
 		[PKI_TOML_DATE_LOCAL] = "local date",
 		[PKI_TOML_TIME_LOCAL] = "local time",
 		[PKI_TOML_ARRAY] = "array",

@@ -85,8 +85,9 @@ struct pki_toml_table {
 int pki_toml_parse(const char *buf, size_t len, struct pki_toml_table **out,
 		   struct pki_error *err) PKI_WUR;
 
-/* Read and parse a file; error messages are prefixed with nothing (the
- * caller knows the path) but carry line/column. */
+/* Read and parse a file ("-" is standard input); error messages are
+ * prefixed with nothing (the caller knows the path) but carry line/column.
+ * A missing file gives PKI_E_NOTFOUND, one over 16 MiB PKI_E_INVALID. */
 int pki_toml_parse_file(const char *path, struct pki_toml_table **out,
 			struct pki_error *err) PKI_WUR;
 
