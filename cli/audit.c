@@ -1,1 +1,398 @@
-/* see cli/common.h */
+/*
+ * spork audit: list | verify (spork-audit(1)).  The rows and the chain
+ * checks are libpki/audit; this file reads options and prints.
+ *
+ * Security notes: actor, object and detail come from the database and
+ * may have been written by someone else; control characters in them are
+ * shown as '?' so that a row cannot drive the terminal.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "audit.h"
+#include "util.h"
+
+static int show_help;
+static const char *o_since, *o_until, *o_action, *o_object;
+static long long o_limit = -1;
+
+#define HELP_OPTION \
+	{ "help", 'h', POPT_ARG_NONE, &show_help, 'h', "show this help", NULL }
+
+static const struct poptOption list_options[] = {
+	{ "since", '\0', POPT_ARG_STRING, &o_since, 0,
+	  "rows at or after TIME (2026-01-02T03:04:05Z, 2026-01-02, or 7d, "
+	  "12h, 30m ago)", "TIME" },
+	{ "until", '\0', POPT_ARG_STRING, &o_until, 0,
+	  "rows at or before TIME (a date alone: to the end of that day)",
+	  "TIME" },
+	{ "action", '\0', POPT_ARG_STRING, &o_action, 0,
+	  "actions starting with PREFIX (cert., cert.revoke, pki.build)",
+	  "PREFIX" },
+	{ "object", '\0', POPT_ARG_STRING, &o_object, 0,
+	  "rows about this object (a CA name or a certificate serial)",
+	  "NAME" },
+	{ "limit", '\0', POPT_ARG_LONGLONG, &o_limit, 0,
+	  "only the newest N matching rows", "N" },
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static const struct poptOption verify_options[] = {
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static void
+audit_usage(FILE *f)
+{
+	fprintf(f, "usage: spork audit <command> [options]\n\n"
+		"Commands:\n"
+		"  list    [--since T] [--until T] [--action PREFIX] "
+		"[--object NAME] [--limit N]\n"
+		"                   the audit rows, oldest first\n"
+		"  verify           walk the hash chain; name altered, inserted "
+		"and deleted rows\n"
+		"\nRun 'spork audit <command> --help' for options; see "
+		"spork-audit(1).\n");
+}
+
+static int usage_fail(poptContext ctx, const char *fmt, ...) PKI_PRINTF(2, 3);
+
+/* A bad command line: say why and return exit code 2. */
+static int
+usage_fail(poptContext ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("spork: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	poptPrintUsage(ctx, stderr, 0);
+	return SPORK_EXIT_USAGE;
+}
+
+/* Parse, allowing no positional arguments. */
+static int
+parse(const char *cmd, int argc, const char **argv,
+      const struct poptOption *table, poptContext *ctx)
+{
+	const char **rest;
+	int nrest = 0;
+
+	if (spork_parse(cmd, argc, argv, table, NULL, ctx, &rest, &nrest) != 0)
+		return -1;
+	if (nrest != 0) {
+		spork_warnx("%s takes no arguments ('%s'?)", cmd, rest[0]);
+		poptPrintUsage(*ctx, stderr, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A time for --since/--until: 2026-01-02T03:04:05Z; 2026-01-02 (its
+ * first second, or with end_of_day its last); @SECONDS since the epoch;
+ * or a duration before now: 90s, 30m, 12h, 7d, 2w.  A bare number is
+ * refused (seconds since the epoch, or days ago?).
+ */
+static int
+parse_time(const char *s, int end_of_day, int64_t *t)
+{
+	char buf[64], *end;
+	long long v;
+	int64_t mul;
+
+	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+		if (pki__time_parse(buf, t) != 0)
+			return -1;
+		if (end_of_day)
+			*t += 86399;
+		return 0;
+	}
+	if (strchr(s, 'T') != NULL)
+		return pki__time_parse(s, t);
+	if (s[0] == '@') {
+		errno = 0;
+		v = strtoll(s + 1, &end, 10);
+		if (errno != 0 || end == s + 1 || *end != '\0' || v < 0)
+			return -1;
+		*t = v;
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v < 0 || end[0] == '\0' || end[1] != '\0')
+		return -1;
+	switch (*end) {
+	case 's': mul = 1; break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	case 'w': mul = 7 * 86400; break;
+	default: return -1;
+	}
+	if (v > INT64_MAX / mul)
+		return -1;
+	*t = pki_now() - (int64_t)v * mul;
+	return 0;
+}
+
+/* s with control characters (and DEL) shown as '?', into stdout,
+ * padded with spaces to width bytes. */
+static void
+put_clean(const char *s, int width)
+{
+	int n = 0;
+
+	for (; s != NULL && *s != '\0'; s++, n++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	for (; n < width; n++)
+		putchar(' ');
+}
+
+static int
+width_of(const char *s, int w)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n > 200)
+		n = 200;        /* a very long field does not widen the table */
+	return (int)n > w ? (int)n : w;
+}
+
+static void
+print_table(const struct pki_audit_row *v, size_t n)
+{
+	int wid = 2, wactor = 5, waction = 6, wobject = 6;
+	char id[32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "%lld", (long long)v[i].id);
+		wid = width_of(id, wid);
+		wactor = width_of(v[i].actor, wactor);
+		waction = width_of(v[i].action, waction);
+		wobject = width_of(v[i].object, wobject);
+	}
+	printf("%*s  %-20s  %-*s  %-*s  %-*s  %s\n", wid, "ID", "TIME", wactor,
+	       "ACTOR", waction, "ACTION", wobject, "OBJECT", "DETAIL");
+	for (i = 0; i < n; i++) {
+		printf("%*lld  %-20s  ", wid, (long long)v[i].id,
+		       spork_time(v[i].ts));
+		put_clean(v[i].actor, wactor);
+		fputs("  ", stdout);
+		put_clean(v[i].action, waction);
+		fputs("  ", stdout);
+		put_clean(v[i].object, wobject);
+		fputs("  ", stdout);
+		put_clean(v[i].detail ? v[i].detail : "-", 0);
+		putchar('\n');
+	}
+}
+
+static json_t *
+row_json(const struct pki_audit_row *r)
+{
+	json_t *o = json_object(), *detail = NULL;
+	json_error_t jerr;
+
+	if (r->detail != NULL &&
+	    (detail = json_loads(r->detail, JSON_DECODE_ANY, &jerr)) == NULL)
+		detail = json_string(r->detail);  /* not JSON: as written */
+	json_object_set_new(o, "id", json_integer((json_int_t)r->id));
+	json_object_set_new(o, "time", json_string(spork_time(r->ts)));
+	json_object_set_new(o, "ts", json_integer((json_int_t)r->ts));
+	json_object_set_new(o, "actor", json_string(r->actor ? r->actor : ""));
+	json_object_set_new(o, "action", json_string(r->action ? r->action : ""));
+	json_object_set_new(o, "object", json_string(r->object ? r->object : ""));
+	json_object_set_new(o, "detail", detail ? detail : json_null());
+	json_object_set_new(o, "prev_hash", json_string(r->prev_hash ?
+							r->prev_hash : ""));
+	json_object_set_new(o, "hash", json_string(r->hash ? r->hash : ""));
+	return o;
+}
+
+static int
+cmd_list(int argc, const char **argv)
+{
+	poptContext ctx;
+	struct pki_audit_filter f;
+	struct pki_audit_row *rows = NULL;
+	struct pki_store *st = NULL;
+	struct pki_error err;
+	char serial[2 * PKI_STORE_SERIAL_MAX + 1];
+	json_t *a;
+	size_t n = 0, i;
+	int rc = SPORK_EXIT_USAGE;
+
+	pki_error_clear(&err);
+	memset(&f, 0, sizeof(f));
+	if (parse("audit list", argc, argv, list_options, &ctx) != 0)
+		goto out;
+	if (o_since != NULL && parse_time(o_since, 0, &f.since) != 0) {
+		rc = usage_fail(ctx, "--since takes 2026-01-02T03:04:05Z, "
+				"2026-01-02, @SECONDS or a duration ago like "
+				"7d, 12h, 30m; not '%s'", o_since);
+		goto out;
+	}
+	if (o_until != NULL && parse_time(o_until, 1, &f.until) != 0) {
+		rc = usage_fail(ctx, "--until takes 2026-01-02T03:04:05Z, "
+				"2026-01-02, @SECONDS or a duration ago like "
+				"7d, 12h, 30m; not '%s'", o_until);
+		goto out;
+	}
+	if (o_since != NULL && o_until != NULL && f.since > f.until) {
+		rc = usage_fail(ctx, "--since %s is after --until %s", o_since,
+				o_until);
+		goto out;
+	}
+	if (o_limit == 0 || o_limit < -1) {
+		rc = usage_fail(ctx, "--limit needs a positive number");
+		goto out;
+	}
+	f.limit = o_limit > 0 ? (size_t)o_limit : 0;
+	f.action_prefix = o_action;
+	f.object = o_object;
+	if (spork_open(0, &st, NULL, &err) != PKI_OK ||
+	    pki_audit_list(st, &f, &rows, &n, &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	/* a serial typed in another spelling (lower case, colons) */
+	if (n == 0 && o_object != NULL &&
+	    pki_store_serial_canon(o_object, serial, sizeof(serial),
+				   NULL) == PKI_OK &&
+	    strcmp(serial, o_object) != 0) {
+		f.object = serial;
+		pki_audit_rows_free(rows, n);
+		rows = NULL;
+		if (pki_audit_list(st, &f, &rows, &n, &err) != PKI_OK) {
+			rc = spork_fail(&err, NULL);
+			goto out;
+		}
+	}
+	if (spork_g.json) {
+		a = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, row_json(&rows[i]));
+		spork_json_out(json_pack("{s:I, s:o}", "count", (json_int_t)n,
+					 "rows", a));
+	} else if (!spork_g.quiet) {
+		if (n > 0)
+			print_table(rows, n);
+		else
+			fprintf(stderr, "no audit rows match\n");
+	}
+	rc = SPORK_EXIT_OK;
+out:
+	pki_audit_rows_free(rows, n);
+	pki_store_close(st);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+static const char *
+problem_tag(enum pki_audit_problem_kind k)
+{
+	switch (k) {
+	case PKI_AUDIT_ALTERED: return "ALTERED";
+	case PKI_AUDIT_INSERTED: return "INSERTED";
+	case PKI_AUDIT_DELETED: return "DELETED";
+	case PKI_AUDIT_RELINKED: return "RELINKED";
+	case PKI_AUDIT_TRUNCATED: return "TRUNCATED";
+	case PKI_AUDIT_HEAD: return "HEAD";
+	default: return "PROBLEM";
+	}
+}
+
+/* pki_audit_problem_fn: one line, or one element of the JSON array. */
+static void
+on_problem(void *vctx, const struct pki_audit_problem *p)
+{
+	json_t *a = vctx;
+
+	if (a != NULL)
+		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:s}",
+			"kind", pki_audit_problem_name(p->kind),
+			"id", (json_int_t)p->id,
+			"last_id", (json_int_t)p->last_id,
+			"message", p->msg));
+	else if (!spork_g.quiet)
+		printf("%-9s  %s\n", problem_tag(p->kind), p->msg);
+}
+
+static int
+cmd_verify(int argc, const char **argv)
+{
+	poptContext ctx;
+	struct pki_store *st = NULL;
+	struct pki_audit_result res;
+	struct pki_error err;
+	json_t *problems = NULL;
+	int rc = SPORK_EXIT_USAGE, vrc;
+
+	pki_error_clear(&err);
+	memset(&res, 0, sizeof(res));
+	if (parse("audit verify", argc, argv, verify_options, &ctx) != 0)
+		goto out;
+	if (spork_open(0, &st, NULL, &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	if (spork_g.json)
+		problems = json_array();
+	vrc = pki_audit_verify(st, on_problem, problems, &res, &err);
+	if (vrc != PKI_OK && vrc != PKI_E_AUTH) {
+		rc = spork_fail(&err, NULL);  /* could not read the log */
+		goto out;
+	}
+	if (spork_g.json) {
+		spork_json_out(json_pack("{s:b, s:I, s:I, s:s, s:o}",
+			"intact", vrc == PKI_OK,
+			"rows", (json_int_t)res.rows,
+			"last_id", (json_int_t)res.last_id,
+			"head", res.head_hash,
+			"problems", problems));
+		problems = NULL;
+	} else if (!spork_g.quiet && vrc == PKI_OK) {
+		printf("audit log intact: %lld row%s, head %s\n",
+		       (long long)res.rows, res.rows == 1 ? "" : "s",
+		       res.head_hash);
+	}
+	rc = vrc == PKI_OK ? SPORK_EXIT_OK : spork_fail(&err, NULL);
+out:
+	json_decref(problems);
+	pki_store_close(st);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+int
+spork_cmd_audit(int argc, const char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		audit_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
+	}
+	if (strcmp(argv[1], "list") == 0)
+		return cmd_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
+	spork_warnx("unknown command 'audit %s'", argv[1]);
+	audit_usage(stderr);
+	return SPORK_EXIT_USAGE;
+}

@@ -1,1 +1,195 @@
-/* see cli/common.h */
+/*
+ * spork policy: check (spork-policy(1)).  Says, for each name, whether
+ * the domain policy allows it and which rule decides; the matching
+ * itself is libpki/policy, and the file is found where issuance finds
+ * it (pki_enroll_policy_load: <state>/domain-policy.toml).
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "enroll.h"
+#include "policy.h"
+
+static int show_help;
+static const char *o_policy;
+
+static const struct poptOption check_options[] = {
+	{ "policy", '\0', POPT_ARG_STRING, &o_policy, 0,
+	  "check against FILE instead of <state>/domain-policy.toml "
+	  "(- for standard input)", "FILE" },
+	SPORK_COMMON_OPTIONS,
+	{ "help", 'h', POPT_ARG_NONE, &show_help, 'h', "show this help", NULL },
+	POPT_TABLEEND
+};
+
+static void
+policy_usage(FILE *f)
+{
+	fprintf(f, "usage: spork policy <command> [options]\n\n"
+		"Commands:\n"
+		"  check NAME...  [--policy FILE]   which rule decides for each "
+		"name\n"
+		"\nRun 'spork policy check --help' for options; see "
+		"spork-policy(1) and domain-policy.toml(5).\n");
+}
+
+static const char *const type_names[PKI_POLICY_NAME__MAX] = {
+	[PKI_POLICY_NAME_DNS] = "dns",
+	[PKI_POLICY_NAME_WILDCARD] = "wildcard",
+	[PKI_POLICY_NAME_IP] = "ip",
+};
+
+/* One element of the --json array (shape in spork-policy(1)). */
+static json_t *
+decision_json(const char *given, const struct pki_policy_decision *d,
+	      const char *error)
+{
+	const struct pki_policy_rule *r = d->rule;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", json_string(given));
+	json_object_set_new(o, "normalized", error == NULL ?
+			    json_string(d->name) : json_null());
+	json_object_set_new(o, "type", error == NULL &&
+			    (unsigned)d->type < PKI_POLICY_NAME__MAX ?
+			    json_string(type_names[d->type]) : json_null());
+	json_object_set_new(o, "allowed", json_boolean(d->allowed));
+	json_object_set_new(o, "kind", r ? json_string(pki_policy_kind_name(
+				r->kind)) : json_null());
+	json_object_set_new(o, "pattern", r ? json_string(r->pattern) :
+			    json_null());
+	json_object_set_new(o, "rule", r ? json_integer((json_int_t)r->index) :
+			    json_null());
+	json_object_set_new(o, "line", r ? json_integer((json_int_t)r->line) :
+			    json_null());
+	json_object_set_new(o, "comment", r && r->comment ?
+			    json_string(r->comment) : json_null());
+	json_object_set_new(o, "error", error ? json_string(error) :
+			    json_null());
+	return o;
+}
+
+/*
+ * The policy to check against: --policy FILE, else the state
+ * directory's.  *path (caller frees) names the file for messages.
+ * A missing file is PKI_E_NOTFOUND with a message saying where it goes.
+ */
+static int
+load_policy(struct pki_policy **pol, char **path, struct pki_error *err)
+{
+	int rc;
+
+	*pol = NULL;
+	*path = NULL;
+	if (o_policy != NULL) {
+		if ((*path = strdup(o_policy)) == NULL)
+			return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		rc = pki_policy_load(o_policy, pol, err);
+		if (rc == PKI_E_NOTFOUND)
+			pki_error_set(err, rc, "no policy file %s (see "
+				      "domain-policy.toml(5) for what to "
+				      "write in it)", o_policy);
+		else if (rc != PKI_OK && err->line == 0 &&
+			 strcmp(o_policy, "-") != 0 &&
+			 strstr(err->msg, o_policy) == NULL)
+			pki_error_prefix(err, "%s", o_policy);
+		return rc;
+	}
+	if ((*path = pki_enroll_policy_path(spork_state_dir())) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	if ((rc = pki_enroll_policy_load(spork_state_dir(), pol, err)) != PKI_OK)
+		return rc;
+	if (*pol == NULL)
+		return pki_error_set(err, PKI_E_NOTFOUND, "no domain policy: "
+				     "%s does not exist, so every name is "
+				     "denied. Write the [[allow]] and "
+				     "[[deny]] rules there (see "
+				     "domain-policy.toml(5)), or check a "
+				     "file that is not installed yet with "
+				     "--policy FILE", *path);
+	return PKI_OK;
+}
+
+static int
+cmd_check(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest = NULL;
+	struct pki_policy *pol = NULL;
+	struct pki_policy_decision d;
+	struct pki_error err, nerr;
+	char *path = NULL, line[PKI_POLICY_NAME_MAX + 1024];
+	json_t *a = NULL;
+	int nrest = 0, i, denied = 0, invalid = 0, rc = SPORK_EXIT_USAGE;
+
+	pki_error_clear(&err);
+	if (spork_parse("policy check", argc, argv, check_options, "NAME...",
+			&ctx, &rest, &nrest) != 0)
+		goto out;
+	if (nrest == 0) {
+		spork_warnx("policy check takes one or more names: DNS names "
+			    "(www.example.com), wildcard names "
+			    "(*.example.com) or IP addresses");
+		poptPrintUsage(ctx, stderr, 0);
+		goto out;
+	}
+	if (load_policy(&pol, &path, &err) != PKI_OK) {
+		rc = spork_fail(&err, strcmp(path ? path : "-", "-") == 0 ?
+				"<stdin>" : path);
+		goto out;
+	}
+	if (spork_g.json)
+		a = json_array();
+	for (i = 0; i < nrest; i++) {
+		pki_error_clear(&nerr);
+		memset(&d, 0, sizeof(d));
+		if (pki_policy_check(pol, rest[i], &d, &nerr) != PKI_OK) {
+			invalid = 1;
+			spork_warnx("%s", nerr.msg[0] ? nerr.msg :
+				    pki_strerror(nerr.code));
+			if (a != NULL)
+				json_array_append_new(a, decision_json(rest[i],
+					&d, nerr.msg[0] ? nerr.msg :
+					pki_strerror(nerr.code)));
+			continue;
+		}
+		if (!d.allowed)
+			denied = 1;
+		if (a != NULL)
+			json_array_append_new(a, decision_json(rest[i], &d, NULL));
+		else if (!spork_g.quiet)
+			printf("%s\n", pki_policy_decision_str(&d, line,
+							       sizeof(line)));
+	}
+	if (a != NULL) {
+		spork_json_out(a);
+		a = NULL;
+	}
+	rc = invalid ? SPORK_EXIT_INVALID : denied ? SPORK_EXIT_DENIED :
+	     SPORK_EXIT_OK;
+out:
+	json_decref(a);
+	pki_policy_free(pol);
+	free(path);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+int
+spork_cmd_policy(int argc, const char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		policy_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	spork_warnx("unknown command 'policy %s'", argv[1]);
+	policy_usage(stderr);
+	return SPORK_EXIT_USAGE;
+}
