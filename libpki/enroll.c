@@ -592,7 +592,8 @@ issuer_load(const struct pki_enroll *e, struct issuer *is,
 	return PKI_OK;
 }
 
-/* The service URLs the CA puts into what it issues. */
+/* The service URLs the CA puts into what it issues, and the policy OIDs
+ * it issues under. */
 static int
 ca_urls(const struct pki_ca_record *r, struct pki_cert_template *tpl,
 	struct pki_error *err)
@@ -623,11 +624,19 @@ ca_urls(const struct pki_ca_record *r, struct pki_cert_template *tpl,
 				   "is not a JSON object", r->name);
 		goto out;
 	}
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		struct pki_strlist *l = (struct pki_strlist *)
-			((char *)tpl + map[i].off);
+	for (i = 0; i <= sizeof(map) / sizeof(map[0]); i++) {
+		struct pki_strlist *l;
 
-		if ((a = json_object_get(o, map[i].key)) == NULL)
+		if (i == sizeof(map) / sizeof(map[0])) {
+			/* The CA's certificatePolicies: what it issues under. */
+			l = &tpl->policy_oids;
+			a = json_object_get(json_object_get(o, "spec"),
+					    "policy_oids");
+		} else {
+			l = (struct pki_strlist *)((char *)tpl + map[i].off);
+			a = json_object_get(o, map[i].key);
+		}
+		if (a == NULL)
 			continue;
 		json_array_foreach(a, j, v) {
 			if (!json_is_string(v) ||
@@ -659,9 +668,12 @@ pki_enroll_chain_free(gnutls_datum_t *v, size_t n)
 	free(v);
 }
 
-int
-pki_enroll_chain(struct pki_store *st, int64_t issuer_ca_id, int include_root,
-		 gnutls_datum_t **out, size_t *n, struct pki_error *err)
+/* As pki_enroll_chain; *has_root (may be NULL) says whether the last
+ * element is the self-signed root. */
+static int
+chain_collect(struct pki_store *st, int64_t issuer_ca_id, int include_root,
+	      gnutls_datum_t **out, size_t *n, int *has_root,
+	      struct pki_error *err)
 {
 	struct pki_ca_record r;
 	gnutls_datum_t *v = NULL;
@@ -671,6 +683,8 @@ pki_enroll_chain(struct pki_store *st, int64_t issuer_ca_id, int include_root,
 
 	*out = NULL;
 	*n = 0;
+	if (has_root != NULL)
+		*has_root = 0;
 	memset(&r, 0, sizeof(r));
 	while (id != 0) {
 		int root;
@@ -689,6 +703,8 @@ pki_enroll_chain(struct pki_store *st, int64_t issuer_ca_id, int include_root,
 			goto out;
 		}
 		root = r.parent_id == 0 && strcmp(r.role, "root") == 0;
+		if (has_root != NULL)
+			*has_root = root && include_root;
 		if (!root || include_root) {
 			gnutls_datum_t *nv = realloc(v, (k + 1) * sizeof(*v));
 
@@ -713,6 +729,101 @@ out:
 	pki_ca_record_clear(&r);
 	pki_enroll_chain_free(v, k);
 	return rc;
+}
+
+/*
+ * Every name against the nameConstraints of every CA above the new
+ * certificate (chain: DER, issuing CA first): a certificate that relying
+ * parties would reject is refused before it is signed.
+ */
+static int
+check_name_constraints(const struct names *n, const gnutls_datum_t *chain,
+		       size_t nchain, struct pki_error *err)
+{
+	static const struct {
+		gnutls_x509_subject_alt_name_t type;
+		size_t off;
+	} kinds[] = {
+		{ GNUTLS_SAN_DNSNAME, offsetof(struct names, dns) },
+		{ GNUTLS_SAN_IPADDRESS, offsetof(struct names, ip) },
+		{ GNUTLS_SAN_RFC822NAME, offsetof(struct names, email) },
+		{ GNUTLS_SAN_URI, offsetof(struct names, uri) },
+	};
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_x509_name_constraints_t nc = NULL;
+	gnutls_datum_t dn = { NULL, 0 };
+	unsigned char ip[16];
+	size_t c, k, i, iplen;
+	unsigned crit;
+	int ret, rc = PKI_OK;
+
+	for (c = 0; c < nchain && rc == PKI_OK; c++) {
+		if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
+		    (ret = gnutls_x509_crt_import(crt, &chain[c],
+						  GNUTLS_X509_FMT_DER)) < 0 ||
+		    (ret = gnutls_x509_name_constraints_init(&nc)) < 0) {
+			rc = pki__gnutls_error(err, ret, "CA certificate");
+			goto next;
+		}
+		ret = gnutls_x509_crt_get_name_constraints(crt, nc, 0, &crit);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			goto next;
+		if (ret < 0) {
+			rc = pki__gnutls_error(err, ret, "CA nameConstraints");
+			goto next;
+		}
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && rc == PKI_OK;
+		     k++) {
+			const struct pki_strlist *l = (const struct pki_strlist *)
+				((const char *)n + kinds[k].off);
+
+			for (i = 0; i < l->n; i++) {
+				gnutls_datum_t v;
+
+				if (kinds[k].type == GNUTLS_SAN_IPADDRESS) {
+					if (pki_ip_parse(l->v[i], ip, &iplen,
+							 NULL) != PKI_OK)
+						continue;
+					v.data = ip;
+					v.size = (unsigned)iplen;
+				} else {
+					v.data = (unsigned char *)l->v[i];
+					v.size = (unsigned)strlen(l->v[i]);
+				}
+				if (gnutls_x509_name_constraints_check(nc,
+						kinds[k].type, &v))
+					continue;
+				if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0)
+					dn.data = NULL;
+				rc = pki_error_set(err, PKI_E_INVALID, "'%s' is "
+						   "outside the nameConstraints "
+						   "of the CA certificate %.*s; "
+						   "relying parties would reject "
+						   "the certificate",
+						   l->v[i], dn.data ? (int)dn.size
+						   : 1, dn.data ?
+						   (const char *)dn.data : "?");
+				gnutls_free(dn.data);
+				dn.data = NULL;
+				break;
+			}
+		}
+next:
+		if (nc != NULL)
+			gnutls_x509_name_constraints_deinit(nc);
+		if (crt != NULL)
+			gnutls_x509_crt_deinit(crt);
+		nc = NULL;
+		crt = NULL;
+	}
+	return rc;
+}
+
+int
+pki_enroll_chain(struct pki_store *st, int64_t issuer_ca_id, int include_root,
+		 gnutls_datum_t **out, size_t *n, struct pki_error *err)
+{
+	return chain_collect(st, issuer_ca_id, include_root, out, n, NULL, err);
 }
 
 /* ------------------------------------------------------------ results */
@@ -1026,14 +1137,19 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 	struct pki_cert_record rec;
 	gnutls_datum_t der = { NULL, 0 };
 	char *detail = NULL;
+	gnutls_datum_t *chain = NULL;
+	size_t nchain = 0;
 	int64_t now = now_of(e), nb = 0, na = 0;
-	int rc, tries, in_tx = 0;
+	int rc, tries, in_tx = 0, has_root = 0;
 
 	memset(&tpl, 0, sizeof(tpl));
 	memset(&rec, 0, sizeof(rec));
 	tpl.path_len = -1;
 	if ((rc = issuer_check(is, now, err)) != PKI_OK ||
 	    (rc = job_validity(j, &is->rec, now, &nb, &na, err)) != PKI_OK ||
+	    (rc = chain_collect(e->st, is->rec.id, 1, &chain, &nchain,
+				&has_root, err)) != PKI_OK ||
+	    (rc = check_name_constraints(&j->names, chain, nchain, err)) != PKI_OK ||
 	    (rc = issuer_load(e, is, err)) != PKI_OK)
 		goto out;
 	tpl.profile = j->prof;
@@ -1087,23 +1203,29 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 	memset(&rec, 0, sizeof(rec));
 	res->key = j->genkey;
 	j->genkey = NULL;
-	rc = pki_enroll_chain(e->st, is->rec.id, 0, &res->chain, &res->nchain,
-			      err);
-	if (rc != PKI_OK)
-		pki_error_prefix(err, "the certificate %s was issued and "
-				 "recorded, but its chain could not be read",
-				 res->rec.serial);
+	/* The chain handed back stops below the self-signed root. */
+	if (nchain > 0 && has_root) {
+		gnutls_free(chain[nchain - 1].data);
+		nchain--;
+	}
+	res->chain = chain;
+	res->nchain = nchain;
+	chain = NULL;
+	nchain = 0;
+	rc = PKI_OK;
 out:
+	pki_enroll_chain_free(chain, nchain);
 	if (in_tx)
 		pki_store_rollback(e->st);
 	free(detail);
 	gnutls_free(der.data);
 	pki_cert_record_clear(&rec);
-	/* tpl borrowed subject and SAN lists; only the URL lists are its. */
+	/* tpl borrowed subject and SAN lists; the URL and policy lists are its. */
 	pki_strlist_clear(&tpl.crl_urls);
 	pki_strlist_clear(&tpl.freshest_crl_urls);
 	pki_strlist_clear(&tpl.ocsp_urls);
 	pki_strlist_clear(&tpl.ca_issuers_urls);
+	pki_strlist_clear(&tpl.policy_oids);
 	return rc;
 }
 

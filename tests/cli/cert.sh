@@ -433,6 +433,66 @@ expect 2 "--key-type with --csr" "$SPORK" cert issue --csr "$T/www.csr" --key-ty
 expect 0 "help" "$SPORK" cert --help
 grep_out "help lists revoke" "revoke" "$T/out"
 
+# ---- a 3-tier hierarchy: longer chain, name constraints, policies,
+# delta CRL and caIssuers URLs
+S3="$T/state3"
+check "build 3-tier" "$SPORK" pki build "$HIER/3-tier.toml" --state-dir "$S3" "$PASSOPT" -q
+C3="$S3/ca"
+printf '[[allow]]\npattern = "*.example.internal"\n[[allow]]\npattern = "*.example.org"\n' \
+	> "$S3/domain-policy.toml"
+expect 0 "3-tier: issue" "$SPORK" cert issue --state-dir "$S3" \
+	--cn www.example.internal --key-out "$T/t3.key" --out "$T/t3.pem"
+check "3-tier: openssl verify -x509_strict" openssl verify -x509_strict \
+	-CAfile "$C3/spork-root-ca.pem" -untrusted "$C3/spork-tls-policy-ca.pem" \
+	-untrusted "$C3/spork-tls-web-server-issuing-ca.pem" "$T/t3.pem"
+cat "$T/t3.pem" "$C3/spork-tls-web-server-issuing-ca-chain.pem" > "$T/t3-full.pem"
+check "3-tier: certtool --verify-chain" certtool --verify-chain --infile "$T/t3-full.pem"
+openssl x509 -in "$T/t3.pem" -noout -text > "$T/t3.txt"
+grep_out "3-tier: freshestCRL from delta_crl_urls" "Freshest CRL" "$T/t3.txt"
+grep_out "3-tier: delta CRL URL" "URI:http://pki.example.internal/crl/tls-issuing-delta.crl" "$T/t3.txt"
+grep_out "3-tier: caIssuers" "CA Issuers - URI:http://pki.example.internal/ca/tls-issuing.crt" "$T/t3.txt"
+grep_out "3-tier: the CA's policy OID" "Policy: 1.3.6.1.4.1.56266.1.1.1" "$T/t3.txt"
+expect 0 "3-tier: export chain" "$SPORK" cert export --state-dir "$S3" \
+	"$(serial_of "$T/t3.pem")" --format chain
+[ "$(grep -c 'BEGIN CERTIFICATE' "$T/out")" = 3 ] && ok "3-tier chain: leaf, issuing, policy CA" ||
+	not_ok "3-tier chain has $(grep -c 'BEGIN CERTIFICATE' "$T/out") certificates"
+expect 7 "3-tier: a name outside the CA's name constraints" "$SPORK" cert issue \
+	--state-dir "$S3" --cn www.example.org --key-out "$T/t3b.key"
+grep_out "names the constraint" "'www.example.org' is outside the nameConstraints of the CA certificate CN=SPORK TLS Web Server Issuing CA" "$T/err"
+[ ! -e "$T/t3b.key" ] && ok "nothing written" || not_ok "key written for a refused name"
+
+# ---- two issuing CAs: --ca chooses
+S4="$T/state4"
+cat > "$T/two.toml" <<'EOF'
+[root]
+common_name = "Two Root"
+algorithm = "ecdsa-p256"
+validity_years = 10
+key = "offline"
+[[issuing_cas]]
+common_name = "Web CA"
+algorithm = "ecdsa-p256"
+validity_years = 2
+key = "online"
+[[issuing_cas]]
+common_name = "Client CA"
+algorithm = "ecdsa-p256"
+validity_years = 2
+key = "online"
+EOF
+check "build two issuing CAs" "$SPORK" pki build "$T/two.toml" --state-dir "$S4" "$PASSOPT" -q
+printf '[[allow]]\npattern = "*.lab.example"\n[[allow]]\npattern = "10.0.0.0/8"\n' \
+	> "$S4/domain-policy.toml"
+expect 7 "several issuing CAs and no --ca" "$SPORK" cert issue --state-dir "$S4" \
+	--csr "$T/www.csr"
+grep_out "lists the choices" "2 issuing CAs \('Web CA', 'Client CA'\)" "$T/err"
+expect 0 "--ca picks one" "$SPORK" cert issue --state-dir "$S4" --csr "$T/www.csr" \
+	--ca "Client CA" --json
+grep_out "issued by the chosen CA" '"ca": "Client CA"' "$T/out"
+expect 0 "list --ca" "$SPORK" cert list --state-dir "$S4" --ca "Web CA" --profile tls-server
+[ "$(wc -l < "$T/out")" = 0 ] && ok "Web CA issued no tls-server certificate" ||
+	not_ok "list --ca 'Web CA': $(cat "$T/out")"
+
 # ---- last: revoke the issuing CA itself (with the root's passphrase)
 expect 0 "revoke the issuing CA's certificate" "$SPORK" cert revoke \
 	"$ICA_SERIAL" --reason cessationOfOperation "$PASSOPT"
