@@ -763,6 +763,9 @@ struct entry_enc {
 	asn1_node inv;            /* InvalidityDate */
 	unsigned char reason_der[PKI_CRL_REASON__MAX][3];
 	int ext1_kind;            /* which extnID ext1 holds: 0 none, 1 reason, 2 invalidity */
+	/* Extensions holding only a reasonCode, encoded on first use. */
+	unsigned char reason_ext[PKI_CRL_REASON__MAX][32];
+	int reason_ext_len[PKI_CRL_REASON__MAX];
 };
 
 static const char *const rev_types[2][2] = {
@@ -887,7 +890,11 @@ entry_append(struct entry_enc *ee, const struct pki_crl_params *p,
 				      err)))
 			return rc;
 	}
-	if (reason != -1 && e->invalidity_date != 0) {
+	if (reason != -1 && e->invalidity_date == 0 &&
+	    ee->reason_ext_len[reason] > 0) {
+		extlen = ee->reason_ext_len[reason];
+		memcpy(exts, ee->reason_ext[reason], (size_t)extlen);
+	} else if (reason != -1 && e->invalidity_date != 0) {
 		x = ee->ext2;
 		if ((rc = put(x, "?1.extnValue", ee->reason_der[reason], 3, err)) ||
 		    (rc = put(x, "?2.extnValue", invd, (size_t)invlen, err)))
@@ -912,6 +919,11 @@ entry_append(struct entry_enc *ee, const struct pki_crl_params *p,
 	if (x != NULL &&
 	    (rc = encode_into(x, "Extensions", exts, &extlen, err)))
 		return rc;
+	if (x == ee->ext1 && ee->ext1_kind == 1 &&
+	    (size_t)extlen <= sizeof(ee->reason_ext[0])) {
+		memcpy(ee->reason_ext[reason], exts, (size_t)extlen);
+		ee->reason_ext_len[reason] = extlen;
+	}
 
 	n = ee->rev[!utc][have_ext];
 	serial[0] = 0; /* a positive INTEGER; libtasn1 drops extra zeros */

@@ -749,7 +749,7 @@ test_times(void **state)
 static void
 test_reference_encoding(void **state)
 {
-	struct pki_crl_entry e[6];
+	struct pki_crl_entry e[8];
 	struct pki_crl_params p;
 	gnutls_datum_t der, dn;
 	asn1_node defs = NULL, cl = NULL, ref = NULL;
@@ -757,23 +757,26 @@ test_reference_encoding(void **state)
 	unsigned char buf[256], *refder;
 	int start, end, len, i, count = 0, reflen;
 	size_t k;
-	static const int64_t t[6] = { 1700000000LL, 2600000000LL, 0, 1LL,
-				      2524607999LL, 4102444800LL };
+	static const int64_t t[8] = { 1700000000LL, 2600000000LL, 0, 1LL,
+				      2524607999LL, 4102444800LL, -1LL,
+				      1234567890LL };
+	/* Repeated reasons exercise the builder's cached extension blocks. */
+	static const int reason[8] = { -1, -1, -1, 3, 4, 3, 4, 1 };
 
 	(void)state;
 	memset(e, 0, sizeof(e));
-	for (k = 0; k < 6; k++) {
+	for (k = 0; k < 8; k++) {
 		e[k].serial = k % 2 ? s20 : s2;
 		e[k].serial_len = k % 2 ? sizeof(s20) : sizeof(s2);
 		e[k].revocation_time = t[k];
-		e[k].reason = (int)k < 3 ? -1 : (int)k;
+		e[k].reason = reason[k];
 		e[k].invalidity_date = k % 3 == 1 ? 1600000000LL + (int64_t)k : 0;
 	}
 	params_init(&p, UINT64_MAX);
 	p.idp_url = IDP_URL;
 	p.idp_only_ca_certs = 1;
 	p.freshest_url = DELTA_URL;
-	build(&p256, &p, e, 6, &der);
+	build(&p256, &p, e, 8, &der);
 
 	assert_int_equal(asn1_array2tree(pki__pkix_asn1_tab, &defs, msg), 0);
 	assert_int_equal(asn1_create_element(defs, "PKIX-SPORK.CertificateList",
@@ -805,7 +808,7 @@ test_reference_encoding(void **state)
 		snprintf(name, sizeof(name), "%s.utcTime", f);
 		assert_int_equal(asn1_write_value(ref, name, v, len), 0);
 	}
-	for (k = 0; k < 6; k++) {
+	for (k = 0; k < 8; k++) {
 		struct tm tm;
 		time_t tt = (time_t)e[k].revocation_time;
 		char v[32];
