@@ -998,6 +998,11 @@ pki_crl_build(const struct pki_crl_params *p,
 	memset(&ee, 0, sizeof(ee));
 	der->data = NULL;
 	der->size = 0;
+	if (p == NULL || next == NULL || issuer == NULL || key == NULL) {
+		rc = pki_error_set(err, PKI_E_INVALID, "pki_crl_build: missing "
+				   "parameters, entry callback, issuer or key");
+		goto out;
+	}
 	if ((rc = params_check(p, err)) ||
 	    (rc = sigalg_pick(key, issuer, &sa, err)) ||
 	    (rc = issuer_key_id(issuer, kid, &kid_len, err)))

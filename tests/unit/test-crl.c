@@ -42,6 +42,9 @@ struct ca {
 	gnutls_pk_algorithm_t pk;
 };
 
+/* ECDSA issuers use this curve (P-256 unless a test changes it). */
+static gnutls_ecc_curve_t ecdsa_curve = GNUTLS_ECC_CURVE_SECP256R1;
+
 static char tmpdir[PATH_MAX];
 static struct ca p256;
 static int64_t now;
@@ -60,6 +63,7 @@ static gnutls_digest_algorithm_t
 dig_for(gnutls_pk_algorithm_t pk)
 {
 	return pk == GNUTLS_PK_EDDSA_ED25519 ? GNUTLS_DIG_SHA512 :
+	       pk == GNUTLS_PK_EDDSA_ED448 ? GNUTLS_DIG_SHAKE_256 :
 	       GNUTLS_DIG_SHA256;
 }
 
@@ -69,7 +73,7 @@ key_make(gnutls_pk_algorithm_t pk, gnutls_privkey_t *key)
 	gnutls_x509_privkey_t xkey;
 	unsigned bits = pk == GNUTLS_PK_RSA ? 2048 :
 			pk == GNUTLS_PK_ECDSA ?
-			GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1) : 0;
+			GNUTLS_CURVE_TO_BITS(ecdsa_curve) : 0;
 
 	gnutls_ok(gnutls_x509_privkey_init(&xkey));
 	gnutls_ok(gnutls_x509_privkey_generate2(xkey, pk, bits, 0, NULL, 0));
@@ -686,6 +690,28 @@ test_ed25519(void **state)
 	(void)state;
 	other_issuer(GNUTLS_PK_EDDSA_ED25519, GNUTLS_SIGN_EDDSA_ED25519,
 		     "ED25519", "ed25519");
+}
+
+static void
+test_ed448(void **state)
+{
+	(void)state;
+	other_issuer(GNUTLS_PK_EDDSA_ED448, GNUTLS_SIGN_EDDSA_ED448, "ED448",
+		     "ed448");
+}
+
+/* The hash follows the curve: P-384 signs with SHA-384, P-521 with SHA-512. */
+static void
+test_p384_p521(void **state)
+{
+	(void)state;
+	ecdsa_curve = GNUTLS_ECC_CURVE_SECP384R1;
+	other_issuer(GNUTLS_PK_ECDSA, GNUTLS_SIGN_ECDSA_SHA384,
+		     "ecdsa-with-SHA384", "p384");
+	ecdsa_curve = GNUTLS_ECC_CURVE_SECP521R1;
+	other_issuer(GNUTLS_PK_ECDSA, GNUTLS_SIGN_ECDSA_SHA512,
+		     "ecdsa-with-SHA512", "p521");
+	ecdsa_curve = GNUTLS_ECC_CURVE_SECP256R1;
 }
 
 /* Times before 2050 are UTCTime, from 2050 on GeneralizedTime. */
@@ -1430,6 +1456,8 @@ main(void)
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_rsa),
 		cmocka_unit_test(test_ed25519),
+		cmocka_unit_test(test_ed448),
+		cmocka_unit_test(test_p384_p521),
 		cmocka_unit_test(test_build_refuses),
 		cmocka_unit_test(test_parse_crafted),
 		cmocka_unit_test(test_parse_hostile),
