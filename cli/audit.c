@@ -150,15 +150,22 @@ parse_time(const char *s, int end_of_day, int64_t *t)
 	return 0;
 }
 
-/* s with control characters (and DEL) shown as '?', into stdout,
- * padded with spaces to width bytes. */
+/* s with control characters (C0, DEL, and C1 as UTF-8 writes them)
+ * shown as '?', into stdout, padded with spaces to width bytes. */
 static void
 put_clean(const char *s, int width)
 {
+	const unsigned char *c = (const unsigned char *)s;
 	int n = 0;
 
-	for (; s != NULL && *s != '\0'; s++, n++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	for (; c != NULL && *c != '\0'; c++, n++) {
+		if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) {
+			putchar('?');
+			c++;
+		} else {
+			putchar(*c < 0x20 || *c == 0x7f ? '?' : *c);
+		}
+	}
 	for (; n < width; n++)
 		putchar(' ');
 }

@@ -158,6 +158,15 @@ expect 5 "-q: nothing on stdout, exit 5" "$SPORK" audit verify -q
 [ ! -s "$T/out" ] && grep -q tampered "$T/err" &&
 	ok "-q: only the summary on stderr" || not_ok "-q: only the summary on stderr"
 
+tamper "an escape sequence written into a row" \
+	"UPDATE audit SET actor = 'evil' || char(27) || '[2J' || char(155) WHERE id = 2"
+grep_out "names row 2" '^ALTERED +row 2 was altered'
+expect 0 "list a row with control characters" "$SPORK" audit list
+grep_out "control characters shown as ?" '^ *2 .* evil\?\[2J\? +pki\.build\.ca'
+ESC=$(printf '\033')
+! grep -q "$ESC" "$T/out" && ok "no escape character reaches the terminal" ||
+	not_ok "no escape character reaches the terminal"
+
 tamper "a detail altered" \
 	"UPDATE audit SET detail = '{\"reason\":\"superseded\"}' WHERE id = 5"
 grep_out "names row 5" '^ALTERED +row 5 was altered'
