@@ -1104,7 +1104,13 @@ cmd_export(int argc, const char **argv)
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
-	if (!spork_g.quiet && !is_stdout(o_out))
+	if (spork_g.json && !is_stdout(o_out))
+		spork_json_out(json_pack("{s:s, s:s, s:s, s:i}", "serial", r.serial,
+					 "format", fmt, "file", o_out,
+					 "chain_certificates", (json_int_t)
+					 (strcmp(fmt, "pem") == 0 ||
+					  strcmp(fmt, "der") == 0 ? 0 : nchain)));
+	else if (!spork_g.quiet && !is_stdout(o_out))
 		fprintf(stderr, "wrote %s as %s to %s\n", r.serial, fmt, o_out);
 	rc = SPORK_EXIT_OK;
 out:

@@ -11,8 +11,9 @@
 # $TMPDIR or /tmp; put it on the disk you care about, the durable commit
 # costs an fsync there), SPORK_BENCH_KEY (ecdsa-p256, default, or
 # rsa-2048 ...: the type of CSR key and CA keys).
-# Prints the median, minimum and 90th percentile per tool in milliseconds
-# and the ratios.  Not a test: it exits 0 whatever the figures.
+# The tools run in turn, round after round.  Prints the median, minimum
+# and 90th percentile per tool in milliseconds, the ratios, and the load
+# average (figures from a loaded machine are not comparable).  Not a test: it exits 0 whatever the figures.
 set -u
 RUNS=${1:-50}
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -97,20 +98,14 @@ EOF
 
 now_ns() { date +%s%N; }
 
-# time_runs NAME CMD...: run CMD $RUNS times, one wall time (µs) a line
-time_runs() {
+# time_one NAME CMD...: run CMD once, append its wall time (µs) to NAME.t
+time_one() {
 	_name=$1; shift
-	: > "$B/$_name.t"
-	_i=0
-	while [ "$_i" -lt "$RUNS" ]; do
-		_t0=$(now_ns)
-		"$@" >/dev/null 2>"$B/$_name.err" ||
-			{ echo "$_name failed:"; cat "$B/$_name.err"; exit 1; }
-		_t1=$(now_ns)
-		echo $(((_t1 - _t0) / 1000)) >> "$B/$_name.t"
-		_i=$((_i + 1))
-	done
-	sort -n "$B/$_name.t" > "$B/$_name.s"
+	_t0=$(now_ns)
+	"$@" >/dev/null 2>"$B/$_name.err" ||
+		{ echo "$_name failed:"; cat "$B/$_name.err"; exit 1; }
+	_t1=$(now_ns)
+	echo $(((_t1 - _t0) / 1000)) >> "$B/$_name.t"
 }
 # pct NAME P: the P-th percentile (µs)
 pct() {
@@ -121,18 +116,27 @@ pct() {
 }
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 
-# Warm the page cache, then interleave nothing: each tool in a block.
+# Warm the page cache, then run the three tools in turn, RUNS rounds,
+# so that a change in machine load hits them alike.
 "$SPORK" cert issue --csr "$B/ee.csr" --days 90 -q >/dev/null
-time_runs spork "$SPORK" cert issue --csr "$B/ee.csr" --days 90 -q
-time_runs certtool certtool --generate-certificate --load-request "$B/ee.csr" \
-	--load-ca-certificate "$B/ca.pem" --load-ca-privkey "$B/ca.key" \
-	--template "$B/ee.tmpl" --outfile "$B/ct.pem"
-time_runs openssl openssl x509 -req -in "$B/ee.csr" -CA "$B/ca.pem" \
-	-CAkey "$B/ca.key" -CAcreateserial -days 90 -copy_extensions copy \
-	-extfile "$B/ee.ext" -out "$B/os.pem"
+: > "$B/spork.t"; : > "$B/certtool.t"; : > "$B/openssl.t"
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	time_one spork "$SPORK" cert issue --csr "$B/ee.csr" --days 90 -q
+	time_one certtool certtool --generate-certificate \
+		--load-request "$B/ee.csr" --load-ca-certificate "$B/ca.pem" \
+		--load-ca-privkey "$B/ca.key" --template "$B/ee.tmpl" \
+		--outfile "$B/ct.pem"
+	time_one openssl openssl x509 -req -in "$B/ee.csr" -CA "$B/ca.pem" \
+		-CAkey "$B/ca.key" -CAcreateserial -days 90 \
+		-copy_extensions copy -extfile "$B/ee.ext" -out "$B/os.pem"
+	i=$((i + 1))
+done
+for t in spork certtool openssl; do sort -n "$B/$t.t" > "$B/$t.s"; done
 
 fs=$(stat -f -c %T "$B" 2>/dev/null || echo "?")
 echo "cert-issue benchmark: $RUNS runs each, key $KEY, state on $fs ($B)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc 2>/dev/null || echo '?') CPUs"
 printf '%-10s %10s %10s %10s\n' tool median_ms min_ms p90_ms
 for t in spork certtool openssl; do
 	printf '%-10s %10s %10s %10s\n' "$t" "$(ms "$(pct $t 50)")" \

@@ -283,6 +283,9 @@ check "exported PKCS#12 opens (openssl)" openssl pkcs12 -info -nokeys \
 	-in "$T/e.p12" -passin "file:$T/p12pass"
 check "exported PKCS#12 opens (certtool)" certtool --p12-info --inder \
 	--infile "$T/e.p12" --password "pkcs12 password 1"
+expect 0 "export --json to a file" "$SPORK" cert export "$WWW" --format chain \
+	--out "$T/e-chain2.pem" --json
+grep_out "export json" '"chain_certificates": 1' "$T/out"
 expect 2 "export: unknown format" "$SPORK" cert export "$WWW" --format jks
 expect 3 "export: unknown serial" "$SPORK" cert export ABCDEF
 
