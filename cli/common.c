@@ -81,9 +81,24 @@ spork_parse(const char *cmd, int argc, const char **argv,
 	    const struct poptOption *table, const char *args_help,
 	    poptContext *ctx, const char ***rest, int *nrest)
 {
-	int c;
+	static char name[128];
+	static const char *args[256];
+	int c, i;
 
-	*ctx = poptGetContext(cmd, argc, argv, table, 0);
+	/* popt names the program after argv[0]: make usage lines read
+	 * "spork <group> <command>". */
+	snprintf(name, sizeof(name), "spork %s", cmd);
+	if (argc < 1 || argc > (int)(sizeof(args) / sizeof(args[0])) - 1) {
+		fprintf(stderr, "spork %s: too many arguments\n", cmd);
+		*ctx = poptGetContext(cmd, 0, NULL, table, 0);
+		return -1;
+	}
+	args[0] = name;
+	for (i = 1; i < argc; i++)
+		args[i] = argv[i];
+	args[argc] = NULL;
+	argv = args;
+	*ctx = poptGetContext(name, argc, argv, table, 0);
 	if (args_help != NULL)
 		poptSetOtherOptionHelp(*ctx, args_help);
 	while ((c = poptGetNextOpt(*ctx)) >= 0) {
