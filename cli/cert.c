@@ -201,19 +201,14 @@ is_stdout(const char *path)
 }
 
 /* Refuse, before anything is issued, an output that cannot be written:
- * an existing key file, a missing directory. */
+ * a missing or read-only directory, an existing key file. */
 static int
-check_new_file(const char *path, const char *what, struct pki_error *err)
+check_dir(const char *path, const char *what, struct pki_error *err)
 {
 	char dir[PATH_MAX], *slash;
 
-	if (path == NULL)
+	if (is_stdout(path))
 		return PKI_OK;
-	if (access(path, F_OK) == 0)
-		return pki_error_set(err, PKI_E_EXISTS, "%s %s exists already; "
-				     "spork does not overwrite key files: "
-				     "remove it or choose another path",
-				     what, path);
 	snprintf(dir, sizeof(dir), "%s", path);
 	if ((slash = strrchr(dir, '/')) == NULL)
 		snprintf(dir, sizeof(dir), ".");
@@ -222,10 +217,24 @@ check_new_file(const char *path, const char *what, struct pki_error *err)
 	else
 		*slash = '\0';
 	if (access(dir, W_OK) != 0)
-		return pki_error_set(err, PKI_E_IO, "cannot write %s %s: "
+		return pki_error_set(err, errno == ENOENT ? PKI_E_NOTFOUND :
+				     PKI_E_IO, "cannot write %s %s: "
 				     "directory %s: %s", what, path, dir,
 				     strerror(errno));
 	return PKI_OK;
+}
+
+static int
+check_new_file(const char *path, const char *what, struct pki_error *err)
+{
+	if (path == NULL)
+		return PKI_OK;
+	if (access(path, F_OK) == 0)
+		return pki_error_set(err, PKI_E_EXISTS, "%s %s exists already; "
+				     "spork does not overwrite key files: "
+				     "remove it or choose another path",
+				     what, path);
+	return check_dir(path, what, err);
 }
 
 static int
@@ -605,7 +614,8 @@ usage_fail(poptContext ctx, const char *fmt, ...)
 	return SPORK_EXIT_USAGE;
 }
 
-/* Output options that only make sense with a key generated here. */
+/* Output options that only make sense with a key generated here, and
+ * outputs that could not be written. */
 static int
 check_key_outputs(poptContext ctx, int generated, struct pki_error *err)
 {
@@ -627,7 +637,8 @@ check_key_outputs(poptContext ctx, int generated, struct pki_error *err)
 	if (o_pkcs12 != NULL && strcmp(o_pkcs12, "-") == 0)
 		return usage_fail(ctx, "--pkcs12 needs a file");
 	if (check_new_file(o_key_out, "key file", err) != PKI_OK ||
-	    check_new_file(o_pkcs12, "PKCS#12 file", err) != PKI_OK) {
+	    check_new_file(o_pkcs12, "PKCS#12 file", err) != PKI_OK ||
+	    check_dir(o_out, "certificate", err) != PKI_OK) {
 		poptFreeContext(ctx);
 		return spork_fail(err, NULL);
 	}

@@ -195,6 +195,11 @@ openssl req -new -newkey rsa:1024 -nodes -keyout "$T/weak.key" \
 expect 7 "RSA-1024 CSR refused" "$SPORK" cert issue --csr "$T/weak.csr"
 grep_out "names the weak key" "1024" "$T/err"
 expect 3 "missing CSR file" "$SPORK" cert issue --csr "$T/nope.csr"
+before=$(cert_count)
+expect 3 "an output directory that does not exist" "$SPORK" cert issue \
+	--csr "$T/www.csr" --out "$T/no/such/dir/x.pem"
+[ "$(cert_count)" = "$before" ] && ok "nothing issued for an unwritable output" ||
+	not_ok "issued although the output could not be written"
 
 # ---- the domain policy
 before=$(cert_count)
