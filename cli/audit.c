@@ -112,7 +112,7 @@ parse_time(const char *s, int end_of_day, int64_t *t)
 {
 	char buf[64], *end;
 	long long v;
-	int64_t mul;
+	int64_t ago;
 
 	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
 		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
@@ -132,21 +132,11 @@ parse_time(const char *s, int end_of_day, int64_t *t)
 		*t = v;
 		return 0;
 	}
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || v < 0 || end[0] == '\0' || end[1] != '\0')
+	/* a duration ago; a bare number is ambiguous here */
+	if (s[0] == '\0' || strchr("smhdw", s[strlen(s) - 1]) == NULL ||
+	    spork_parse_duration(s, &ago) != 0)
 		return -1;
-	switch (*end) {
-	case 's': mul = 1; break;
-	case 'm': mul = 60; break;
-	case 'h': mul = 3600; break;
-	case 'd': mul = 86400; break;
-	case 'w': mul = 7 * 86400; break;
-	default: return -1;
-	}
-	if (v > INT64_MAX / mul)
-		return -1;
-	*t = pki_now() - (int64_t)v * mul;
+	*t = pki_now() - ago;
 	return 0;
 }
 

@@ -781,36 +781,6 @@ out:
 
 /* ------------------------------------------------------------ list */
 
-/* "30d", "12h", "90m", "3600s", "30" (days) into seconds. */
-static int
-parse_duration(const char *s, int64_t *out)
-{
-	char *end;
-	long long v;
-	int64_t mul = 86400;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || v < 0)
-		return -1;
-	if (*end != '\0') {
-		switch (*end) {
-		case 'w': mul = 7 * 86400; break;
-		case 'd': mul = 86400; break;
-		case 'h': mul = 3600; break;
-		case 'm': mul = 60; break;
-		case 's': mul = 1; break;
-		default: return -1;
-		}
-		if (end[1] != '\0')
-			return -1;
-	}
-	if (v > INT64_MAX / mul)
-		return -1;
-	*out = (int64_t)v * mul;
-	return 0;
-}
-
 struct list_ctx {
 	struct pki_store *st;
 	json_t *a;
@@ -880,7 +850,7 @@ cmd_list(int argc, const char **argv)
 					  "expired or any, not '%s'", o_status);
 	}
 	if (o_expiring != NULL) {
-		if (parse_duration(o_expiring, &f.expiring_within) != 0)
+		if (spork_parse_duration(o_expiring, &f.expiring_within) != 0)
 			return usage_fail(ctx, "--expiring-within takes a time "
 					  "like 30d, 12h, 90m or 3600s, not "
 					  "'%s'", o_expiring);

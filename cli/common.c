@@ -315,3 +315,32 @@ spork_time(int64_t t)
 	}
 	return buf;
 }
+
+int
+spork_parse_duration(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	int64_t mul = 86400;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v < 0)
+		return -1;
+	if (*end != '\0') {
+		switch (*end) {
+		case 'w': mul = 7 * 86400; break;
+		case 'd': mul = 86400; break;
+		case 'h': mul = 3600; break;
+		case 'm': mul = 60; break;
+		case 's': mul = 1; break;
+		default: return -1;
+		}
+		if (end[1] != '\0')
+			return -1;
+	}
+	if (v > INT64_MAX / mul)
+		return -1;
+	*out = (int64_t)v * mul;
+	return 0;
+}

@@ -67,6 +67,10 @@ int spork_open(int create, struct pki_store **st, struct pki_keystore **ks,
 
 /* Print a JSON value on stdout (pretty, sorted keys) and free it. */
 void spork_json_out(json_t *v);
+/* "2w", "30d", "12h", "90m", "3600s" or a bare number of days into
+ * seconds; -1 if malformed. */
+int spork_parse_duration(const char *s, int64_t *out);
+
 /* A time as RFC 3339 UTC; static buffer. */
 const char *spork_time(int64_t t);
 

@@ -1,1 +1,389 @@
-/* see cli/common.h */
+/*
+ * spork crl: generate | show (spork-crl(1)).  Building is libpki/crl,
+ * feeding it from the store libpki/crlgen; this file reads options and
+ * prints.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gnutls/x509.h>
+
+#include "common.h"
+#include "crl.h"
+#include "crlgen.h"
+#include "util.h"
+
+static int show_help, o_delta, o_entries = 1;
+static const char *o_ca, *o_next_update;
+static long long o_number = -1;
+
+#define HELP_OPTION \
+	{ "help", 'h', POPT_ARG_NONE, &show_help, 'h', "show this help", NULL }
+
+static const struct poptOption generate_options[] = {
+	{ "ca", '\0', POPT_ARG_STRING, &o_ca, 0, "the CA whose CRL to publish",
+	  "NAME" },
+	{ "delta", '\0', POPT_ARG_NONE, &o_delta, 0,
+	  "a delta CRL on the latest full CRL", NULL },
+	{ "next-update", '\0', POPT_ARG_STRING, &o_next_update, 0,
+	  "nextUpdate this long after thisUpdate (default 7d, delta 1d)",
+	  "DURATION" },
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static const struct poptOption show_options[] = {
+	{ "ca", '\0', POPT_ARG_STRING, &o_ca, 0,
+	  "show the CRL of this CA from the store", "NAME" },
+	{ "delta", '\0', POPT_ARG_NONE, &o_delta, 0,
+	  "with --ca: the latest delta CRL", NULL },
+	{ "number", '\0', POPT_ARG_LONGLONG, &o_number, 0,
+	  "with --ca: the CRL with this cRLNumber", "N" },
+	{ "no-entries", '\0', POPT_ARG_VAL, &o_entries, 0,
+	  "print only the header, not the revoked certificates", NULL },
+	SPORK_COMMON_OPTIONS,
+	HELP_OPTION,
+	POPT_TABLEEND
+};
+
+static void
+crl_usage(FILE *f)
+{
+	fprintf(f, "usage: spork crl <command> [options]\n\n"
+		"Commands:\n"
+		"  generate --ca NAME [--delta] [--next-update DURATION]\n"
+		"                   sign, record and publish a CRL\n"
+		"  show --ca NAME [--delta|--number N] | FILE\n"
+		"                   print a CRL and check its signature\n"
+		"\nRun 'spork crl <command> --help' for options; see "
+		"spork-crl(1).\n");
+}
+
+static int
+cmd_generate(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest;
+	struct pki_store *st = NULL;
+	struct pki_keystore *ks = NULL;
+	struct pki_crlgen_opts opts;
+	struct pki_crlgen_result res;
+	struct pki_error err;
+	int nrest, rc;
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&res, 0, sizeof(res));
+	pki_error_clear(&err);
+	if (spork_parse("crl generate", argc, argv, generate_options, NULL,
+			&ctx, &rest, &nrest) != 0 || nrest != 0 || o_ca == NULL) {
+		if (nrest != 0 || o_ca == NULL)
+			spork_warnx("usage: spork crl generate --ca NAME "
+				    "[--delta] [--next-update DURATION]");
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	opts.delta = o_delta;
+	if (o_next_update != NULL &&
+	    (spork_parse_duration(o_next_update, &opts.validity) != 0 ||
+	     opts.validity == 0)) {
+		spork_warnx("--next-update: '%s' is not a duration such as 7d, "
+			    "36h or 90m", o_next_update);
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	if (spork_open(0, &st, &ks, &err) != PKI_OK ||
+	    pki_crlgen_generate(st, ks, spork_state_dir(), o_ca, &opts, &res,
+				&err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	if (spork_g.json) {
+		json_t *o = json_pack("{s:s, s:I, s:b, s:I, s:s, s:s, s:s, s:s}",
+			"ca", o_ca, "crl_number", (json_int_t)res.crl_number,
+			"delta", o_delta, "entries", (json_int_t)res.entries,
+			"this_update", spork_time(res.this_update),
+			"next_update", "", "der", res.der_path,
+			"pem", res.pem_path);
+
+		json_object_set_new(o, "next_update",
+				    json_string(spork_time(res.next_update)));
+		json_object_set_new(o, "base_crl_number", o_delta ?
+				    json_integer(res.base_crl_number) : json_null());
+		json_object_set_new(o, "idp_url", res.idp_url ?
+				    json_string(res.idp_url) : json_null());
+		spork_json_out(o);
+	} else if (!spork_g.quiet) {
+		printf("%s CRL #%lld of '%s': %lld entr%s", o_delta ? "Delta" :
+		       "Full", (long long)res.crl_number, o_ca,
+		       (long long)res.entries, res.entries == 1 ? "y" : "ies");
+		if (o_delta)
+			printf(" since CRL #%lld", (long long)res.base_crl_number);
+		printf("\n  thisUpdate  %s\n", spork_time(res.this_update));
+		printf("  nextUpdate  %s\n", spork_time(res.next_update));
+		if (res.idp_url)
+			printf("  published   %s\n", res.idp_url);
+		printf("  written     %s\n              %s\n", res.der_path,
+		       res.pem_path);
+	}
+	rc = SPORK_EXIT_OK;
+out:
+	pki_crlgen_result_clear(&res);
+	pki_keystore_free(ks);
+	pki_store_close(st);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+/*
+ * The CA certificate that issued crl, looked up in the store: 1 found and
+ * the signature verifies, 0 no such CA, -1 a CA of that name whose key
+ * did not sign it (err says so).
+ */
+static int
+find_issuer(struct pki_store *st, const struct pki_crl *crl,
+	    gnutls_x509_crt_t *crt, char **name, struct pki_error *bad)
+{
+	struct pki_ca_record *v = NULL;
+	struct pki_error err;
+	size_t n = 0, i;
+	int found = 0;
+
+	*crt = NULL;
+	*name = NULL;
+	if (pki_store_ca_list(st, &v, &n, &err) != PKI_OK)
+		return 0;
+	for (i = 0; i < n && !found; i++) {
+		gnutls_x509_crt_t c = NULL;
+		struct pki_error e;
+
+		if (v[i].cert_der.size == 0 || gnutls_x509_crt_init(&c) < 0)
+			continue;
+		if (gnutls_x509_crt_import(c, &v[i].cert_der, GNUTLS_X509_FMT_DER) >= 0) {
+			int r = pki_crl_verify(crl, c, &e);
+
+			if (r == PKI_OK) {
+				*crt = c;
+				*name = strdup(v[i].name);
+				found = 1;
+				continue;
+			}
+			gnutls_datum_t dn = { NULL, 0 };
+			int same = gnutls_x509_crt_get_raw_dn(c, &dn) >= 0 &&
+				   dn.size == crl->issuer_der.size &&
+				   memcmp(dn.data, crl->issuer_der.data, dn.size) == 0;
+
+			gnutls_free(dn.data);
+			if (same && found == 0) {
+				pki_error_set(bad, PKI_E_INVALID, "the CRL names "
+					      "CA '%s' as its issuer but its "
+					      "signature does not verify: %s",
+					      v[i].name, e.msg);
+				found = -1;
+			}
+		}
+		gnutls_x509_crt_deinit(c);
+	}
+	pki_ca_records_free(v, n);
+	return found;
+}
+
+static void
+print_serial(FILE *f, const struct pki_crl_entry *e)
+{
+	size_t i = 0;
+
+	while (i + 1 < e->serial_len && e->serial[i] == 0)
+		i++;
+	for (; i < e->serial_len; i++)
+		fprintf(f, "%02X", e->serial[i]);
+}
+
+static int
+cmd_show(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest;
+	struct pki_store *st = NULL;
+	struct pki_crl *crl = NULL;
+	struct pki_crl_record rec;
+	struct pki_ca_record ca;
+	struct pki_error err;
+	struct pki_crl_entry e;
+	gnutls_datum_t file = { NULL, 0 };
+	gnutls_x509_crt_t issuer = NULL;
+	char *issuer_name = NULL;
+	const unsigned char *data;
+	size_t len;
+	int nrest, rc, ret, verified = 0;
+	json_t *entries = NULL;
+
+	memset(&rec, 0, sizeof(rec));
+	memset(&ca, 0, sizeof(ca));
+	pki_error_clear(&err);
+	if (spork_parse("crl show", argc, argv, show_options, "[FILE]", &ctx,
+			&rest, &nrest) != 0 || (nrest == 1) == (o_ca != NULL) ||
+	    nrest > 1) {
+		if (nrest > 1 || (nrest == 1) == (o_ca != NULL))
+			spork_warnx("usage: spork crl show --ca NAME [--delta|"
+				    "--number N] | spork crl show FILE");
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	if (o_ca != NULL) {
+		if (spork_open(0, &st, NULL, &err) != PKI_OK ||
+		    pki_store_ca_get(st, o_ca, &ca, &err) != PKI_OK)
+			goto fail;
+		if (o_number >= 0)
+			rc = pki_store_crl_get(st, ca.id, o_number, &rec, &err);
+		else
+			rc = pki_store_crl_latest(st, ca.id, o_delta ?
+						  PKI_STORE_CRL_DELTA :
+						  PKI_STORE_CRL_FULL, &rec, &err);
+		if (rc == PKI_E_NOTFOUND)
+			pki_error_set(&err, PKI_E_NOTFOUND, "CA '%s' has no %s"
+				      "CRL%s; spork crl generate --ca '%s'%s "
+				      "makes one", o_ca, o_delta ? "delta " : "",
+				      o_number >= 0 ? " with that number" : "",
+				      o_ca, o_delta ? " --delta" : "");
+		if (rc != PKI_OK)
+			goto fail;
+		data = rec.der.data;
+		len = rec.der.size;
+	} else {
+		if (pki__file_read(rest[0], PKI_CRL_MAX_SIZE, &file, &err) != PKI_OK)
+			goto fail;
+		data = file.data;
+		len = file.size;
+	}
+	if (pki_crl_parse(data, len, &crl, &err) != PKI_OK) {
+		pki_error_prefix(&err, "%s", o_ca ? o_ca : rest[0]);
+		goto fail;
+	}
+	/* Check the signature against the CA in the state directory. */
+	if (st == NULL) {
+		char db[4096];
+
+		snprintf(db, sizeof(db), "%s/spork.db", spork_state_dir());
+		if (access(db, F_OK) == 0 && spork_open(0, &st, NULL, &err) != PKI_OK)
+			st = NULL;
+	}
+	if (st != NULL &&
+	    (verified = find_issuer(st, crl, &issuer, &issuer_name, &err)) < 0)
+		goto fail;
+
+	if (spork_g.json) {
+		json_t *o;
+
+		entries = json_array();
+		while (o_entries && (ret = pki_crl_entry_next(crl, &e)) == 1) {
+			char hex[2 * PKI_CRL_SERIAL_MAX + 1];
+			size_t i = 0, k = 0;
+
+			while (i + 1 < e.serial_len && e.serial[i] == 0)
+				i++;
+			for (; i < e.serial_len; i++, k += 2)
+				snprintf(hex + k, 3, "%02X", e.serial[i]);
+			hex[k] = '\0';
+			o = json_pack("{s:s, s:s}", "serial", hex,
+				      "revocation_time", spork_time(e.revocation_time));
+			json_object_set_new(o, "reason", e.reason >= 0 ?
+				json_string(pki_crl_reason_name(e.reason)) : json_null());
+			json_object_set_new(o, "invalidity_date", e.invalidity_date ?
+				json_string(spork_time(e.invalidity_date)) : json_null());
+			json_array_append_new(entries, o);
+		}
+		o = json_pack("{s:s, s:s, s:b, s:I, s:o}",
+			"issuer", crl->issuer, "this_update", spork_time(crl->this_update),
+			"delta", crl->is_delta, "entry_count", (json_int_t)crl->entry_count,
+			"entries", entries);
+		entries = NULL;
+		json_object_set_new(o, "next_update", crl->next_update ?
+			json_string(spork_time(crl->next_update)) : json_null());
+		json_object_set_new(o, "crl_number", crl->has_number ?
+			json_integer((json_int_t)crl->number) : json_null());
+		json_object_set_new(o, "base_crl_number", crl->is_delta ?
+			json_integer((json_int_t)crl->base_number) : json_null());
+		json_object_set_new(o, "idp_url", crl->idp_url ?
+			json_string(crl->idp_url) : json_null());
+		json_object_set_new(o, "freshest_url", crl->freshest_url ?
+			json_string(crl->freshest_url) : json_null());
+		json_object_set_new(o, "signature_algorithm", json_string(
+			crl->sign_algo != GNUTLS_SIGN_UNKNOWN ?
+			gnutls_sign_get_name(crl->sign_algo) : crl->sign_oid));
+		json_object_set_new(o, "verified_by", verified ?
+			json_string(issuer_name) : json_null());
+		spork_json_out(o);
+	} else if (!spork_g.quiet) {
+		printf("%s CRL", crl->is_delta ? "Delta" : "Full");
+		if (crl->has_number)
+			printf(" #%llu", (unsigned long long)crl->number);
+		if (crl->is_delta)
+			printf(" (on full CRL #%llu)",
+			       (unsigned long long)crl->base_number);
+		printf("\n  issuer      %s\n", crl->issuer);
+		printf("  thisUpdate  %s\n", spork_time(crl->this_update));
+		printf("  nextUpdate  %s\n", crl->next_update ?
+		       spork_time(crl->next_update) : "(none)");
+		printf("  signature   %s, %s\n",
+		       crl->sign_algo != GNUTLS_SIGN_UNKNOWN ?
+		       gnutls_sign_get_name(crl->sign_algo) : crl->sign_oid,
+		       verified ? "verified" : "not checked (issuer not in "
+		       "the state directory)");
+		if (verified)
+			printf("  issued by   CA '%s'\n", issuer_name);
+		if (crl->idp_url)
+			printf("  IDP         %s\n", crl->idp_url);
+		if (crl->freshest_url)
+			printf("  deltas at   %s\n", crl->freshest_url);
+		printf("  entries     %zu\n", crl->entry_count);
+		while (o_entries && (ret = pki_crl_entry_next(crl, &e)) == 1) {
+			printf("    ");
+			print_serial(stdout, &e);
+			printf("  %s", spork_time(e.revocation_time));
+			if (e.reason >= 0)
+				printf("  %s", pki_crl_reason_name(e.reason));
+			if (e.invalidity_date)
+				printf("  invalid since %s",
+				       spork_time(e.invalidity_date));
+			printf("\n");
+		}
+	}
+	rc = SPORK_EXIT_OK;
+	goto out;
+fail:
+	rc = spork_fail(&err, NULL);
+out:
+	json_decref(entries);
+	if (issuer != NULL)
+		gnutls_x509_crt_deinit(issuer);
+	free(issuer_name);
+	pki_crl_free(crl);
+	pki_crl_record_clear(&rec);
+	pki_ca_record_clear(&ca);
+	gnutls_free(file.data);
+	pki_store_close(st);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+int
+spork_cmd_crl(int argc, const char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		crl_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
+	}
+	if (strcmp(argv[1], "generate") == 0)
+		return cmd_generate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "show") == 0)
+		return cmd_show(argc - 1, argv + 1);
+	spork_warnx("unknown command 'crl %s'", argv[1]);
+	crl_usage(stderr);
+	return SPORK_EXIT_USAGE;
+}

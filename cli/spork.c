@@ -21,6 +21,7 @@ struct group {
 static const struct group groups[] = {
 	{ "pki", spork_cmd_pki, "build and inspect the CA hierarchy" },
 	{ "cert", spork_cmd_cert, "issue, list, renew and revoke certificates" },
+	{ "crl", spork_cmd_crl, "generate and show revocation lists" },
 	{ "policy", spork_cmd_policy, "check names against the domain policy" },
 	{ "audit", spork_cmd_audit, "list and verify the audit log" },
 	{ NULL, NULL, NULL }

@@ -1,0 +1,58 @@
+/*
+ * crlgen: publishing a CA's revocations as a CRL, from the store.
+ *
+ * crl.h encodes a CRL from a stream of entries; this module feeds it the
+ * store's revocations, allocates the cRLNumber, records the CRL and an
+ * audit row in one transaction, and writes the files.
+ *
+ * Files, under <state>/ca/ (slug as pki_hier_slug):
+ *   <slug>.crl  <slug>.crl.pem              the latest full CRL
+ *   <slug>-delta.crl  <slug>-delta.crl.pem  the latest delta CRL
+ */
+#ifndef PKI_CRLGEN_H
+#define PKI_CRLGEN_H
+
+#include "pki.h"
+#include "key.h"
+#include "store.h"
+
+/* Defaults for nextUpdate - thisUpdate. */
+#define PKI_CRLGEN_FULL_VALIDITY (7 * 86400)
+#define PKI_CRLGEN_DELTA_VALIDITY (86400)
+
+struct pki_crlgen_opts {
+	int delta;              /* a delta CRL on the latest full CRL */
+	int64_t now;            /* thisUpdate; 0: pki_now() */
+	int64_t validity;       /* seconds to nextUpdate; 0: the default */
+};
+
+struct pki_crlgen_result {
+	int64_t crl_number;
+	int64_t base_crl_number; /* delta only */
+	int64_t entries;
+	int64_t this_update, next_update;
+	char *idp_url;           /* IssuingDistributionPoint, or NULL */
+	char *der_path;          /* owned */
+	char *pem_path;          /* owned */
+};
+void pki_crlgen_result_clear(struct pki_crlgen_result *r);
+
+/*
+ * Generate, sign, record and publish a CRL for CA ca_name.  The CA's key
+ * is unsealed through ks (an offline CA's passphrase is asked).  The
+ * IssuingDistributionPoint is the CA's first crl_urls entry, and a full
+ * CRL names the first delta_crl_urls entry in freshestCRL.  A delta
+ * needs a full CRL first (PKI_E_NOTFOUND says so).  Files are written
+ * only after the CRL is durable in the store.
+ */
+int pki_crlgen_generate(struct pki_store *st, struct pki_keystore *ks,
+			const char *state_dir, const char *ca_name,
+			const struct pki_crlgen_opts *opts,
+			struct pki_crlgen_result *res,
+			struct pki_error *err) PKI_WUR;
+
+/* Paths of a CA's published CRL files (caller frees). */
+char *pki_crlgen_path(const char *state_dir, const char *ca_name, int delta,
+		      int pem);
+
+#endif
