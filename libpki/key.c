@@ -453,18 +453,6 @@ parse_lockbox_uri(const char *uri, char *id, int *online)
 	return 0;
 }
 
-static int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Find attribute attr ("object") in a pkcs11: URI, path or query part,
  * and percent-decode its value into out.  Returns 1 if found, 0 if not,
@@ -492,8 +480,8 @@ p11_uri_attr(const char *uri, const char *attr, char *out, size_t outmax)
 					int hi, lo;
 
 					if (end - v < 3 ||
-					    (hi = hexdigit(v[1])) < 0 ||
-					    (lo = hexdigit(v[2])) < 0)
+					    (hi = pki__hexval(v[1])) < 0 ||
+					    (lo = pki__hexval(v[2])) < 0)
 						return -1;
 					c = hi << 4 | lo;
 					v += 3;

@@ -645,18 +645,6 @@ out:
 
 /* ------------------------------------------------------------ strings */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The cursor is on a backslash inside a basic string. */
 static int
 parse_escape(struct parser *p)
@@ -685,7 +673,7 @@ parse_escape(struct parser *p)
 	}
 	adv(p);
 	for (i = 0; i < n; i++) {
-		if ((h = hexval(peek(p))) < 0)
+		if ((h = pki__hexval(peek(p))) < 0)
 			return fail_at(p, line, col, "escape \\%c needs %d "
 				       "hexadecimal digits", c, n);
 		cp = cp * 16 + (unsigned long)h;
@@ -892,11 +880,11 @@ scan_digits(struct parser *p, const unsigned char *s, size_t n, size_t *i,
 	int prev_digit = 0;
 
 	for (; j < n; j++) {
-		int d = s[j] == '_' ? -2 : hexval(s[j]);
+		int d = s[j] == '_' ? -2 : pki__hexval(s[j]);
 
 		if (d == -2) {
-			if (!prev_digit || j + 1 >= n || hexval(s[j + 1]) < 0 ||
-			    hexval(s[j + 1]) >= base)
+			if (!prev_digit || j + 1 >= n || pki__hexval(s[j + 1]) < 0 ||
+			    pki__hexval(s[j + 1]) >= base)
 				return -1;
 			prev_digit = 0;
 			continue;
@@ -1009,7 +997,7 @@ parse_number(struct parser *p, struct pki_toml_value *v)
 	}
 	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	for (k = (s[0] == '+' || s[0] == '-'); p->sb.p[k] != '\0'; k++) {
-		unsigned dv = (unsigned)hexval(p->sb.p[k]);
+		unsigned dv = (unsigned)pki__hexval(p->sb.p[k]);
 
 		if (acc > (lim - dv) / (unsigned)base)
 			return fail_at(p, line, col, "integer does not fit in "

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <gnutls/crypto.h>
+#include <libtasn1.h>
+#include <pthread.h>
 
 #include "util.h"
 
@@ -229,8 +231,8 @@ pki__hex(const unsigned char *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int
-hexval(int c)
+int
+pki__hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -255,7 +257,7 @@ pki__unhex(const char *in, unsigned char *out, size_t outmax)
 				return -1;
 			continue;
 		}
-		if ((v = hexval((unsigned char)*in)) < 0)
+		if ((v = pki__hexval((unsigned char)*in)) < 0)
 			return -1;
 		if (hi < 0) {
 			hi = v;
@@ -346,5 +348,30 @@ pki__random(void *buf, size_t len, struct pki_error *err)
 
 	if (ret < 0)
 		return pki__gnutls_error(err, ret, "gnutls_rnd");
+	return PKI_OK;
+}
+
+extern const asn1_static_node pki__pkix_asn1_tab[];
+
+static pthread_once_t asn1_once = PTHREAD_ONCE_INIT;
+static asn1_node asn1_defs;
+static int asn1_defs_rc;
+static char asn1_defs_msg[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
+
+static void
+asn1_defs_init(void)
+{
+	asn1_defs_rc = asn1_array2tree(pki__pkix_asn1_tab, &asn1_defs,
+				       asn1_defs_msg);
+}
+
+int
+pki__asn1_defs(asn1_node *defs, struct pki_error *err)
+{
+	pthread_once(&asn1_once, asn1_defs_init);
+	if (asn1_defs_rc != ASN1_SUCCESS)
+		return pki_error_set(err, PKI_E_FAIL, "asn1_array2tree: %s: %s",
+				     asn1_strerror(asn1_defs_rc), asn1_defs_msg);
+	*defs = asn1_defs;
 	return PKI_OK;
 }

@@ -31,6 +31,9 @@ int pki__mkdirs(const char *path, unsigned mode, struct pki_error *err) PKI_WUR;
 /* Lower-case hex of len bytes into out (must hold 2*len+1). */
 void pki__hex(const unsigned char *in, size_t len, char *out);
 
+/* Value of one hex digit (either case), or -1. */
+int pki__hexval(int c);
+
 /* Parse hex (upper or lower, optional ':' separators) into out; returns
  * the number of bytes, or -1 if malformed or longer than outmax. */
 long pki__unhex(const char *in, unsigned char *out, size_t outmax);
@@ -52,5 +55,13 @@ char *pki__strdup(const char *s);
 
 /* Fill buf with len random bytes from the kernel CSPRNG (gnutls_rnd KEY). */
 int pki__random(void *buf, size_t len, struct pki_error *err) PKI_WUR;
+
+/*
+ * The definitions of libpki/pkix.asn, parsed once per process and shared
+ * (read-only) by every module that encodes or decodes with libtasn1.
+ * *defs is borrowed: never delete it.
+ */
+struct asn1_node_st;
+int pki__asn1_defs(struct asn1_node_st **defs, struct pki_error *err) PKI_WUR;
 
 #endif
