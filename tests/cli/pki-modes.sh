@@ -86,6 +86,18 @@ cmp -s "$T/imp/ca/migrated-issuing-ca.pem" "$T/mig.pem" && ok "certificate kept 
 expect 0 "import again is a no-op" "$SPORK" pki build "$T/import.toml" --pkcs12-passphrase-file "$T/p12.pass"
 grep_out "nothing to do" "Nothing to do" "$T/out"
 if grep -rq "PRIVATE KEY" "$T/imp"; then not_ok "imported key in plaintext"; else ok "imported key sealed"; fi
+# The raw private scalar and the PKCS#8 DER of the imported key appear in
+# no file of the state directory.
+scalar=$(openssl ec -in "$T/mig.key" -text -noout 2>/dev/null |
+	sed -n '/^priv:/,/^pub:/p' | sed '1d;$d' | tr -d ' :\n')
+pk8=$(openssl pkcs8 -topk8 -nocrypt -in "$T/mig.key" -outform DER | od -An -v -tx1 | tr -d ' \n')
+found=0
+for f in $(find "$T/imp" -type f); do
+	h=$(od -An -v -tx1 "$f" | tr -d ' \n')
+	case $h in *"$scalar"*|*"$pk8"*) found=1; echo "# key bytes in $f" ;; esac
+done
+[ ${#scalar} -ge 60 ] && [ $found = 0 ] && ok "no raw key bytes (scalar, PKCS#8 DER) in the state directory" ||
+	not_ok "raw key bytes found (scalar length ${#scalar})"
 
 # A PKCS#12 whose certificate is not a CA is refused.
 cat > "$T/leaf.tmpl" <<'EOT'

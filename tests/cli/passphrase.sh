@@ -1,0 +1,69 @@
+#!/bin/sh
+# Where offline-key passphrases come from: the terminal (asked twice for a
+# new key, never echoed), --passphrase-file, $CREDENTIALS_DIRECTORY; and
+# never from nowhere.  script(1) gives spork a real terminal.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+need script setsid sqlite3
+
+# tty CMD ANSWER...: run CMD on a pseudo-terminal, typing each ANSWER
+# after a pause; output (what the terminal showed) in $T/out.
+tty() {
+	_cmd=$1; shift
+	{ for a in "$@"; do sleep 1; printf '%s\n' "$a"; done; sleep 2; } |
+		script -qec "$_cmd" /dev/null > "$T/out" 2>&1
+	rc=$?
+}
+B="$SPORK pki build $HIER/2-tier.toml"
+
+export SPORK_STATE_DIR="$T/mismatch"
+tty "$B" "first passphrase" "second passphrase"
+[ "$rc" = 7 ] && ok "mismatched passphrases refused (exit 7)" || not_ok "mismatch: exit $rc"
+grep_out "says they differ" "the passphrases do not match; nothing was created"
+n=$(sqlite3 "$T/mismatch/spork.db" "select count(*) from cas" 2>/dev/null || echo 0)
+[ "$n" = 0 ] && ok "mismatch: no CA recorded" || not_ok "mismatch: $n CAs recorded"
+
+export SPORK_STATE_DIR="$T/short"
+tty "$B" "short" "short"
+[ "$rc" = 7 ] && ok "short passphrase refused" || not_ok "short: exit $rc"
+grep_out "says why" "shorter than 8 characters"
+
+export SPORK_STATE_DIR="$T/tty"
+tty "$B" "terminal passphrase" "terminal passphrase"
+[ "$rc" = 0 ] && ok "terminal passphrase asked twice, build ok" || { not_ok "tty build: exit $rc"; cat "$T/out"; }
+grep_out "asked for a new passphrase" "New passphrase for Lab Root CA: "
+grep_out "asked to repeat it" "Repeat it: "
+if grep -q "terminal passphrase" "$T/out"; then not_ok "passphrase echoed"; else ok "passphrase not echoed"; fi
+
+# Unsealing: one question; a wrong answer changes nothing.
+cp "$HIER/2-tier.toml" "$T/grow.toml"
+printf '\n[[issuing_cas]]\ncommon_name = "Second Issuing CA"\nvalidity_years = 2\n' >> "$T/grow.toml"
+tty "$SPORK pki build $T/grow.toml" "not the passphrase"
+[ "$rc" = 5 ] && ok "wrong terminal passphrase: exit 5" || not_ok "wrong tty passphrase: exit $rc"
+grep_out "asked once, as an existing key" "Enter passphrase for Lab Root CA: "
+tty "$SPORK pki build $T/grow.toml" "terminal passphrase"
+[ "$rc" = 0 ] && ok "right terminal passphrase unseals the root" || not_ok "unseal: exit $rc"
+
+# systemd credentials: $CREDENTIALS_DIRECTORY/spork-passphrase
+export SPORK_STATE_DIR="$T/creds"
+mkdir -p "$T/credentials"
+printf 'from the credential\n' > "$T/credentials/spork-passphrase"
+expect 0 "passphrase from \$CREDENTIALS_DIRECTORY" env CREDENTIALS_DIRECTORY="$T/credentials" \
+	setsid -w $B
+expect 0 "and the same credential unseals it" env CREDENTIALS_DIRECTORY="$T/credentials" \
+	setsid -w "$SPORK" pki build "$T/grow.toml"
+printf 'from the credential\n' > "$T/pf"
+cp "$T/grow.toml" "$T/grow2.toml"
+printf '\n[[issuing_cas]]\ncommon_name = "Third Issuing CA"\nvalidity_years = 2\n' >> "$T/grow2.toml"
+expect 0 "a file with the same passphrase unseals it too" setsid -w "$SPORK" pki build \
+	"$T/grow2.toml" --passphrase-file "$T/pf"
+
+# No terminal, no file, no credential: a clear error, nothing created.
+export SPORK_STATE_DIR="$T/none"
+expect 7 "no passphrase source" setsid -w $B
+grep_out "says what to do" "give --passphrase-file FILE" "$T/err"
+n=$(sqlite3 "$T/none/spork.db" "select count(*) from cas" 2>/dev/null || echo 0)
+[ "$n" = 0 ] && ok "no source: no CA recorded" || not_ok "no source: $n CAs"
+
+# Never from the command line.
+expect 2 "no --passphrase option" "$SPORK" pki build "$HIER/2-tier.toml" --passphrase secret
+finish
