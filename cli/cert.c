@@ -786,6 +786,7 @@ struct list_ctx {
 	json_t *a;
 	int64_t now;
 	size_t n;
+	int ca_width;       /* the longest CA name: the column's width */
 };
 
 static int
@@ -802,11 +803,11 @@ list_one(void *vctx, const struct pki_cert_record *r)
 	if (spork_g.quiet)
 		return 0;
 	if (c->n == 1)
-		printf("%-34s %-8s %-20s %-12s %-16s %s\n", "SERIAL", "STATUS",
-		       "NOT AFTER", "PROFILE", "CA", "NAMES");
-	printf("%-34s %-8s %-20s %-12s %-16s ", r->serial,
+		printf("%-34s %-8s %-20s %-12s %-*s %s\n", "SERIAL", "STATUS",
+		       "NOT AFTER", "PROFILE", c->ca_width, "CA", "NAMES");
+	printf("%-34s %-8s %-20s %-12s %-*s ", r->serial,
 	       pki_cert_status_name(pki_cert_record_status(r, c->now)),
-	       spork_time(r->not_after), r->profile,
+	       spork_time(r->not_after), r->profile, c->ca_width,
 	       r->issuer_name ? r->issuer_name : "-");
 	if (r->sans != NULL && *r->sans != '\0')
 		print_names(r->sans);
@@ -882,6 +883,18 @@ cmd_list(int argc, const char **argv)
 		f.issuer_ca_id = ca.id;
 	}
 	lc.st = st;
+	lc.ca_width = 2;
+	{
+		struct pki_ca_record *cas = NULL;
+		size_t ncas = 0, i;
+
+		if (pki_store_ca_list(st, &cas, &ncas, &err) == PKI_OK)
+			for (i = 0; i < ncas; i++)
+				if ((int)strlen(cas[i].name) > lc.ca_width)
+					lc.ca_width = (int)strlen(cas[i].name);
+		pki_ca_records_free(cas, ncas);
+		pki_error_clear(&err);
+	}
 	if (spork_g.json)
 		lc.a = json_array();
 	if (pki_store_cert_foreach(st, &f, list_one, &lc, &err) != PKI_OK) {
