@@ -219,8 +219,10 @@ print_node(const struct pki_hier_plan *p, size_t i,
 		printf("%s%-14s%s (build writes a CSR)\n", ind, "signed by",
 		       p->external_name);
 	if (!n->imported) {
-		printf("%s%-14sCA, path_len %d%s\n", ind, "constraints",
-		       n->tpl.path_len, n->tpl.digital_signature ?
+		printf("%s%-14sCA, path_len %d (basicConstraints, critical)\n",
+		       ind, "constraints", n->tpl.path_len);
+		printf("%s%-14skeyCertSign, cRLSign%s (critical)\n", ind,
+		       "key usage", n->tpl.digital_signature ?
 		       ", digitalSignature" : "");
 		print_list("permitted dns", &n->tpl.permitted_dns, ind);
 		print_list("excluded dns", &n->tpl.excluded_dns, ind);

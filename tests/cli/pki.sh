@@ -42,6 +42,9 @@ grep_out "preview shows subject" "subject +CN=SPORK Root CA,O=SPORK Example,C=DE
 grep_out "preview shows validity" "validity +20[0-9-]+T[0-9:]+Z \.\. 20[0-9-]+T[0-9:]+Z \(25 years\)" "$T/out"
 grep_out "preview shows constraints" "permitted dns +example.internal, example.com" "$T/out"
 grep_out "preview shows key location" "key +lockbox, offline \(passphrase\)" "$T/out"
+grep_out "preview shows basicConstraints" "constraints +CA, path_len 2 \(basicConstraints, critical\)" "$T/out"
+grep_out "preview shows keyUsage" "key usage +keyCertSign, cRLSign \(critical\)" "$T/out"
+grep_out "preview shows the URLs a CA puts in what it issues" "delta crl +http://pki.example.internal/crl/tls-issuing-delta.crl" "$T/out"
 grep_out "preview summary" "build would create 3 CAs; 0 unchanged" "$T/out"
 [ ! -e "$SPORK_STATE_DIR/spork.db" ] && ok "preview creates nothing" || not_ok "preview created a database"
 
