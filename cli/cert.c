@@ -287,18 +287,19 @@ static int
 p12_password(const char *path, char *buf, size_t size, struct pki_error *err)
 {
 	char label[PATH_MAX + 32];
-	const char *saved = spork_g.passphrase_file;
-	int rc;
 
+	/* spork_passphrase never uses the CA passphrase sources for this. */
 	snprintf(label, sizeof(label), "PKCS#12 file %s", path ? path : "-");
-	/* Never fall back to the CA passphrase file for a PKCS#12 password. */
-	spork_g.passphrase_file = NULL;
-	rc = spork_passphrase(NULL, label, 1, buf, size, err);
-	spork_g.passphrase_file = saved;
-	if (rc != PKI_OK && spork_g.pkcs12_pass_file == NULL)
-		pki_error_prefix(err, "give --pkcs12-passphrase-file FILE");
-	return rc;
+	return spork_passphrase(NULL, label, 1, buf, size, err);
 }
+
+/*
+ * The password of a --pkcs12 file for a key generated here, asked before
+ * anything is issued (check_key_outputs): once the certificate is
+ * recorded, failing to protect its key would lose the key.
+ */
+static char p12_pass[1024];
+static int p12_pass_ready;
 
 static int
 write_pkcs12(const char *path, const gnutls_datum_t *der,
@@ -310,8 +311,13 @@ write_pkcs12(const char *path, const gnutls_datum_t *der,
 	char pass[1024];
 	int rc;
 
-	if ((rc = p12_password(path, pass, sizeof(pass), err)) != PKI_OK)
+	if (p12_pass_ready) {
+		memcpy(pass, p12_pass, sizeof(pass));
+		pki_memzero(p12_pass, sizeof(p12_pass));
+		p12_pass_ready = 0;
+	} else if ((rc = p12_password(path, pass, sizeof(pass), err)) != PKI_OK) {
 		return rc;
+	}
 	rc = pki_enroll_pkcs12(der, chain, nchain, key, pass, name, &p12, err);
 	pki_memzero(pass, sizeof(pass));
 	if (rc == PKI_OK)
@@ -638,10 +644,14 @@ check_key_outputs(poptContext ctx, int generated, struct pki_error *err)
 		return usage_fail(ctx, "--pkcs12 needs a file");
 	if (check_new_file(o_key_out, "key file", err) != PKI_OK ||
 	    check_new_file(o_pkcs12, "PKCS#12 file", err) != PKI_OK ||
-	    check_dir(o_out, "certificate", err) != PKI_OK) {
+	    check_dir(o_out, "certificate", err) != PKI_OK ||
+	    (o_pkcs12 != NULL &&
+	     p12_password(o_pkcs12, p12_pass, sizeof(p12_pass), err) != PKI_OK)) {
+		pki_memzero(p12_pass, sizeof(p12_pass));
 		poptFreeContext(ctx);
 		return spork_fail(err, NULL);
 	}
+	p12_pass_ready = o_pkcs12 != NULL;
 	return SPORK_EXIT_OK;
 }
 

@@ -204,11 +204,14 @@ spork_passphrase(void *ctx, const char *label, int is_new, char *buf,
 {
 	const char *creds = getenv("CREDENTIALS_DIRECTORY");
 	char path[PATH_MAX], prompt[512], again[1024];
-	int fd, rc;
+	int fd, rc, pkcs12 = strncmp(label, "PKCS#12 file", 12) == 0;
 
 	(void)ctx;
-	if (strncmp(label, "PKCS#12 file", 12) == 0 && spork_g.pkcs12_pass_file)
+	/* A PKCS#12 password is its own secret: never the CA passphrase. */
+	if (pkcs12 && spork_g.pkcs12_pass_file)
 		return read_pass_file(spork_g.pkcs12_pass_file, buf, size, err);
+	if (pkcs12)
+		goto ask;
 	if (spork_g.passphrase_file != NULL) {
 		rc = read_pass_file(spork_g.passphrase_file, buf, size, err);
 		goto check;
@@ -220,12 +223,15 @@ spork_passphrase(void *ctx, const char *label, int is_new, char *buf,
 			goto check;
 		}
 	}
+ask:
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-		return pki_error_set(err, PKI_E_INVALID, "the passphrase for %s "
-				     "is needed and there is no terminal to ask "
-				     "on: give --passphrase-file FILE (or run "
+		return pki_error_set(err, PKI_E_INVALID, "the %s for %s is "
+				     "needed and there is no terminal to ask on: "
+				     "give %s", pkcs12 ? "password" : "passphrase",
+				     label, pkcs12 ? "--pkcs12-passphrase-file "
+				     "FILE" : "--passphrase-file FILE (or run "
 				     "under systemd with a spork-passphrase "
-				     "credential)", label);
+				     "credential)");
 	snprintf(prompt, sizeof(prompt), "%s passphrase for %s: ",
 		 is_new ? "New" : "Enter", label);
 	rc = PKI_OK;

@@ -54,6 +54,23 @@ pattern = "*.secret.lab.example"
 comment = "never certified"
 EOF
 
+# ---- a generated key's PKCS#12 password is had before anything is issued
+before=$(sqlite3 "$S/spork.db" "select count(*) from certificates")
+expect 7 "--pkcs12 with no password source and no terminal" setsid -w \
+	"$SPORK" cert issue --cn nopw.lab.example --san dns:nopw.lab.example --pkcs12 "$T/nopw.p12"
+grep_out "names the PKCS#12 option" "give --pkcs12-passphrase-file FILE" "$T/err"
+expect 3 "--pkcs12-passphrase-file that does not exist" "$SPORK" cert issue \
+	--cn nopw.lab.example --san dns:nopw.lab.example --pkcs12 "$T/nopw.p12" \
+	--pkcs12-passphrase-file "$T/no-such-file"
+mkdir -p "$T/creds"; printf 'ca passphrase\n' > "$T/creds/spork-passphrase"
+expect 7 "the CA passphrase credential is never a PKCS#12 password" env \
+	CREDENTIALS_DIRECTORY="$T/creds" setsid -w "$SPORK" cert issue --cn nopw.lab.example \
+	--san dns:nopw.lab.example --pkcs12 "$T/nopw.p12" "$PASSOPT"
+after=$(sqlite3 "$S/spork.db" "select count(*) from certificates")
+[ "$before" = "$after" ] && ok "no certificate recorded without its key's protection" ||
+	not_ok "certificates went from $before to $after"
+[ ! -e "$T/nopw.p12" ] && ok "no PKCS#12 file written" || not_ok "PKCS#12 file written"
+
 # ---- issue from an openssl CSR
 expect 0 "issue from an openssl CSR" \
 	"$SPORK" cert issue --csr "$T/www.csr" --out "$T/www.pem"
