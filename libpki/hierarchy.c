@@ -118,8 +118,9 @@ pki_hier_free(struct pki_hier_plan *plan)
 char *
 pki_hier_slug(const char *name)
 {
+	static const char hexd[] = "0123456789abcdef";
 	size_t i, o = 0, len = strlen(name);
-	char *s = malloc(len + 2);
+	char *s = malloc(2 * len + 2);
 	int dash = 1;
 
 	if (s == NULL)
@@ -127,7 +128,13 @@ pki_hier_slug(const char *name)
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+		if (c >= 0x80) {
+			/* Non-ASCII: its UTF-8 bytes in hex, so that names in
+			 * other scripts stay distinct. */
+			s[o++] = hexd[c >> 4];
+			s[o++] = hexd[c & 15];
+			dash = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
 			s[o++] = (char)c;
 			dash = 0;
 		} else if (c >= 'A' && c <= 'Z') {
@@ -927,6 +934,35 @@ check_cn_constraints(struct loader *L, size_t i)
 	}
 }
 
+/*
+ * 1 if two CA names would share a file under <state>/ca/: the same slug,
+ * or one's slug is the other's plus a suffix spork adds to a CA's file
+ * names ("-chain.pem", "-delta.crl").
+ */
+static int
+files_collide(const char *a, const char *b)
+{
+	char *sa = pki_hier_slug(a), *sb = pki_hier_slug(b);
+	int hit = 0, k;
+
+	if (sa == NULL || sb == NULL) {
+		free(sa);
+		free(sb);
+		return 0;
+	}
+	for (k = 0; k < 2 && !hit; k++) {
+		const char *x = k ? sb : sa, *y = k ? sa : sb;
+		size_t lx = strlen(x);
+
+		hit = strcmp(x, y) == 0 ||
+		      (strncmp(y, x, lx) == 0 && (strcmp(y + lx, "-chain") == 0 ||
+						  strcmp(y + lx, "-delta") == 0));
+	}
+	free(sa);
+	free(sb);
+	return hit;
+}
+
 /* Checks that need the whole tree. */
 static void
 check_tree(struct loader *L, int64_t now)
@@ -940,13 +976,21 @@ check_tree(struct loader *L, int64_t now)
 
 		if (n->name == NULL)
 			continue;
-		for (j = 0; j < i; j++)
-			if (p->nodes[j].name != NULL &&
-			    strcasecmp(p->nodes[j].name, n->name) == 0)
+		for (j = 0; j < i; j++) {
+			if (p->nodes[j].name == NULL)
+				continue;
+			if (strcasecmp(p->nodes[j].name, n->name) == 0)
 				diag(L->d, n->line, n->column, "duplicate CA "
 				     "name '%s' (first defined at line %u); "
 				     "give one of them name = \"...\"",
 				     n->name, p->nodes[j].line);
+			else if (files_collide(p->nodes[j].name, n->name))
+				diag(L->d, n->line, n->column, "CA names '%s' "
+				     "and '%s' (line %u) would share files "
+				     "under ca/; give one of them another "
+				     "name = \"...\"", n->name,
+				     p->nodes[j].name, p->nodes[j].line);
+		}
 		if (!n->imported) {
 			/* pathLenConstraint counts the CA certificates that
 			 * may follow this one in a path: one per level below. */
@@ -1202,6 +1246,38 @@ pki_hier_diff(const struct pki_hier_plan *plan, struct pki_store *st,
 			s[i].not_after = s[i].rec.not_after;
 		}
 	}
+	/* A new CA's files must not land on a CA built from another file. */
+	if (st != NULL) {
+		struct pki_ca_record *all = NULL;
+		size_t nall = 0, j, k;
+		struct pki_error e;
+
+		if (pki_store_ca_list(st, &all, &nall, &e) != PKI_OK) {
+			rc = pki_error_set(err, e.code, "%s", e.msg);
+			goto out;
+		}
+		for (i = 0; i < plan->n; i++) {
+			if (s[i].state != PKI_HIER_NEW)
+				continue;
+			for (j = 0; j < nall; j++) {
+				for (k = 0; k < plan->n; k++)
+					if (strcmp(plan->nodes[k].name, all[j].name) == 0)
+						break;
+				if (k < plan->n)
+					continue;   /* in this file: checked at load */
+				if (strcasecmp(all[j].name, plan->nodes[i].name) == 0 ||
+				    files_collide(all[j].name, plan->nodes[i].name))
+					diag(d, plan->nodes[i].line,
+					     plan->nodes[i].column, "'%s' would "
+					     "share files under ca/ with CA '%s', "
+					     "already in the state directory; give "
+					     "it another name = \"...\"",
+					     plan->nodes[i].name, all[j].name);
+			}
+		}
+		pki_ca_records_free(all, nall);
+	}
+
 	/* A new CA under an existing parent must fit inside it. */
 	for (i = 0; i < plan->n; i++) {
 		const struct pki_hier_node *n = &plan->nodes[i];

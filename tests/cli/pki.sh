@@ -108,6 +108,18 @@ expect 0 "status --json" "$SPORK" pki status --json
 grep_out "status json" '"algorithm": "ecdsa-p384"' "$T/out"
 expect 3 "status without state" "$SPORK" pki status --state-dir "$T/none"
 
+# ---- a CA from another file may not take over an existing CA's files
+cat > "$T/clash.toml" <<'EOT'
+[root]
+common_name = "Other Root"
+[[issuing_cas]]
+common_name = "spork-tls-policy-ca"
+EOT
+expect 7 "file names clashing with a built CA refused" "$SPORK" pki build "$T/clash.toml" "$PASSOPT"
+grep_out "names both CAs" "'spork-tls-policy-ca' would share files under ca/ with CA 'SPORK TLS Policy CA'" "$T/err"
+[ "$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from cas where name = 'Other Root'")" = 0 ] &&
+	ok "clash: nothing built" || not_ok "clash: the root was built"
+
 # ---- no private key in plaintext anywhere in the state directory
 bad=0
 for f in $(find "$SPORK_STATE_DIR" -type f); do

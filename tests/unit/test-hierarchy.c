@@ -276,6 +276,34 @@ test_slug(void **state)
 	s = pki_hier_slug("***");
 	assert_string_equal(s, "x");
 	free(s);
+	/* names in other scripts stay distinct */
+	s = pki_hier_slug("\xe6\x97\xa5\xe6\x9c\xac CA");
+	assert_string_equal(s, "e697a5e69cac-ca");
+	free(s);
+}
+
+static void
+test_file_collisions(void **state)
+{
+	struct pki_hier_plan *plan = NULL;
+	struct pki_diags d;
+
+	(void)state;
+	assert_int_equal(load("[root]\ncommon_name=\"R\"\n"
+			      "[[issuing_cas]]\ncommon_name=\"Issuing CA\"\n"
+			      "[[issuing_cas]]\ncommon_name=\"issuing-ca\"\n"
+			      "[[issuing_cas]]\ncommon_name=\"Issuing CA Chain\"\n"
+			      "[[issuing_cas]]\ncommon_name=\"Issuing CA delta\"\n"
+			      "[[issuing_cas]]\ncommon_name=\"Issuing CA 2\"\n",
+			      &plan, &d), PKI_E_INVALID);
+	assert_true(has_diag(&d, 5, "'issuing-ca' and 'Issuing CA' (line 3) would share files"));
+	assert_true(has_diag(&d, 7, "'Issuing CA Chain' and 'Issuing CA'"));
+	assert_true(has_diag(&d, 9, "'Issuing CA delta' and 'Issuing CA'"));
+	/* "Issuing CA Chain" also collides with "issuing-ca"; "Issuing CA 2"
+	 * is fine */
+	assert_true(has_diag(&d, 7, "'Issuing CA Chain' and 'issuing-ca'"));
+	assert_int_equal(d.n, 5);
+	pki_diags_clear(&d);
 }
 
 /* Build a 2-tier hierarchy, then diff: unchanged; then a changed file is
@@ -355,6 +383,7 @@ main(void)
 		cmocka_unit_test(test_errors_collected),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_slug),
+		cmocka_unit_test(test_file_collisions),
 		cmocka_unit_test(test_build_and_diff),
 	};
 	char cmd[600];
