@@ -1,9 +1,13 @@
 /* crlgen: a CA's revocations from the store -> a signed, recorded CRL. */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -108,6 +112,7 @@ pki_crlgen_generate(struct pki_store *st, struct pki_keystore *ks,
 	enum pki_key_alg alg;
 	char *freshest = NULL, *detail = NULL, *dir = NULL;
 	int delta = opts != NULL && opts->delta, in_txn = 0, ret, rc;
+	int lockfd = -1;
 	int64_t number = 0;
 
 	memset(&ca, 0, sizeof(ca));
@@ -165,6 +170,27 @@ pki_crlgen_generate(struct pki_store *st, struct pki_keystore *ks,
 	}
 	if ((rc = pki__mkdirs(dir, 0755, err)) != PKI_OK)
 		goto out;
+	/*
+	 * One generation per CA at a time, from numbering to publishing: two
+	 * runs that interleaved could otherwise publish the older CRL last
+	 * and hide the newer one's revocations.
+	 */
+	{
+		char *lp = NULL;
+
+		if (asprintf(&lp, "%s.lock", res->der_path) < 0) {
+			rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+			goto out;
+		}
+		lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
+			rc = pki_error_set(err, PKI_E_IO, "cannot lock %s: %s", lp,
+					   strerror(errno));
+			free(lp);
+			goto out;
+		}
+		free(lp);
+	}
 
 	/* One transaction: number, entries, record, audit. */
 	if ((rc = pki_store_begin(st, err)) != PKI_OK)
@@ -228,6 +254,8 @@ pki_crlgen_generate(struct pki_store *st, struct pki_keystore *ks,
 	res->next_update = p.next_update;
 	rc = write_files(res, &der, err);
 out:
+	if (lockfd >= 0)
+		close(lockfd);      /* releases the lock */
 	if (f.cur != NULL)
 		pki_store_revocations_close(f.cur);
 	if (in_txn)

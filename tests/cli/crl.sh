@@ -91,6 +91,13 @@ grep_out "delta header" "Delta CRL #3 \(on full CRL #2\)" "$T/out"
 expect 0 "show a file" "$SPORK" crl show "$C/$ISL.crl"
 grep_out "file: verified" "issued by +CA '$ICA'" "$T/out"
 
+# ---- concurrent runs: the published file is always the newest CRL
+for i in 1 2 3 4; do "$SPORK" crl generate --ca "$ICA" -q & done; wait
+pub=$(openssl crl -in "$C/$ISL.crl" -inform DER -noout -crlnumber | cut -d= -f2)
+latest=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select printf('%02X', max(crl_number)) from crls c join cas a on a.id = c.ca_id where a.name = '$ICA' and is_delta = 0")
+[ "$pub" = "$latest" ] && ok "after 4 concurrent runs the published CRL is the newest (#$pub)" ||
+	not_ok "published CRL #$pub, newest #$latest"
+
 # ---- hostile files
 printf 'not a crl' > "$T/junk.crl"
 expect 7 "show rejects junk" "$SPORK" crl show "$T/junk.crl"
@@ -122,7 +129,7 @@ grep_out "says why" "is revoked; only an active CA publishes CRLs" "$T/err"
 
 # ---- every CRL is in the audit log, and numbers were never reused
 n=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from audit where action='crl.generate'")
-[ "$n" = 6 ] && ok "6 crl.generate audit rows" || not_ok "crl.generate rows: $n"
+[ "$n" = 10 ] && ok "10 crl.generate audit rows" || not_ok "crl.generate rows: $n"
 d=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) - count(distinct ca_id || '/' || crl_number) from crls")
 [ "$d" = 0 ] && ok "no CRL number reused" || not_ok "reused CRL numbers: $d"
 expect 0 "audit chain still intact" "$SPORK" audit verify
