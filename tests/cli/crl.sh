@@ -93,7 +93,7 @@ grep_out "file: verified" "issued by +CA '$ICA'" "$T/out"
 
 # ---- concurrent runs: the published file is always the newest CRL
 for i in 1 2 3 4; do "$SPORK" crl generate --ca "$ICA" -q & done; wait
-pub=$(openssl crl -in "$C/$ISL.crl" -inform DER -noout -crlnumber | cut -d= -f2)
+pub=$(openssl crl -in "$C/$ISL.crl" -inform DER -noout -crlnumber | cut -d= -f2 | sed 's/^0x//')
 latest=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select printf('%02X', max(crl_number)) from crls c join cas a on a.id = c.ca_id where a.name = '$ICA' and is_delta = 0")
 [ "$pub" = "$latest" ] && ok "after 4 concurrent runs the published CRL is the newest (#$pub)" ||
 	not_ok "published CRL #$pub, newest #$latest"
