@@ -593,10 +593,26 @@ read_ca(struct loader *L, const struct pki_toml_table *t, struct pki_hier_node *
 		else
 			dup_str(L, &n->tpl.subject.country, s);
 	}
-	if (cn != NULL && strlen(cn) > 64) {
-		kv = pki_toml_find(t, "common_name");
-		diag(L->d, kv->val.line, kv->val.column, "common_name is %zu "
-		     "characters; X.509 allows at most 64", strlen(cn));
+	{
+		/* X.520 upper bounds, counted in characters as X.509 does. */
+		static const char *const fields[] = {
+			"common_name", "organization", "organizational_unit",
+			"state", "locality", "email", NULL
+		};
+		const char *const *fp;
+
+		for (fp = fields; *fp != NULL; fp++) {
+			size_t max = pki_subject_field_max(*fp), len;
+
+			kv = pki_toml_find(t, *fp);
+			if (kv == NULL || kv->val.type != PKI_TOML_STRING)
+				continue;
+			len = pki__utf8_chars(kv->val.u.s.ptr);
+			if (len > max)
+				diag(L->d, kv->val.line, kv->val.column, "%s is "
+				     "%zu characters; X.509 allows at most %zu",
+				     *fp, len, max);
+		}
 	}
 
 	s = default_alg(n->role);
@@ -1127,8 +1143,6 @@ pki_hier_load(const char *path, struct pki_hier_plan **out,
 		if (plan->mode == PKI_HIER_IMPORT && pc != NULL)
 			diag(d, pc->line, pc->column, "an imported CA takes "
 			     "[[issuing_cas]] below it, not [[policy_cas]]");
-		if (plan->mode == PKI_HIER_IMPORT && plan->n > 0 && plan->n > first)
-			plan->nodes[0].role = "policy";
 	}
 	check_tree(&L, pki_now());
 	for (i = 0; i < plan->n; i++)
@@ -1716,6 +1730,51 @@ out:
 	return rc;
 }
 
+/*
+ * A CA certificate spork did not make (imported, or signed by the
+ * external CA) must leave room for what the plan builds below it: a
+ * subjectKeyIdentifier for their authorityKeyIdentifier, a
+ * pathLenConstraint that holds the levels below, and a validity the
+ * children fit in.  Checked before anything is recorded, because a
+ * recorded CA certificate cannot be replaced.
+ */
+static int
+check_room_below(const struct pki_hier_plan *plan, size_t idx,
+		 gnutls_x509_crt_t crt, int64_t now, const char *what,
+		 struct pki_error *err)
+{
+	unsigned char ski[64];
+	size_t sz = sizeof(ski), j;
+	unsigned crit = 0, ca = 0, below = depth_below(plan, idx);
+	int pathlen = -1;
+	int64_t expires = gnutls_x509_crt_get_expiration_time(crt);
+	char when[32];
+
+	if (below == 0)
+		return PKI_OK;
+	if (gnutls_x509_crt_get_subject_key_id(crt, ski, &sz, &crit) < 0)
+		return pki_error_set(err, PKI_E_INVALID, "%s has no "
+				     "subjectKeyIdentifier, which the CAs below "
+				     "it need for their authorityKeyIdentifier",
+				     what);
+	if (gnutls_x509_crt_get_basic_constraints(crt, &crit, &ca, &pathlen) >= 0 &&
+	    pathlen >= 0 && (unsigned)pathlen < below)
+		return pki_error_set(err, PKI_E_INVALID, "%s has "
+				     "pathLenConstraint %d; the %u level%s of CA "
+				     "below it in %s need %u or more", what,
+				     pathlen, below, below == 1 ? "" : "s",
+				     plan->path, below);
+	pki__time_str(expires, when, sizeof(when));
+	for (j = idx + 1; j < plan->n; j++)
+		if (plan->nodes[j].parent == idx &&
+		    node_not_after(&plan->nodes[j], now) > expires)
+			return pki_error_set(err, PKI_E_INVALID, "%s expires %s, "
+					     "before '%s' below it would; "
+					     "shorten that CA's validity",
+					     what, when, plan->nodes[j].name);
+	return PKI_OK;
+}
+
 static char *
 plan_file(const struct pki_hier_plan *plan, const char *rel)
 {
@@ -1808,6 +1867,25 @@ build_import(struct builder *B, size_t i, struct pki_error *err)
 		goto out;
 	}
 	if ((rc = pki_key_alg_of_pubkey(pub, &alg, err)) != PKI_OK)
+		goto out;
+	{
+		/* The key must be the certificate's, checked before sealing. */
+		unsigned char k1[64], k2[64];
+		size_t l1 = sizeof(k1), l2 = sizeof(k2);
+
+		if (gnutls_x509_privkey_get_key_id(key, GNUTLS_KEYID_USE_SHA256,
+						   k1, &l1) < 0 ||
+		    gnutls_x509_crt_get_key_id(chain[0], GNUTLS_KEYID_USE_SHA256,
+					       k2, &l2) < 0 ||
+		    l1 != l2 || memcmp(k1, k2, l1) != 0) {
+			rc = pki_error_set(err, PKI_E_INVALID, "%s: the private "
+					   "key does not belong to the "
+					   "certificate", path);
+			goto out;
+		}
+	}
+	snprintf(label, sizeof(label), "the imported CA certificate in %s", path);
+	if ((rc = check_room_below(B->plan, i, chain[0], B->now, label, err)) != PKI_OK)
 		goto out;
 	if ((rc = pki_key_import(B->ks, key, n->online, n->name, &uri, err)) != PKI_OK)
 		goto out;
@@ -2083,6 +2161,13 @@ pki_hier_import_cert(const struct pki_hier_plan *plan, const char *state_dir,
 		rc = pki_error_set(err, PKI_E_INVALID, "the certificate is not "
 				   "valid now");
 		goto out;
+	}
+	{
+		char what[600];
+
+		snprintf(what, sizeof(what), "the certificate for '%s'", ca_name);
+		if ((rc = check_room_below(plan, idx, crt, now, what, err)) != PKI_OK)
+			goto out;
 	}
 	if (plan->external_cert != NULL) {
 		if ((path = plan_file(plan, plan->external_cert)) == NULL) {

@@ -774,22 +774,37 @@ lint_validity(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 	gnutls_free(der.data);
 }
 
+/* Subject fields, in struct pki_subject order, with the X.520 / PKCS#9
+ * upper bounds (in characters) RFC 5280 appendix A gives. */
 static const struct {
 	const char *oid;
 	const char *label;
+	const char *field;      /* spork's name, as in hierarchy.toml */
 	size_t max;
 } dn_fields[] = {
-	{ GNUTLS_OID_X520_COMMON_NAME, "commonName", 64 },
-	{ GNUTLS_OID_X520_ORGANIZATION_NAME, "organizationName", 64 },
+	{ GNUTLS_OID_X520_COMMON_NAME, "commonName", "common_name", 64 },
+	{ GNUTLS_OID_X520_ORGANIZATION_NAME, "organizationName",
+	  "organization", 64 },
 	{ GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, "organizationalUnitName",
-	  64 },
-	{ GNUTLS_OID_X520_COUNTRY_NAME, "countryName", 2 },
+	  "organizational_unit", 64 },
+	{ GNUTLS_OID_X520_COUNTRY_NAME, "countryName", "country", 2 },
 	{ GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME, "stateOrProvinceName",
-	  128 },
-	{ GNUTLS_OID_X520_LOCALITY_NAME, "localityName", 128 },
-	{ GNUTLS_OID_PKCS9_EMAIL, "emailAddress", 255 },
-	{ "2.5.4.5", "serialNumber", 64 },
+	  "state", 128 },
+	{ GNUTLS_OID_X520_LOCALITY_NAME, "localityName", "locality", 128 },
+	{ GNUTLS_OID_PKCS9_EMAIL, "emailAddress", "email", 255 },
+	{ "2.5.4.5", "serialNumber", "serial_number", 64 },
 };
+
+size_t
+pki_subject_field_max(const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(dn_fields) / sizeof(dn_fields[0]); i++)
+		if (strcmp(dn_fields[i].field, field) == 0)
+			return dn_fields[i].max;
+	return 0;
+}
 
 static const char *
 subject_field(const struct pki_subject *s, size_t i)
@@ -837,7 +852,7 @@ lint_names(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 							    k, 0, buf, &sz);
 			if (ret < 0)
 				break;
-			if (strlen(buf) > dn_fields[i].max)
+			if (pki__utf8_chars(buf) > dn_fields[i].max)
 				find(f, "subject %s '%s' is longer than %zu "
 				     "characters", dn_fields[i].label, buf,
 				     dn_fields[i].max);

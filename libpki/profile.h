@@ -81,6 +81,12 @@ struct pki_subject {
 };
 void pki_subject_clear(struct pki_subject *s);
 
+/* The most characters (not bytes) a subject field may hold, by spork's
+ * field name ("common_name", "organization", "organizational_unit",
+ * "country", "state", "locality", "email", "serial_number"): the upper
+ * bounds of RFC 5280 appendix A.  0 for an unknown name. */
+size_t pki_subject_field_max(const char *field);
+
 /*
  * Everything needed to build one certificate.  Callers fill it; the issue
  * module (issue.h) turns it into a signed certificate after linting.

@@ -231,6 +231,16 @@ pki__hex(const unsigned char *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
+size_t
+pki__utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 int
 pki__hexval(int c)
 {

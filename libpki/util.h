@@ -31,6 +31,9 @@ int pki__mkdirs(const char *path, unsigned mode, struct pki_error *err) PKI_WUR;
 /* Lower-case hex of len bytes into out (must hold 2*len+1). */
 void pki__hex(const unsigned char *in, size_t len, char *out);
 
+/* Number of characters (code points) in a valid UTF-8 string. */
+size_t pki__utf8_chars(const char *s);
+
 /* Value of one hex digit (either case), or -1. */
 int pki__hexval(int c);
 

@@ -62,6 +62,39 @@ expect 6 "import twice refused" "$SPORK" pki import-cert "$T/sub.toml" --ca "Cor
 expect 0 "status shows active" "$SPORK" pki status
 grep_out "active" "Corp Issuing CA \[issuing\] active" "$T/out"
 
+# ---- subordinate with a policy CA under the external CA: the external
+# CA's certificate must leave room for the issuing CA below it
+cat > "$T/sub3.toml" <<'EOT'
+[external]
+name = "Corp Enterprise Root CA"
+certificate = "external-root.pem"
+[[policy_cas]]
+common_name = "Corp Policy CA"
+validity_years = 3
+[[policy_cas.issuing_cas]]
+common_name = "Corp Issuing Two"
+validity_years = 2
+EOT
+export SPORK_STATE_DIR="$T/sub3"
+expect 0 "subordinate policy CA: CSR" "$SPORK" pki build "$T/sub3.toml" "$PASSOPT"
+certtool --generate-certificate --load-request "$T/sub3/ca/corp-policy-ca.csr" \
+	--load-ca-certificate "$T/external-root.pem" --load-ca-privkey "$T/ext.key" \
+	--template "$T/sub.tmpl" --outfile "$T/p0.pem" 2>/dev/null
+expect 7 "pathLen 0 cannot hold the issuing CA below" "$SPORK" pki import-cert "$T/sub3.toml" \
+	--ca "Corp Policy CA" --cert "$T/p0.pem" "$PASSOPT"
+grep_out "says why" "has pathLenConstraint 0; the 1 level of CA below it" "$T/err"
+expect 0 "still pending" "$SPORK" pki status
+grep_out "pending" "Corp Policy CA \[policy\] pending" "$T/out"
+sed 's/path_len = 0/path_len = 1/' "$T/sub.tmpl" > "$T/sub-p1.tmpl"
+certtool --generate-certificate --load-request "$T/sub3/ca/corp-policy-ca.csr" \
+	--load-ca-certificate "$T/external-root.pem" --load-ca-privkey "$T/ext.key" \
+	--template "$T/sub-p1.tmpl" --outfile "$T/p1.pem" 2>/dev/null
+expect 0 "a certificate with room is imported, and the rest built" "$SPORK" pki import-cert \
+	"$T/sub3.toml" --ca "Corp Policy CA" --cert "$T/p1.pem" "$PASSOPT"
+check "issuing CA chains to the external root" openssl verify -x509_strict \
+	-CAfile "$T/external-root.pem" -untrusted "$T/sub3/ca/corp-policy-ca.pem" \
+	"$T/sub3/ca/corp-issuing-two.pem"
+
 # ---- PKCS#12 import
 cat > "$T/mig.tmpl" <<'EOT'
 cn = "Migrated Issuing CA"
@@ -98,6 +131,19 @@ for f in $(find "$T/imp" -type f); do
 done
 [ ${#scalar} -ge 60 ] && [ $found = 0 ] && ok "no raw key bytes (scalar, PKCS#8 DER) in the state directory" ||
 	not_ok "raw key bytes found (scalar length ${#scalar})"
+
+# An imported CA can grow: CAs added below it are built alone.
+cp "$T/import.toml" "$T/import-grow.toml"
+printf '\n[[issuing_cas]]\ncommon_name = "Under Migrated CA"\nvalidity_days = 300\n' >> "$T/import-grow.toml"
+expect 0 "add an issuing CA under the imported CA" "$SPORK" pki build "$T/import-grow.toml" \
+	--pkcs12-passphrase-file "$T/p12.pass" "$PASSOPT"
+[ "$(grep -c ' created$' "$T/out")" = 1 ] && ok "only the new CA was built" || not_ok "created: $(grep -c ' created$' "$T/out")"
+check "it chains to the imported CA" openssl verify -x509_strict -CAfile "$T/mig.pem" \
+	"$T/imp/ca/under-migrated-ca.pem"
+printf '\n[[issuing_cas]]\ncommon_name = "Too Long Under Migrated"\nvalidity_years = 9\n' >> "$T/import-grow.toml"
+expect 7 "a CA outliving the imported one is refused" "$SPORK" pki build "$T/import-grow.toml" \
+	--pkcs12-passphrase-file "$T/p12.pass" "$PASSOPT"
+grep_out "names both" "'Too Long Under Migrated' would outlive its parent 'Migrated Issuing CA'" "$T/err"
 
 # A PKCS#12 whose certificate is not a CA is refused.
 cat > "$T/leaf.tmpl" <<'EOT'
