@@ -1943,6 +1943,7 @@ out:
 	gnutls_x509_privkey_deinit(key);
 	gnutls_pkcs12_deinit(p12);
 	gnutls_pubkey_deinit(pub);
+	pki_memzero(file.data, file.size);
 	gnutls_free(file.data);
 	pki_ca_record_clear(&rec);
 	free(path);

@@ -61,10 +61,17 @@ pki__file_read(const char *path, size_t max, gnutls_datum_t *out,
 						   path, max);
 				goto out;
 			}
-			if ((nb = gnutls_realloc(buf, ncap)) == NULL) {
+			/* Grow by copying so that no stale copy of what was
+			 * read (a PKCS#12 file, a key) is left in the heap. */
+			if ((nb = gnutls_malloc(ncap)) == NULL) {
 				rc = pki_error_set(err, PKI_E_NOMEM,
 						   "out of memory reading %s", path);
 				goto out;
+			}
+			if (buf != NULL) {
+				memcpy(nb, buf, len);
+				pki_memzero(buf, cap);
+				gnutls_free(buf);
 			}
 			buf = nb;
 			cap = ncap;
@@ -98,6 +105,8 @@ pki__file_read(const char *path, size_t max, gnutls_datum_t *out,
 out:
 	if (fd > STDIN_FILENO)
 		close(fd);
+	if (buf != NULL)
+		pki_memzero(buf, cap);
 	gnutls_free(buf);
 	return rc;
 }
@@ -134,13 +143,15 @@ pki__file_write(const char *path, const void *data, size_t len, unsigned mode,
 	if (exclusive && access(path, F_OK) == 0)
 		return pki_error_set(err, PKI_E_EXISTS, "%s already exists; "
 				     "refusing to overwrite it", path);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-			     (long)getpid()) >= sizeof(tmp))
+	/* An unpredictable temporary name (mkstemp: O_EXCL, mode 0600). */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
+	    sizeof(tmp))
 		return pki_error_set(err, PKI_E_INVALID, "path too long: %s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 07777);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		rc = pki_error_set(err, PKI_E_IO, "cannot create %s: %s", tmp,
-				   strerror(errno));
+		rc = pki_error_set(err, PKI_E_IO, "cannot create a temporary "
+				   "file beside %s: %s", path, strerror(errno));
+		tmp[0] = '\0';     /* nothing of ours to remove */
 		goto out;
 	}
 	while (off < len) {

@@ -11,7 +11,8 @@
 /*
  * Read a whole file into a NUL-terminated buffer (out->size excludes the
  * NUL).  Refuses files larger than max bytes.  Caller frees out->data with
- * gnutls_free().  "-" reads standard input.
+ * gnutls_free() (after pki_memzero when it held a secret); no other copy
+ * is left behind.  "-" reads standard input.
  */
 int pki__file_read(const char *path, size_t max, gnutls_datum_t *out,
 		   struct pki_error *err) PKI_WUR;
