@@ -91,8 +91,9 @@ struct pki_keystore;
  * missing).  passfn/passctx may be NULL when no offline key will be
  * touched.  Argon2 parameters default as above, or from the environment
  * SPORK_ARGON2_MEMORY_KIB / SPORK_ARGON2_PASSES (tests may lower them;
- * the minimum accepted is 8 MiB / 1 pass; other values, or values
- * that are not plain decimal numbers, fail with PKI_E_INVALID).  Free with
+ * accepted are 8192..1048576 KiB and 1..10 passes, the bounds of
+ * lockbox.h; other values, or values that are not plain decimal
+ * numbers, fail with PKI_E_INVALID).  Free with
  * pki_keystore_free, which zeroes the cached online KEK.
  */
 int pki_keystore_open(const char *state_dir, pki_passphrase_fn passfn,

@@ -49,12 +49,19 @@ enum pki_lockbox_kind {
 	PKI_LOCKBOX_KEKFILE = 2
 };
 
-/* Bounds for Argon2id parameters accepted when sealing and opening. */
+/*
+ * Bounds for Argon2id parameters accepted when sealing and opening.  The
+ * header is read before the tag can be checked, so the maxima bound what a
+ * tampered file can cost the reader: at most 1 GiB of memory, 10 passes
+ * and 4 lanes (16 times the default memory, over 3 times its passes).
+ * Files sealed with more are refused (PKI_E_PARSE); SPORK_ARGON2_*
+ * (key.h) cannot ask for more either.
+ */
 #define PKI_LOCKBOX_ARGON2_MIN_KIB 8192u        /* 8 MiB */
-#define PKI_LOCKBOX_ARGON2_MAX_KIB 4194304u     /* 4 GiB */
+#define PKI_LOCKBOX_ARGON2_MAX_KIB 1048576u     /* 1 GiB */
 #define PKI_LOCKBOX_ARGON2_MIN_PASSES 1u
-#define PKI_LOCKBOX_ARGON2_MAX_PASSES 100u
-#define PKI_LOCKBOX_ARGON2_MAX_LANES 16u
+#define PKI_LOCKBOX_ARGON2_MAX_PASSES 10u
+#define PKI_LOCKBOX_ARGON2_MAX_LANES 4u
 /* Defaults used when sealing with params == NULL. */
 #define PKI_LOCKBOX_ARGON2_DEFAULT_KIB 65536u   /* 64 MiB */
 #define PKI_LOCKBOX_ARGON2_DEFAULT_PASSES 3u

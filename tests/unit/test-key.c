@@ -651,7 +651,8 @@ test_env_argon2(void **state)
 	struct pki_keystore *ks = NULL;
 	struct pki_error err;
 	static const char *bad_mem[] = { "4096", "abc", "8192x", "-1",
-					 "99999999999999999999", "4194305" };
+					 "99999999999999999999", "4194305",
+					 "4194304", "1048577" };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad_mem) / sizeof(bad_mem[0]); i++) {
@@ -668,6 +669,18 @@ test_env_argon2(void **state)
 	setenv("SPORK_ARGON2_PASSES", "101", 1);
 	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks, &err),
 			 PKI_E_INVALID);
+	setenv("SPORK_ARGON2_PASSES", "11", 1);
+	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks, &err),
+			 PKI_E_INVALID);
+	assert_non_null(strstr(err.msg, "1 to 10"));
+	/* The caps themselves are accepted. */
+	setenv("SPORK_ARGON2_MEMORY_KIB", "1048576", 1);
+	setenv("SPORK_ARGON2_PASSES", "10", 1);
+	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks, &err),
+			 PKI_OK);
+	pki_keystore_free(ks);
+	ks = NULL;
+	setenv("SPORK_ARGON2_MEMORY_KIB", "8192", 1);
 	setenv("SPORK_ARGON2_PASSES", "1", 1);
 	/* Without the environment the defaults are 64 MiB / 3 passes. */
 	unsetenv("SPORK_ARGON2_MEMORY_KIB");

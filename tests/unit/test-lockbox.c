@@ -431,15 +431,21 @@ static void
 test_absurd_params(void **state)
 {
 	static const struct { uint32_t t, m, lanes; } bad[] = {
-		{ 1, 4194304u + 1, 1 },   /* > 4 GiB */
+		{ 1, 1048576u + 1, 1 },   /* > 1 GiB */
+		{ 1, 4194304u, 1 },       /* 4 GiB: the old cap */
 		{ 1, 0xffffffffu, 1 },
 		{ 1, 8191, 1 },           /* < 8 MiB */
 		{ 1, 0, 1 },
-		{ 101, 8192, 1 },         /* > 100 passes */
+		{ 11, 8192, 1 },          /* > 10 passes */
+		{ 100, 8192, 1 },         /* the old cap */
 		{ 0xffffffffu, 8192, 1 },
 		{ 0, 8192, 1 },
 		{ 1, 8192, 0 },
+		{ 1, 8192, 5 },           /* > 4 lanes */
+		{ 1, 8192, 16 },          /* the old cap */
 		{ 1, 8192, 0xffffffffu },
+		/* All three at the old caps: 4 GiB x 100 passes x 16 lanes. */
+		{ 100, 4194304u, 16 },
 	};
 	struct fixture *f = *state;
 	gnutls_datum_t plain = { (unsigned char *)"x", 1 }, img, out;
@@ -474,6 +480,19 @@ test_absurd_params(void **state)
 	}
 	/* Refused before any Argon2 work: well under the time of one. */
 	assert_true(now_s() - t0 < 0.5);
+	/* The message names the limits a user can seal with. */
+	assert_non_null(strstr(err.msg, "1048576 KiB"));
+	assert_non_null(strstr(err.msg, "1..10 passes"));
+	assert_non_null(strstr(err.msg, "1..4 lanes"));
+	/* The caps themselves are accepted (header only: no Argon2 run). */
+	put32(img.data + OFF_T, 10);
+	put32(img.data + OFF_M, 1048576u);
+	put32(img.data + OFF_LANES, 4);
+	assert_int_equal(pki_lockbox_info_mem(img.data, img.size, &info, &err),
+			 PKI_OK);
+	assert_int_equal(info.argon2.m_cost_kib, 1048576u);
+	assert_int_equal(info.argon2.t_cost, 10);
+	assert_int_equal(info.argon2.lanes, 4);
 
 	/* A key-file image must have zero Argon2 fields. */
 	gnutls_free(img.data);
