@@ -358,7 +358,7 @@ read_kek_fd(int fd, const char *path, unsigned char *kek,
 
 /*
  * Make ks->kek hold the online KEK: $CREDENTIALS_DIRECTORY/online.kek if
- * it exists, else <state>/online.kek, created (when create is set) with 32
+ * it exists (failing to open it for any other reason is an error), else <state>/online.kek, created (when create is set) with 32
  * random bytes, mode 0400, atomically and exclusively.
  */
 static int
@@ -371,12 +371,28 @@ load_kek(struct pki_keystore *ks, int create, struct pki_error *err)
 
 	if (ks->have_kek)
 		return PKI_OK;
-	if (cred != NULL && *cred != '\0' &&
-	    (size_t)snprintf(path, sizeof(path), "%s/online.kek", cred) <
-	    sizeof(path) &&
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-		rc = read_kek_fd(fd, path, ks->kek, err);
-		goto done;
+	if (cred != NULL && *cred != '\0') {
+		if ((size_t)snprintf(path, sizeof(path), "%s/online.kek",
+				     cred) >= sizeof(path)) {
+			rc = pki_error_set(err, PKI_E_INVALID,
+					   "$CREDENTIALS_DIRECTORY path too "
+					   "long");
+			goto out;
+		}
+		if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			rc = read_kek_fd(fd, path, ks->kek, err);
+			goto done;
+		}
+		/* Only a missing credential falls back to the state
+		 * directory: any other failure would seal keys under a
+		 * second KEK there. */
+		if (errno != ENOENT) {
+			rc = pki_error_set(err, PKI_E_IO, "cannot open %s: %s; "
+					   "refusing to fall back to the state "
+					   "directory's online.kek", path,
+					   strerror(errno));
+			goto out;
+		}
 	}
 	if ((size_t)snprintf(path, sizeof(path), "%s/online.kek",
 			     ks->state_dir) >= sizeof(path)) {

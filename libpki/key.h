@@ -21,7 +21,10 @@
  * mode 0400, created atomically the first time an online key is sealed;
  * a key file that is group/world accessible or not 32 bytes is refused.
  * Under systemd, $CREDENTIALS_DIRECTORY/online.kek (LoadCredential=) is
- * used instead when it exists; it is never created there.  Loading an
+ * used instead when it exists; it is never created there, and if it
+ * exists but cannot be opened (EACCES, a symlink: ELOOP...) that is an
+ * error (PKI_E_IO), never a reason to use or create <state>/online.kek,
+ * so keys are not sealed under two KEKs.  Loading an
  * online key costs one file read and one AES-GCM decryption (the KEK is
  * read once per keystore).
  *

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -90,6 +91,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	unsetenv("CREDENTIALS_DIRECTORY");
 	pki_keystore_free(f->ks);
 	nftw(f->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
 	free(f);
@@ -332,6 +334,107 @@ test_online_kek(void **state)
 		assert_int_equal(access(kek, F_OK), -1);
 		assert_int_equal(rename(credkek, kek), 0);
 	}
+
+	gnutls_privkey_deinit(priv);
+	free(uri);
+}
+
+/* Entries in a directory, "." and ".." aside. */
+static int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/* $CREDENTIALS_DIRECTORY/online.kek that exists but cannot be used is an
+ * error: the state directory's online.kek is neither used nor created,
+ * so keys never end up sealed under two KEKs. */
+static void
+test_cred_kek_unusable(void **state)
+{
+	struct fixture *f = *state;
+	struct pki_keystore *ks2 = NULL;
+	struct pki_error err;
+	gnutls_privkey_t priv = NULL, again = NULL;
+	char *uri = NULL, *uri2 = NULL;
+	char cred[256], credkek[512], statekek[512], lockbox[512], real[512];
+	int round, fd;
+
+	snprintf(cred, sizeof(cred), "%s/creds", f->dir);
+	snprintf(credkek, sizeof(credkek), "%s/online.kek", cred);
+	snprintf(statekek, sizeof(statekek), "%s/online.kek", f->dir);
+	snprintf(lockbox, sizeof(lockbox), "%s/lockbox", f->dir);
+	snprintf(real, sizeof(real), "%s/real.kek", f->dir);
+	assert_int_equal(mkdir(cred, 0700), 0);
+	setenv("CREDENTIALS_DIRECTORY", cred, 1);
+
+	/* Nothing there yet: a fresh state directory, nothing created. */
+	for (round = 0; round < 3; round++) {
+		if (round == 0)
+			assert_int_equal(symlink("online.kek", credkek), 0);
+		if (round == 1) {
+			fd = open(real, O_WRONLY | O_CREAT | O_EXCL, 0400);
+			assert_true(fd >= 0);
+			assert_int_equal(write(fd, "0123456789abcdef0123456789"
+					       "abcdef", 32), 32);
+			close(fd);
+			assert_int_equal(symlink(real, credkek), 0);
+		}
+		if (round == 2)
+			assert_int_equal(mkdir(credkek, 0700), 0);
+		assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2,
+						   &err), PKI_OK);
+		assert_int_equal(pki_key_create(ks2, PKI_KEY_ED25519, 1, NULL,
+						"i", &uri, &priv, &err),
+				 round == 2 ? PKI_E_INVALID : PKI_E_IO);
+		assert_non_null(strstr(err.msg, credkek));
+		assert_null(uri);
+		assert_null(priv);
+		assert_int_equal(access(statekek, F_OK), -1);
+		assert_int_equal(count_entries(lockbox), 0);
+		pki_keystore_free(ks2);
+		ks2 = NULL;
+		assert_int_equal(round == 2 ? rmdir(credkek) : unlink(credkek),
+				 0);
+	}
+
+	/* An online key sealed under <state>/online.kek ... */
+	unsetenv("CREDENTIALS_DIRECTORY");
+	assert_int_equal(pki_key_create(f->ks, PKI_KEY_ED25519, 1, NULL, "i",
+					&uri, &priv, &err), PKI_OK);
+	assert_int_equal(access(statekek, F_OK), 0);
+	setenv("CREDENTIALS_DIRECTORY", cred, 1);
+	/* ... still loads when the credentials directory has no
+	 * online.kek (ENOENT: the only case that falls back) ... */
+	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
+			 PKI_OK);
+	assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i", &again,
+				      &err), PKI_OK);
+	gnutls_privkey_deinit(again);
+	again = NULL;
+	pki_keystore_free(ks2);
+	/* ... and not when its online.kek is there but unusable: neither
+	 * loading nor sealing falls back to <state>/online.kek. */
+	assert_int_equal(symlink("online.kek", credkek), 0);
+	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
+			 PKI_OK);
+	assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i", &again,
+				      &err), PKI_E_IO);
+	assert_non_null(strstr(err.msg, credkek));
+	assert_null(again);
+	assert_int_equal(pki_key_create(ks2, PKI_KEY_ED25519, 1, NULL, "i",
+					&uri2, &again, &err), PKI_E_IO);
+	assert_int_equal(count_entries(lockbox), 1);
+	pki_keystore_free(ks2);
+	unsetenv("CREDENTIALS_DIRECTORY");
 
 	gnutls_privkey_deinit(priv);
 	free(uri);
@@ -882,6 +985,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_every_alg_online, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_online_kek, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cred_kek_unusable, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_offline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
