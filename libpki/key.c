@@ -36,6 +36,9 @@ struct pki_keystore {
 	/* Why the last PIN callback failed, for a better message. */
 	struct pki_error pin_err;
 	int pin_failed;
+	/* Ids of the keys sealed through this keystore (pki_key_discard). */
+	char (*sealed)[KEY_ID_HEX + 1];
+	size_t nsealed, capsealed;
 };
 
 static const struct {
@@ -303,6 +306,7 @@ pki_keystore_free(struct pki_keystore *ks)
 	if (gnutls_pkcs11_get_pin_function(&ud) == pin_cb && ud == ks)
 		gnutls_pkcs11_set_pin_function(NULL, NULL);
 	pki_memzero(ks->kek, sizeof(ks->kek));
+	free(ks->sealed);
 	free(ks->state_dir);
 	free(ks->lockbox_dir);
 	free(ks);
@@ -619,6 +623,24 @@ out:
 	return rc;
 }
 
+/* Room to record one more sealed key id (before sealing, so that a key
+ * on disk is always recorded). */
+static int
+sealed_reserve(struct pki_keystore *ks, struct pki_error *err)
+{
+	char (*n)[KEY_ID_HEX + 1];
+	size_t cap;
+
+	if (ks->nsealed < ks->capsealed)
+		return PKI_OK;
+	cap = ks->capsealed != 0 ? ks->capsealed * 2 : 8;
+	if ((n = realloc(ks->sealed, cap * sizeof(*n))) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	ks->sealed = n;
+	ks->capsealed = cap;
+	return PKI_OK;
+}
+
 /* Seal an in-memory key into the lockbox; *key_uri on success. */
 static int
 seal_x509(struct pki_keystore *ks, gnutls_x509_privkey_t key, int online,
@@ -644,6 +666,8 @@ seal_x509(struct pki_keystore *ks, gnutls_x509_privkey_t key, int online,
 				   "the lockbox (%s)", id, path);
 		goto out;
 	}
+	if ((rc = sealed_reserve(ks, err)) != PKI_OK)
+		goto out;
 	ret = gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_DER, NULL,
 						GNUTLS_PKCS_PLAIN, &der);
 	if (ret < 0) {
@@ -672,6 +696,7 @@ seal_x509(struct pki_keystore *ks, gnutls_x509_privkey_t key, int online,
 	}
 	if (rc != PKI_OK)
 		goto out;
+	memcpy(ks->sealed[ks->nsealed++], id, sizeof(id));
 	*key_uri = uri;
 	uri = NULL;
 	rc = PKI_OK;
@@ -1093,4 +1118,48 @@ pki_key_import(struct pki_keystore *ks, gnutls_x509_privkey_t key,
 	if (label == NULL)
 		label = "imported key";
 	return seal_x509(ks, key, online, label, key_uri, err);
+}
+
+int
+pki_key_discard(struct pki_keystore *ks, const char *key_uri,
+		struct pki_error *err)
+{
+	char id[KEY_ID_HEX + 1], path[PATH_MAX];
+	size_t i;
+	int online, rc = PKI_E_FAIL;
+
+	if (ks == NULL || key_uri == NULL) {
+		rc = pki_error_set(err, PKI_E_INVALID, "pki_key_discard: no "
+				   "key store or key URI given");
+		goto out;
+	}
+	if (strncmp(key_uri, URI_PKCS11, strlen(URI_PKCS11)) == 0) {
+		rc = PKI_OK;
+		goto out;
+	}
+	if (parse_lockbox_uri(key_uri, id, &online) != 0) {
+		rc = pki_error_set(err, PKI_E_PARSE, "malformed key URI '%s': "
+				   "expected lockbox:<64 hex digits>[%s]",
+				   key_uri, URI_ONLINE);
+		goto out;
+	}
+	for (i = 0; i < ks->nsealed; i++)
+		if (strcmp(ks->sealed[i], id) == 0)
+			break;
+	if (i == ks->nsealed) {
+		rc = pki_error_set(err, PKI_E_INVALID, "refusing to delete key "
+				   "%s: it was not sealed through this key "
+				   "store, so it may be a CA's key in use", id);
+		goto out;
+	}
+	if ((rc = lockbox_path(ks, id, path, sizeof(path), err)) != PKI_OK)
+		goto out;
+	if (unlink(path) != 0 && errno != ENOENT) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot delete %s: %s", path,
+				   strerror(errno));
+		goto out;
+	}
+	rc = PKI_OK;
+out:
+	return rc;
 }

@@ -149,6 +149,18 @@ int pki_key_import(struct pki_keystore *ks, gnutls_x509_privkey_t key,
 		   int online, const char *label, char **key_uri,
 		   struct pki_error *err) PKI_WUR;
 
+/* Delete the sealed file of a lockbox key created by this process
+ * that will not be used (a build that failed before recording it).
+ * No-op for pkcs11: URIs.  Returns PKI_OK if the file is gone.
+ * Only keys sealed through this ks (pki_key_create or pki_key_import)
+ * can be discarded: any other lockbox key is refused with PKI_E_INVALID
+ * and left alone, so a stored CA key cannot be deleted by mistake.  A
+ * file that is already gone is PKI_OK; a URI that is not a lockbox: or
+ * pkcs11: one is PKI_E_PARSE; an unlink failure is PKI_E_IO.  A key
+ * created in a token is left in the token. */
+int pki_key_discard(struct pki_keystore *ks, const char *key_uri,
+		    struct pki_error *err);
+
 /*
  * 1 if the key behind key_uri can be used without a person present: a
  * lockbox URI with ";kek=online", or a pkcs11: URI that carries its PIN

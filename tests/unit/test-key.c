@@ -704,6 +704,87 @@ test_swapped_files(void **state)
 	free(ub);
 }
 
+/* A key this keystore sealed can be discarded; nothing else can. */
+static void
+test_discard(void **state)
+{
+	struct fixture *f = *state;
+	struct pki_keystore *ks2 = NULL;
+	struct pki_error err;
+	gnutls_privkey_t on = NULL, off = NULL, other = NULL, l = NULL;
+	gnutls_x509_privkey_t x = NULL;
+	char *uon = NULL, *uoff = NULL, *uother = NULL, *uimp = NULL;
+	char pon[512], poff[512], pother[512], pimp[512], lockbox[512];
+	char missing[128];
+
+	snprintf(lockbox, sizeof(lockbox), "%s/lockbox", f->dir);
+	assert_int_equal(pki_key_create(f->ks, PKI_KEY_ED25519, 1, NULL, "on",
+					&uon, &on, &err), PKI_OK);
+	assert_int_equal(pki_key_create(f->ks, PKI_KEY_ECDSA_P256, 0, NULL,
+					"off", &uoff, &off, &err), PKI_OK);
+	assert_int_equal(pki_key_generate(PKI_KEY_ED25519, &x, &err), PKI_OK);
+	assert_int_equal(pki_key_import(f->ks, x, 1, "imp", &uimp, &err),
+			 PKI_OK);
+	/* Another keystore (as another process would) seals one more. */
+	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
+			 PKI_OK);
+	assert_int_equal(pki_key_create(ks2, PKI_KEY_ED25519, 1, NULL, "other",
+					&uother, &other, &err), PKI_OK);
+	lockbox_file(f, uon, pon, sizeof(pon));
+	lockbox_file(f, uoff, poff, sizeof(poff));
+	lockbox_file(f, uimp, pimp, sizeof(pimp));
+	lockbox_file(f, uother, pother, sizeof(pother));
+	assert_int_equal(count_entries(lockbox), 4);
+
+	/* Online, offline and imported keys: the file goes, and only it. */
+	assert_int_equal(pki_key_discard(f->ks, uon, &err), PKI_OK);
+	assert_int_equal(access(pon, F_OK), -1);
+	assert_int_equal(pki_key_discard(f->ks, uoff, &err), PKI_OK);
+	assert_int_equal(access(poff, F_OK), -1);
+	assert_int_equal(pki_key_discard(f->ks, uimp, &err), PKI_OK);
+	assert_int_equal(access(pimp, F_OK), -1);
+	assert_int_equal(count_entries(lockbox), 1);
+	assert_int_equal(pki_key_load(f->ks, uon, PKI_KEY_ED25519, "on", &l,
+				      &err), PKI_E_NOTFOUND);
+	assert_int_equal(pki_key_load(f->ks, uoff, PKI_KEY_ECDSA_P256, "off",
+				      &l, &err), PKI_E_NOTFOUND);
+	/* Already gone: still PKI_OK. */
+	assert_int_equal(pki_key_discard(f->ks, uon, &err), PKI_OK);
+
+	/* A key this keystore did not seal is refused and kept. */
+	assert_int_equal(pki_key_discard(f->ks, uother, &err), PKI_E_INVALID);
+	assert_int_equal(access(pother, F_OK), 0);
+	assert_int_equal(pki_key_load(f->ks, uother, PKI_KEY_ED25519, "other",
+				      &l, &err), PKI_OK);
+	gnutls_privkey_deinit(l);
+	snprintf(missing, sizeof(missing), "lockbox:%064d;kek=online", 0);
+	assert_int_equal(pki_key_discard(f->ks, missing, &err), PKI_E_INVALID);
+	/* ... but the keystore that sealed it may. */
+	assert_int_equal(pki_key_discard(ks2, uother, &err), PKI_OK);
+	assert_int_equal(access(pother, F_OK), -1);
+	assert_int_equal(count_entries(lockbox), 0);
+
+	/* pkcs11: no-op; malformed and missing arguments refused. */
+	assert_int_equal(pki_key_discard(f->ks, "pkcs11:token=t;object=k",
+					 &err), PKI_OK);
+	assert_int_equal(pki_key_discard(f->ks, "lockbox:../../etc/passwd",
+					 &err), PKI_E_PARSE);
+	assert_int_equal(pki_key_discard(f->ks, "file:/etc/passwd", &err),
+			 PKI_E_PARSE);
+	assert_int_equal(pki_key_discard(f->ks, NULL, &err), PKI_E_INVALID);
+	assert_int_equal(pki_key_discard(NULL, uon, &err), PKI_E_INVALID);
+
+	pki_keystore_free(ks2);
+	gnutls_privkey_deinit(on);
+	gnutls_privkey_deinit(off);
+	gnutls_privkey_deinit(other);
+	gnutls_x509_privkey_deinit(x);
+	free(uon);
+	free(uoff);
+	free(uimp);
+	free(uother);
+}
+
 static void
 test_is_online(void **state)
 {
@@ -992,6 +1073,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_import, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_swapped_files, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_env_argon2, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pkcs11, setup, teardown),
