@@ -391,7 +391,7 @@ cmd_preview(int argc, const char **argv)
 			"unchanged", (json_int_t)counts[PKI_HIER_UNCHANGED],
 			"changed", (json_int_t)counts[PKI_HIER_CHANGED],
 			"pending", (json_int_t)counts[PKI_HIER_PENDING]));
-	} else {
+	} else if (!spork_g.quiet) {
 		printf("%s: %s hierarchy, %zu CA%s; state directory %s%s\n\n",
 		       rest[0], mode_name(plan->mode), plan->n,
 		       plan->n == 1 ? "" : "s", spork_state_dir(),
@@ -400,9 +400,18 @@ cmd_preview(int argc, const char **argv)
 			printf("%s [external CA]\n", plan->external_name);
 		for (i = 0; i < plan->n; i++)
 			print_node(plan, i, &s[i], 1);
-		printf("\nbuild would create %zu CA%s; %zu unchanged, %zu "
-		       "pending, %zu changed%s\n", counts[PKI_HIER_NEW],
-		       counts[PKI_HIER_NEW] == 1 ? "" : "s",
+		size_t csrs = 0;
+
+		for (i = 0; i < plan->n; i++)
+			csrs += s[i].state == PKI_HIER_NEW &&
+				plan->nodes[i].external_parent;
+		printf("\nbuild would create %zu CA%s", counts[PKI_HIER_NEW],
+		       counts[PKI_HIER_NEW] == 1 ? "" : "s");
+		if (csrs > 0)
+			printf(" (%zu of them as a request for %s to sign)", csrs,
+			       plan->external_name);
+		printf("; %zu unchanged, %zu "
+		       "pending, %zu changed%s\n",
 		       counts[PKI_HIER_UNCHANGED], counts[PKI_HIER_PENDING],
 		       counts[PKI_HIER_CHANGED],
 		       counts[PKI_HIER_CHANGED] ? " (build will refuse: no "
@@ -436,7 +445,7 @@ action_name(enum pki_hier_action a)
 static void
 report_build(const struct pki_hier_plan *plan, const struct pki_hier_result *r)
 {
-	size_t i, made = 0;
+	size_t i, made = 0, waiting = 0;
 
 	for (i = 0; i < plan->n; i++)
 		made += r[i].action != PKI_HIER_DID_NOTHING &&
@@ -464,10 +473,18 @@ report_build(const struct pki_hier_plan *plan, const struct pki_hier_result *r)
 	}
 	if (spork_g.quiet)
 		return;
-	if (made == 0)
+	for (i = 0; i < plan->n; i++)
+		waiting += r[i].action == PKI_HIER_WAITING;
+	if (made == 0 && waiting == 0)
 		printf("Nothing to do: the %zu CA%s of %s %s already built "
 		       "and unchanged.\n", plan->n, plan->n == 1 ? "" : "s",
 		       plan->path, plan->n == 1 ? "is" : "are");
+	else if (made == 0)
+		printf("Nothing to do until %s signs the pending request%s; "
+		       "%zu CA%s waiting.\n", plan->external_name ?
+		       plan->external_name : "the external CA",
+		       waiting == 1 ? "" : "s", waiting,
+		       waiting == 1 ? " is" : "s are");
 	if (plan->mode == PKI_HIER_SUBORDINATE)
 		printf("%s [external CA]\n", plan->external_name);
 	for (i = 0; i < plan->n; i++) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include <gnutls/gnutls.h>
@@ -368,6 +369,13 @@ check_url(const char *s)
 	return strlen(s) > 8 && strlen(s) < 1024;
 }
 
+/* OCSP responders are reached over HTTP (RFC 6960 appendix A). */
+static int
+check_http_url(const char *s)
+{
+	return strncmp(s, "ldap://", 7) != 0 && check_url(s);
+}
+
 static int
 check_oid(const char *s)
 {
@@ -493,7 +501,7 @@ read_urls(struct loader *L, const struct pki_toml_table *t,
 		 "an http://, https:// or ldap:// URL");
 	get_list(L, t, "delta_crl_urls", &n->delta_crl_urls, check_url,
 		 "an http://, https:// or ldap:// URL");
-	get_list(L, t, "ocsp_urls", &n->ocsp_urls, check_url,
+	get_list(L, t, "ocsp_urls", &n->ocsp_urls, check_http_url,
 		 "an http:// or https:// URL");
 	get_list(L, t, "ca_issuers_urls", &n->ca_issuers_urls, check_url,
 		 "an http://, https:// or ldap:// URL");
@@ -1993,9 +2001,15 @@ pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
 					  "from a different definition (changed: "
 					  "%s); spork does not re-key or re-issue "
 					  "an existing CA: restore its definition, "
-					  "or define a new CA under a new name",
+					  "or define a new CA under a new name%s",
 					  plan->nodes[i].name,
-					  B.status[i].why ? B.status[i].why : "?");
+					  B.status[i].why ? B.status[i].why : "?",
+					  B.status[i].why &&
+					  strstr(B.status[i].why, "path_len") ?
+					  " (path_len follows the levels of CA "
+					  "below it: its certificate cannot hold "
+					  "another level; put the new CA beside "
+					  "it instead)" : "");
 			goto out;
 		}
 	if (asprintf(&dir, "%s/ca", state_dir) < 0) {
@@ -2014,6 +2028,22 @@ pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
 			B.res[i].action = PKI_HIER_DID_NOTHING;
 			B.res[i].cert_path = ca_path(state_dir, nd->name, ".pem");
 			B.res[i].chain_path = ca_path(state_dir, nd->name, "-chain.pem");
+			if (B.res[i].cert_path == NULL || B.res[i].chain_path == NULL) {
+				rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+				goto out;
+			}
+			/* Files lost after the CA was recorded (a failed write,
+			 * a deletion) are written again from the store. */
+			if (access(B.res[i].cert_path, F_OK) != 0 ||
+			    access(B.res[i].chain_path, F_OK) != 0) {
+				size_t j;
+
+				for (j = i; j != PKI_HIER_NONE; j = plan->nodes[j].parent)
+					if ((rc = load_node(&B, j, 0, err)) != PKI_OK)
+						goto out;
+				if ((rc = write_ca_files(&B, i, NULL, 0, err)) != PKI_OK)
+					goto out;
+			}
 			continue;
 		case PKI_HIER_PENDING:
 			B.res[i].action = PKI_HIER_WAITING;

@@ -28,6 +28,7 @@ expect 0 "status shows pending" "$SPORK" pki status
 grep_out "pending" "Corp Issuing CA \[issuing\] pending" "$T/out"
 expect 0 "building again waits" "$SPORK" pki build "$T/sub.toml" "$PASSOPT"
 grep_out "waiting" "Corp Issuing CA \[issuing\] waiting" "$T/out"
+grep_out "says what it waits for" "Nothing to do until Corp Enterprise Root CA signs the pending request; 1 CA is waiting" "$T/out"
 
 # The external CA signs it.
 cat > "$T/sub.tmpl" <<'EOT'
@@ -76,6 +77,8 @@ common_name = "Corp Issuing Two"
 validity_years = 2
 EOT
 export SPORK_STATE_DIR="$T/sub3"
+expect 0 "subordinate preview" "$SPORK" pki preview "$T/sub3.toml"
+grep_out "preview says which become requests" "build would create 2 CAs \(1 of them as a request for Corp Enterprise Root CA to sign\)" "$T/out"
 expect 0 "subordinate policy CA: CSR" "$SPORK" pki build "$T/sub3.toml" "$PASSOPT"
 certtool --generate-certificate --load-request "$T/sub3/ca/corp-policy-ca.csr" \
 	--load-ca-certificate "$T/external-root.pem" --load-ca-privkey "$T/ext.key" \

@@ -71,6 +71,12 @@ expect 0 "build again" "$SPORK" pki build "$HIER/3-tier.toml" "$PASSOPT"
 grep_out "says nothing to do" "Nothing to do: the 3 CAs of .* are already built and unchanged" "$T/out"
 n2=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from audit")
 [ "$n2" = "$n" ] && ok "rebuild changed nothing" || not_ok "rebuild wrote audit rows ($n -> $n2)"
+rm "$SPORK_STATE_DIR/ca/spork-tls-policy-ca-chain.pem"
+expect 0 "build again after a chain file was lost" "$SPORK" pki build "$HIER/3-tier.toml" "$PASSOPT"
+check "the lost chain file is written again from the store" openssl verify -x509_strict \
+	-CAfile "$SPORK_STATE_DIR/ca/spork-root-ca.pem" "$SPORK_STATE_DIR/ca/spork-tls-policy-ca-chain.pem"
+expect 0 "preview -q" "$SPORK" pki preview -q "$HIER/3-tier.toml"
+[ ! -s "$T/out" ] && ok "preview -q prints nothing" || not_ok "preview -q printed"
 expect 0 "preview against state" "$SPORK" pki preview "$HIER/3-tier.toml"
 grep_out "preview says unchanged" "build would create 0 CAs; 3 unchanged" "$T/out"
 
