@@ -24,6 +24,8 @@
 #define URI_ONLINE ";kek=online"
 #define URI_PKCS11 "pkcs11:"
 #define PASS_MAX 1024
+/* Room for a key URI in a message (redacted, see shown()). */
+#define URI_SHOWN 512
 
 struct pki_keystore {
 	char *state_dir;
@@ -362,8 +364,9 @@ read_kek_fd(int fd, const char *path, unsigned char *kek,
 
 /*
  * Make ks->kek hold the online KEK: $CREDENTIALS_DIRECTORY/online.kek if
- * it exists (failing to open it for any other reason is an error), else <state>/online.kek, created (when create is set) with 32
- * random bytes, mode 0400, atomically and exclusively.
+ * it exists (failing to open it for any other reason is an error), else
+ * <state>/online.kek, created (when create is set) with 32 random bytes,
+ * mode 0400, atomically and exclusively.
  */
 static int
 load_kek(struct pki_keystore *ks, int create, struct pki_error *err)
@@ -520,19 +523,145 @@ p11_uri_attr(const char *uri, const char *attr, char *out, size_t outmax)
 	return 0;
 }
 
+/*
+ * 1 if the attribute s (len bytes: "name" or "name=value") is named
+ * pin-value, ignoring ASCII case, percent-encoding and white space in the
+ * name (p11-kit strips white space from a URI before parsing it), so no
+ * spelling of it survives redaction.
+ */
+static int
+is_pin_value(const char *s, size_t len)
+{
+	static const char name[] = "pin-value";
+	size_t i = 0, j = 0;
+	int c, hi, lo;
+
+	while (i < len && s[i] != '=') {
+		c = (unsigned char)s[i];
+		if (c == '%' && len - i >= 3 && (hi = pki__hexval(s[i + 1])) >= 0 &&
+		    (lo = pki__hexval(s[i + 2])) >= 0) {
+			c = hi << 4 | lo;
+			i += 3;
+		} else {
+			i++;
+		}
+		if (c == ' ' || (c >= '\t' && c <= '\r'))
+			continue;
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (name[j] == '\0' || c != name[j])
+			return 0;
+		j++;
+	}
+	return name[j] == '\0';
+}
+
+/* Append len bytes of s to out (outlen bytes, NUL kept); *n counts all. */
+static void
+put_bytes(char *out, size_t outlen, size_t *n, const char *s, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < len; k++, (*n)++)
+		if (*n + 1 < outlen)
+			out[*n] = s[k];
+	if (outlen > 0)
+		out[*n < outlen ? *n : outlen - 1] = '\0';
+}
+
+/*
+ * Copy the attributes of [s, end) separated by sep, leaving out pin-value
+ * ones with the separator before them (after them for the first one).
+ * lead is written before the first attribute kept (the '?' of a query).
+ */
+static void
+put_attrs(char *out, size_t outlen, size_t *n, const char *s,
+	  const char *end, char sep, const char *lead)
+{
+	const char *e;
+	int first = 1;
+
+	for (;;) {
+		for (e = s; e < end && *e != sep; e++)
+			;
+		if (!is_pin_value(s, (size_t)(e - s))) {
+			if (first)
+				put_bytes(out, outlen, n, lead, strlen(lead));
+			else
+				put_bytes(out, outlen, n, &sep, 1);
+			put_bytes(out, outlen, n, s, (size_t)(e - s));
+			first = 0;
+		}
+		if (e == end)
+			break;
+		s = e + 1;
+	}
+}
+
+/*
+ * uri without its pin-value attributes into out (truncated to outlen-1
+ * bytes; out may be NULL if outlen is 0).  RFC 7512: after the scheme,
+ * path attributes separated by ';', then optionally '?' and query
+ * attributes separated by '&'.  Applied whatever the scheme, so that a
+ * mistyped "pkcs11:" does not show its PIN either; a lockbox: URI has no
+ * pin-value and comes back as it is.  Returns the whole length.
+ */
+static size_t
+redact(const char *uri, char *out, size_t outlen)
+{
+	const char *colon = strchr(uri, ':');
+	const char *path = colon != NULL ? colon + 1 : uri;
+	const char *q = path + strcspn(path, "?");
+	size_t n = 0;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	put_bytes(out, outlen, &n, uri, (size_t)(path - uri));
+	put_attrs(out, outlen, &n, path, q, ';', "");
+	if (*q == '?')
+		put_attrs(out, outlen, &n, q + 1, q + strlen(q), '&', "?");
+	return n;
+}
+
+char *
+pki_key_uri_redact(const char *uri)
+{
+	size_t n;
+	char *out;
+
+	if (uri == NULL)
+		return NULL;
+	n = redact(uri, NULL, 0);
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	redact(uri, out, n + 1);
+	return out;
+}
+
+/* uri as a message may show it: redacted, and truncated to fit buf. */
+static const char *
+shown(const char *uri, char *buf, size_t len)
+{
+	if (uri == NULL)
+		return "(null)";
+	redact(uri, buf, len);
+	return buf;
+}
+
 int
 pki_key_is_online(const char *key_uri)
 {
-	char id[KEY_ID_HEX + 1], v[256];
+	char id[KEY_ID_HEX + 1], v[PATH_MAX];
 	int online = 0;
 
 	if (key_uri == NULL)
 		return 0;
 	if (parse_lockbox_uri(key_uri, id, &online) == 0)
 		return online;
+	/* Not pin-value: a stored URI is redacted (pki_key_uri_redact). */
 	if (strncmp(key_uri, URI_PKCS11, strlen(URI_PKCS11)) == 0)
-		return p11_uri_attr(key_uri, "pin-value", v, sizeof(v)) == 1 ||
-		       p11_uri_attr(key_uri, "pin-source", v, sizeof(v)) == 1;
+		return p11_uri_attr(key_uri, "pin-source", v, sizeof(v)) == 1 &&
+		       v[0] != '\0';
 	return 0;
 }
 
@@ -540,7 +669,7 @@ int
 pki_key_uri_id(const char *key_uri, char *out, size_t outlen,
 	       struct pki_error *err)
 {
-	char id[KEY_ID_HEX + 1];
+	char id[KEY_ID_HEX + 1], sh[URI_SHOWN];
 	int online;
 
 	if (outlen < sizeof(id))
@@ -549,8 +678,7 @@ pki_key_uri_id(const char *key_uri, char *out, size_t outlen,
 	if (parse_lockbox_uri(key_uri, id, &online) != 0)
 		return pki_error_set(err, PKI_E_PARSE, "'%s' is not a lockbox "
 				     "key URI (lockbox:<64 hex digits>[%s])",
-				     key_uri != NULL ? key_uri : "(null)",
-				     URI_ONLINE);
+				     shown(key_uri, sh, sizeof(sh)), URI_ONLINE);
 	memcpy(out, id, sizeof(id));
 	return PKI_OK;
 }
@@ -724,7 +852,7 @@ load_lockbox(struct pki_keystore *ks, const char *key_uri,
 	gnutls_pubkey_t pub = NULL;
 	enum pki_key_alg alg;
 	char id[KEY_ID_HEX + 1], got[KEY_ID_HEX + 1], path[PATH_MAX];
-	char pass[PASS_MAX];
+	char pass[PASS_MAX], sh[URI_SHOWN];
 	size_t passlen = 0;
 	int online = 0, ret, rc = PKI_E_FAIL;
 
@@ -732,7 +860,7 @@ load_lockbox(struct pki_keystore *ks, const char *key_uri,
 	if (parse_lockbox_uri(key_uri, id, &online) != 0) {
 		rc = pki_error_set(err, PKI_E_PARSE, "malformed key URI '%s': "
 				   "expected lockbox:<64 hex digits>[%s]",
-				   key_uri, URI_ONLINE);
+				   shown(key_uri, sh, sizeof(sh)), URI_ONLINE);
 		goto out;
 	}
 	if ((rc = lockbox_path(ks, id, path, sizeof(path), err)) != PKI_OK)
@@ -885,6 +1013,7 @@ static int
 p11_error(struct pki_keystore *ks, struct pki_error *err, int ret,
 	  const char *what, const char *uri)
 {
+	char sh[URI_SHOWN];
 	int rc;
 
 	if (ks->pin_failed && ks->pin_err.code != PKI_OK) {
@@ -897,7 +1026,7 @@ p11_error(struct pki_keystore *ks, struct pki_error *err, int ret,
 	} else {
 		rc = pki__gnutls_error(err, ret, what);
 	}
-	pki_error_prefix(err, "%s", uri);
+	pki_error_prefix(err, "%s", shown(uri, sh, sizeof(sh)));
 	return rc;
 }
 
@@ -916,6 +1045,7 @@ p11_import(struct pki_keystore *ks, const char *uri, int alg,
 	gnutls_privkey_t p = NULL;
 	gnutls_pubkey_t pub = NULL;
 	enum pki_key_alg got;
+	char sh[URI_SHOWN];
 	int ret, rc = PKI_E_CRYPTO;
 
 	*gnutls_rc = 0;
@@ -927,7 +1057,8 @@ p11_import(struct pki_keystore *ks, const char *uri, int alg,
 		*gnutls_rc = ret;
 		if (p11_not_found(ret))
 			rc = pki_error_set(err, PKI_E_NOTFOUND, "%s: no such "
-					   "private key in the token", uri);
+					   "private key in the token",
+					   shown(uri, sh, sizeof(sh)));
 		else
 			rc = p11_error(ks, err, ret, "gnutls_privkey_import_url",
 				       uri);
@@ -943,7 +1074,8 @@ p11_import(struct pki_keystore *ks, const char *uri, int alg,
 		goto out;
 	if (alg >= 0 && got != (enum pki_key_alg)alg) {
 		rc = pki_error_set(err, PKI_E_CONFLICT, "%s is a %s key, not "
-				   "%s", uri, algs[got].name, algs[alg].name);
+				   "%s", shown(uri, sh, sizeof(sh)),
+				   algs[got].name, algs[alg].name);
 		goto out;
 	}
 	*priv = p;
@@ -962,7 +1094,7 @@ p11_create(struct pki_keystore *ks, enum pki_key_alg alg, const char *uri,
 	   char **key_uri, gnutls_privkey_t *priv, struct pki_error *err)
 {
 	gnutls_privkey_t p = NULL;
-	char object[256], *dup = NULL;
+	char object[256], sh[URI_SHOWN], *dup = NULL;
 	unsigned bits;
 	int ret, grc, rc = PKI_E_FAIL;
 
@@ -977,7 +1109,7 @@ p11_create(struct pki_keystore *ks, enum pki_key_alg alg, const char *uri,
 	    object[0] == '\0') {
 		rc = pki_error_set(err, PKI_E_INVALID, "%s names no private "
 				   "key to create: add object=<label> to the "
-				   "URI", uri);
+				   "URI", shown(uri, sh, sizeof(sh)));
 		goto out;
 	}
 	bits = algs[alg].pk == GNUTLS_PK_RSA ? algs[alg].bits :
@@ -997,7 +1129,8 @@ p11_create(struct pki_keystore *ks, enum pki_key_alg alg, const char *uri,
 				   "generate a %s key in the token (%s): "
 				   "create it with the token's own tool and "
 				   "name it in the URI, or use ECDSA or RSA",
-				   uri, algs[alg].name, gnutls_strerror(ret));
+				   shown(uri, sh, sizeof(sh)), algs[alg].name,
+				   gnutls_strerror(ret));
 		goto out;
 	}
 	if (ret < 0) {
@@ -1033,7 +1166,7 @@ pki_key_create(struct pki_keystore *ks, enum pki_key_alg alg, int online,
 {
 	gnutls_x509_privkey_t x = NULL;
 	gnutls_privkey_t p = NULL;
-	char *uri = NULL;
+	char *uri = NULL, sh[URI_SHOWN];
 	int ret, rc = PKI_E_FAIL;
 
 	*key_uri = NULL;
@@ -1048,7 +1181,8 @@ pki_key_create(struct pki_keystore *ks, enum pki_key_alg alg, int online,
 	if (pkcs11_uri != NULL) {
 		if (strncmp(pkcs11_uri, URI_PKCS11, strlen(URI_PKCS11)) != 0) {
 			rc = pki_error_set(err, PKI_E_PARSE, "'%s' is not a "
-					   "pkcs11: URI", pkcs11_uri);
+					   "pkcs11: URI",
+					   shown(pkcs11_uri, sh, sizeof(sh)));
 			goto out;
 		}
 		rc = p11_create(ks, alg, pkcs11_uri, key_uri, priv, err);
@@ -1124,7 +1258,7 @@ int
 pki_key_discard(struct pki_keystore *ks, const char *key_uri,
 		struct pki_error *err)
 {
-	char id[KEY_ID_HEX + 1], path[PATH_MAX];
+	char id[KEY_ID_HEX + 1], path[PATH_MAX], sh[URI_SHOWN];
 	size_t i;
 	int online, rc = PKI_E_FAIL;
 
@@ -1140,7 +1274,7 @@ pki_key_discard(struct pki_keystore *ks, const char *key_uri,
 	if (parse_lockbox_uri(key_uri, id, &online) != 0) {
 		rc = pki_error_set(err, PKI_E_PARSE, "malformed key URI '%s': "
 				   "expected lockbox:<64 hex digits>[%s]",
-				   key_uri, URI_ONLINE);
+				   shown(key_uri, sh, sizeof(sh)), URI_ONLINE);
 		goto out;
 	}
 	for (i = 0; i < ks->nsealed; i++)

@@ -34,7 +34,9 @@
  * configured modules.  The PIN comes from the URI's pin-value/pin-source,
  * else from the keystore's passphrase callback (installed process-wide with
  * gnutls_pkcs11_set_pin_function while the keystore lives; a wrong PIN is
- * not retried, so a token is not locked by repeated attempts).
+ * not retried, so a token is not locked by repeated attempts).  So a
+ * redacted URI (pki_key_uri_redact) loads the same key, the PIN then
+ * coming from the callback (label "PIN of PKCS#11 token '<token>'").
  */
 #ifndef PKI_KEY_H
 #define PKI_KEY_H
@@ -117,7 +119,8 @@ void pki_keystore_set_argon2(struct pki_keystore *ks,
  * label is shown to the passphrase callback.  On success *key_uri (caller
  * frees with free()) is the URI to store and *priv (caller deinits) is
  * ready to sign.  Plaintext key bytes are zeroed before returning.
- * For PKCS#11 `online` is ignored and *key_uri is pkcs11_uri as given; a
+ * For PKCS#11 `online` is ignored and *key_uri is pkcs11_uri as given
+ * (pin-value included: store pki_key_uri_redact of it); a
  * key that exists in the token with another algorithm is refused
  * (PKI_E_CONFLICT).  An empty passphrase for a new offline key is refused
  * (PKI_E_INVALID).
@@ -163,11 +166,29 @@ int pki_key_discard(struct pki_keystore *ks, const char *key_uri,
 
 /*
  * 1 if the key behind key_uri can be used without a person present: a
- * lockbox URI with ";kek=online", or a pkcs11: URI that carries its PIN
- * (pin-value or pin-source).  0 otherwise (also for NULL or malformed
+ * lockbox URI with ";kek=online", or a pkcs11: URI with a non-empty
+ * pin-source (a PIN file the handler can read).  A pin-value does not
+ * count: stored URIs are redacted (pki_key_uri_redact), so the answer
+ * for a token key would otherwise change once the URI is stored; a
+ * token key without pin-source needs its PIN from the passphrase
+ * callback, i.e. a person.  0 otherwise (also for NULL or malformed
  * URIs).  Decided from the URI alone; no file is opened.
  */
 int pki_key_is_online(const char *key_uri);
+
+/* Copy of a key URI without its pin-value attribute (pin-source is
+ * kept); caller frees.  NULL on allocation failure.
+ * Every pin-value attribute is removed, in the path (';'-separated) or
+ * the query ('?' then '&'-separated, RFC 7512), with one separator, so
+ * none dangles ("pkcs11:a=1;pin-value=2?pin-value=3" gives
+ * "pkcs11:a=1"); the name is matched ignoring ASCII case,
+ * percent-encoding and white space.  Everything else is kept byte for
+ * byte; a URI without pin-value (every lockbox: URI) comes back
+ * unchanged.  This is the form to store, log or show; pki_key_load
+ * then gets the PIN from the passphrase callback.  Every message of
+ * this module that shows a URI shows it redacted.  NULL for a NULL
+ * uri. */
+char *pki_key_uri_redact(const char *uri);
 
 /*
  * The key id named by a lockbox: URI (either form) into out (>= 65

@@ -800,11 +800,122 @@ test_is_online(void **state)
 	assert_false(pki_key_is_online("lockbox:abc;kek=online"));
 	assert_false(pki_key_is_online(NULL));
 	assert_false(pki_key_is_online(""));
-	assert_true(pki_key_is_online("pkcs11:token=t;object=k?pin-value=1"));
-	assert_true(pki_key_is_online("pkcs11:token=t;object=k;pin-value=1"));
+	/* A token key is online only with a PIN file (pin-source); a
+	 * pin-value does not count, as stored URIs are redacted. */
+	assert_false(pki_key_is_online("pkcs11:token=t;object=k?pin-value=1"));
+	assert_false(pki_key_is_online("pkcs11:token=t;object=k;pin-value=1"));
 	assert_true(pki_key_is_online("pkcs11:token=t;object=k?pin-source="
 				      "file:/run/pin"));
+	assert_true(pki_key_is_online("pkcs11:token=t;object=k;pin-source="
+				      "/run/pin"));
+	assert_true(pki_key_is_online("pkcs11:token=t;object=k?pin-value=1&"
+				      "pin-source=/run/pin"));
+	assert_false(pki_key_is_online("pkcs11:token=t;object=k?pin-source="));
 	assert_false(pki_key_is_online("pkcs11:token=t;object=k"));
+}
+
+/* pin-value goes, wherever and however it is written; nothing else. */
+static void
+test_uri_redact(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		/* Path attributes (';'). */
+		{ "pkcs11:token=t;object=k;pin-value=1234",
+		  "pkcs11:token=t;object=k" },
+		{ "pkcs11:pin-value=1234;token=t;object=k",
+		  "pkcs11:token=t;object=k" },
+		{ "pkcs11:token=t;pin-value=1234;object=k",
+		  "pkcs11:token=t;object=k" },
+		{ "pkcs11:pin-value=1234", "pkcs11:" },
+		/* Query attributes ('?', '&'). */
+		{ "pkcs11:token=t?pin-value=1234", "pkcs11:token=t" },
+		{ "pkcs11:?pin-value=1234", "pkcs11:" },
+		{ "pkcs11:token=t?pin-value=1234&module-name=softhsm2",
+		  "pkcs11:token=t?module-name=softhsm2" },
+		{ "pkcs11:token=t?module-name=softhsm2&pin-value=1234",
+		  "pkcs11:token=t?module-name=softhsm2" },
+		{ "pkcs11:token=t?module-name=m&pin-value=1&pin-source=/run/p",
+		  "pkcs11:token=t?module-name=m&pin-source=/run/p" },
+		/* Both, several times. */
+		{ "pkcs11:pin-value=1;token=t;pin-value=2?pin-value=3&"
+		  "pin-value=4", "pkcs11:token=t" },
+		{ "pkcs11:token=t;pin-value=1?pin-source=/run/p",
+		  "pkcs11:token=t?pin-source=/run/p" },
+		/* Other spellings p11-kit (which strips white space) or a
+		 * reader could take for a PIN. */
+		{ "pkcs11:token=t;PIN-VALUE=1234", "pkcs11:token=t" },
+		{ "pkcs11:token=t;pin%2Dvalue=1234", "pkcs11:token=t" },
+		{ "pkcs11:token=t; pin-value =1234", "pkcs11:token=t" },
+		{ "pkcs11:token=t;pin-\nvalue=1234", "pkcs11:token=t" },
+		{ "pkcs11:token=t;pin-value", "pkcs11:token=t" },
+		/* Kept byte for byte. */
+		{ "pkcs11:token=t;object=k?pin-source=file:/run/pin",
+		  "pkcs11:token=t;object=k?pin-source=file:/run/pin" },
+		{ "pkcs11:token=a%3Bb;object=pin-value=x;id=%01%02",
+		  "pkcs11:token=a%3Bb;object=pin-value=x;id=%01%02" },
+		{ "pkcs11:token=t;pin-values=1;pin-valu=2;xpin-value=3",
+		  "pkcs11:token=t;pin-values=1;pin-valu=2;xpin-value=3" },
+		{ "pkcs11:object=a&pin-value=1", "pkcs11:object=a&pin-value=1" },
+		{ "pkcs11:token=t;;object=k?", "pkcs11:token=t;;object=k?" },
+		{ "pkcs11:", "pkcs11:" },
+		{ "lockbox:0123;kek=online", "lockbox:0123;kek=online" },
+		{ "", "" },
+		/* A mistyped scheme does not show its PIN either. */
+		{ "PKCS11:token=t;pin-value=1234", "PKCS11:token=t" },
+		{ " pkcs11:token=t?pin-value=1234", " pkcs11:token=t" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = pki_key_uri_redact(cases[i].in);
+
+		assert_non_null(r);
+		if (strcmp(r, cases[i].out) != 0)
+			fail_msg("redact '%s': got '%s', want '%s'",
+				 cases[i].in, r, cases[i].out);
+		free(r);
+	}
+	assert_null(pki_key_uri_redact(NULL));
+}
+
+/* No message that shows a key URI shows its PIN. */
+static void
+test_messages_redacted(void **state)
+{
+	struct fixture *f = *state;
+	struct pki_error err;
+	gnutls_privkey_t priv = NULL;
+	char id[65], *uri = NULL;
+
+	assert_int_equal(pki_key_uri_id("pkcs11:token=t;object=k;"
+					"pin-value=s3cr3t", id, sizeof(id),
+					&err), PKI_E_PARSE);
+	assert_null(strstr(err.msg, "s3cr3t"));
+	assert_non_null(strstr(err.msg, "pkcs11:token=t;object=k"));
+	assert_int_equal(pki_key_load(f->ks, "PKCS11:token=t;object=k?"
+				      "pin-value=s3cr3t", PKI_KEY_ED25519,
+				      NULL, &priv, &err), PKI_E_PARSE);
+	assert_null(strstr(err.msg, "s3cr3t"));
+	assert_int_equal(pki_key_create(f->ks, PKI_KEY_ED25519, 0,
+					"pkcs12:token=t;pin-value=s3cr3t",
+					"x", &uri, &priv, &err), PKI_E_PARSE);
+	assert_null(strstr(err.msg, "s3cr3t"));
+	assert_non_null(strstr(err.msg, "pkcs12:token=t"));
+	assert_int_equal(pki_key_discard(f->ks, "lockbox:x;pin-value=s3cr3t",
+					 &err), PKI_E_PARSE);
+	assert_null(strstr(err.msg, "s3cr3t"));
+	/* A URI too long to show whole: cut, still without its PIN. */
+	{
+		char longuri[2048];
+
+		snprintf(longuri, sizeof(longuri), "pkcs11:object=%0900d;"
+			 "pin-value=s3cr3t;token=%0900d", 0, 0);
+		assert_int_equal(pki_key_uri_id(longuri, id, sizeof(id), &err),
+				 PKI_E_PARSE);
+		assert_null(strstr(err.msg, "s3cr3t"));
+		assert_null(strstr(err.msg, "pin-value"));
+	}
 }
 
 static void
@@ -908,7 +1019,7 @@ test_pkcs11(void **state)
 	gnutls_pubkey_t pub, pub2;
 	gnutls_datum_t e1, e2;
 	char conf[512], tokens[512], cmd[1024];
-	char *uri = NULL, *uri2 = NULL;
+	char *uri = NULL, *uri2 = NULL, *red = NULL;
 	const char *u1 = "pkcs11:token=spork;object=ca1;pin-value=1234";
 	FILE *fp;
 	int rc;
@@ -939,7 +1050,9 @@ test_pkcs11(void **state)
 			  PKI_KEY_ECDSA_P256, "ca1", &again, &err);
 	assert_int_equal(rc, PKI_E_AUTH);
 	assert_null(again);
-	print_message("wrong PIN in URI: %s\n", err.msg);
+	/* The message names the key, not its PIN. */
+	assert_non_null(strstr(err.msg, "pkcs11:token=spork;object=ca1"));
+	assert_null(strstr(err.msg, "9999"));
 	f->pc.pass = "0000";
 	f->pc.calls = 0;
 	rc = pki_key_create(f->ks, PKI_KEY_ECDSA_P384, 0,
@@ -975,7 +1088,9 @@ test_pkcs11(void **state)
 	if (rc != PKI_OK)
 		fail_msg("pki_key_create pkcs11: %s", err.msg);
 	assert_string_equal(uri, u1);
-	assert_true(pki_key_is_online(uri));
+	/* A pin-value does not make a token key online (stored URIs are
+	 * redacted); a pin-source does. */
+	assert_false(pki_key_is_online(uri));
 	pub = pub_of(priv);
 	sign_verify(priv, pub, PKI_KEY_ECDSA_P256);
 
@@ -1013,10 +1128,13 @@ test_pkcs11(void **state)
 					&uri2, &again, &err), PKI_E_CONFLICT);
 	assert_int_equal(pki_key_load(f->ks, u1, PKI_KEY_RSA_2048, "ca1",
 				      &again, &err), PKI_E_CONFLICT);
+	assert_null(strstr(err.msg, "1234"));
 	/* A missing object. */
 	assert_int_equal(pki_key_load(f->ks, "pkcs11:token=spork;object=nope;"
 				      "pin-value=1234", PKI_KEY_ECDSA_P256,
 				      "x", &again, &err), PKI_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "object=nope"));
+	assert_null(strstr(err.msg, "1234"));
 
 	/* EdDSA: GnuTLS 3.7 cannot generate it in a token; a clear
 	 * PKI_E_UNSUPPORTED then, else it must work. */
@@ -1054,6 +1172,52 @@ test_pkcs11(void **state)
 	gnutls_pubkey_deinit(pub);
 	gnutls_privkey_deinit(priv);
 	free(uri);
+
+	/* Stored URIs are redacted: a key created with pin-value in its
+	 * URI loads from the redacted URI, the PIN coming from the
+	 * passphrase callback. */
+	rc = pki_key_create(f->ks, PKI_KEY_ECDSA_P256, 0,
+			    "pkcs11:token=spork;object=red;pin-value=1234",
+			    "red", &uri, &priv, &err);
+	if (rc != PKI_OK)
+		fail_msg("pki_key_create pkcs11 red: %s", err.msg);
+	red = pki_key_uri_redact(uri);
+	assert_non_null(red);
+	assert_string_equal(red, "pkcs11:token=spork;object=red");
+	pub = pub_of(priv);
+	assert_int_equal(gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &e1), 0);
+	/* Close every session, so that the token is logged out and the
+	 * next load has to log in again. */
+	gnutls_privkey_deinit(priv);
+	priv = NULL;
+	/* A wrong PIN from the callback: PKI_E_AUTH, asked once only. */
+	f->pc.pass = "0000";
+	f->pc.calls = 0;
+	rc = pki_key_load(f->ks, red, PKI_KEY_ECDSA_P256, "red", &again, &err);
+	assert_int_equal(rc, PKI_E_AUTH);
+	assert_int_equal(f->pc.calls, 1);
+	assert_null(again);
+	assert_null(strstr(err.msg, "0000"));
+	/* The right one: the same key. */
+	f->pc.pass = "1234";
+	f->pc.calls = 0;
+	rc = pki_key_load(f->ks, red, PKI_KEY_ECDSA_P256, "red", &again, &err);
+	if (rc != PKI_OK)
+		fail_msg("pki_key_load redacted URI: %s", err.msg);
+	assert_int_equal(f->pc.calls, 1);
+	assert_non_null(strstr(f->pc.last_label, "spork"));
+	sign_verify(again, pub, PKI_KEY_ECDSA_P256);
+	pub2 = pub_of(again);
+	assert_int_equal(gnutls_pubkey_export2(pub2, GNUTLS_X509_FMT_DER, &e2), 0);
+	assert_int_equal(e1.size, e2.size);
+	assert_memory_equal(e1.data, e2.data, e1.size);
+	gnutls_free(e1.data);
+	gnutls_free(e2.data);
+	gnutls_pubkey_deinit(pub2);
+	gnutls_pubkey_deinit(pub);
+	gnutls_privkey_deinit(again);
+	free(red);
+	free(uri);
 }
 
 int
@@ -1063,6 +1227,9 @@ main(void)
 		cmocka_unit_test(test_alg_names),
 		cmocka_unit_test(test_is_online),
 		cmocka_unit_test(test_uri_id),
+		cmocka_unit_test(test_uri_redact),
+		cmocka_unit_test_setup_teardown(test_messages_redacted, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_every_alg_online, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_online_kek, setup,
