@@ -145,8 +145,15 @@ subject_str(const struct pki_subject *s)
 static const char *
 key_location(const struct pki_hier_node *n)
 {
-	if (n->pkcs11_uri != NULL)
-		return n->pkcs11_uri;
+	static char red[1024];
+
+	if (n->pkcs11_uri != NULL) {
+		char *r = pki_key_uri_redact(n->pkcs11_uri);
+
+		snprintf(red, sizeof(red), "%s", r ? r : "pkcs11:");
+		free(r);
+		return red;
+	}
 	return n->online ? "lockbox, online (online.kek)"
 			 : "lockbox, offline (passphrase)";
 }
@@ -279,8 +286,9 @@ node_json(const struct pki_hier_plan *p, size_t i,
 			"excluded_email", strlist_json(&n->tpl.excluded_email)));
 	}
 	free(subj);
-	json_object_set_new(o, "key", json_string(n->pkcs11_uri ? n->pkcs11_uri :
-				n->online ? "online" : "offline"));
+	json_object_set_new(o, "key", json_string(n->pkcs11_uri ?
+				key_location(n) : n->online ? "online" :
+				"offline"));
 	json_object_set_new(o, "crl_urls", strlist_json(&n->crl_urls));
 	json_object_set_new(o, "delta_crl_urls", strlist_json(&n->delta_crl_urls));
 	json_object_set_new(o, "ocsp_urls", strlist_json(&n->ocsp_urls));

@@ -862,8 +862,16 @@ node_spec(const struct pki_hier_plan *p, struct pki_hier_node *n)
 	json_object_set_new(o, "name", json_string(n->name));
 	json_object_set_new(o, "role", json_string(n->role));
 	json_object_set_new(o, "parent", json_string(parent));
-	json_object_set_new(o, "key", json_string(n->pkcs11_uri ? n->pkcs11_uri :
-						   n->online ? "online" : "offline"));
+	if (n->pkcs11_uri != NULL) {
+		/* a PIN is neither stored nor part of the definition */
+		char *red = pki_key_uri_redact(n->pkcs11_uri);
+
+		json_object_set_new(o, "key", json_string(red ? red : "pkcs11:"));
+		free(red);
+	} else {
+		json_object_set_new(o, "key", json_string(n->online ? "online" :
+							   "offline"));
+	}
 	if (!n->imported) {
 		json_object_set_new(o, "algorithm",
 				    json_string(pki_key_alg_name(n->alg)));
@@ -1595,6 +1603,39 @@ make_template(struct builder *B, size_t i, struct pki_cert_template *tpl)
 	}
 }
 
+/*
+ * The URI of a key just created or imported, as it may be stored,
+ * hashed, audited and shown: a PKCS#11 pin-value is removed (the PIN then
+ * comes from pin-source or the passphrase sources).  Takes ownership of
+ * uri; *made gets a copy for discard_key.  NULL on allocation failure.
+ */
+static char *
+key_uri_for_record(char *uri, char **made)
+{
+	char *red = pki_key_uri_redact(uri);
+
+	free(uri);
+	*made = red != NULL ? strdup(red) : NULL;
+	if (*made == NULL) {
+		free(red);
+		return NULL;
+	}
+	return red;
+}
+
+/* A key sealed for a CA that was not recorded is deleted again, so a
+ * failed build leaves no orphan in the lockbox and can be retried. */
+static void
+discard_key(struct builder *B, char **made, int recorded)
+{
+	struct pki_error e;
+
+	if (*made != NULL && !recorded)
+		(void)pki_key_discard(B->ks, *made, &e);
+	free(*made);
+	*made = NULL;
+}
+
 static int
 build_local(struct builder *B, size_t i, struct pki_error *err)
 {
@@ -1602,9 +1643,9 @@ build_local(struct builder *B, size_t i, struct pki_error *err)
 	struct pki_cert_template tpl;
 	struct pki_ca_record rec;
 	gnutls_pubkey_t pub = NULL;
-	char *uri = NULL;
+	char *uri = NULL, *made = NULL;
 	int64_t parent_id = 0;
-	int rc, ret, self = n->parent == PKI_HIER_NONE;
+	int rc, ret, self = n->parent == PKI_HIER_NONE, recorded = 0;
 
 	memset(&rec, 0, sizeof(rec));
 	if (!self) {
@@ -1616,6 +1657,10 @@ build_local(struct builder *B, size_t i, struct pki_error *err)
 			    &uri, &B->keys[i], err);
 	if (rc != PKI_OK) {
 		pki_error_prefix(err, "creating the key of '%s'", n->name);
+		goto out;
+	}
+	if ((uri = key_uri_for_record(uri, &made)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
 	if ((ret = gnutls_pubkey_init(&pub)) < 0 ||
@@ -1646,6 +1691,7 @@ build_local(struct builder *B, size_t i, struct pki_error *err)
 	if ((rc = rec_from_cert(&rec, B->crts[i], &B->ders[i], err)) != PKI_OK ||
 	    (rc = record_ca(B, &rec, "pki.build.ca", err)) != PKI_OK)
 		goto out;
+	recorded = 1;
 	pki_ca_record_clear(&B->status[i].rec);
 	B->status[i].rec = rec;
 	memset(&rec, 0, sizeof(rec));
@@ -1654,6 +1700,7 @@ build_local(struct builder *B, size_t i, struct pki_error *err)
 	B->res[i].action = PKI_HIER_CREATED;
 	rc = PKI_OK;
 out:
+	discard_key(B, &made, recorded);
 	free(uri);
 	pki_ca_record_clear(&rec);
 	gnutls_pubkey_deinit(pub);
@@ -1667,14 +1714,18 @@ build_csr(struct builder *B, size_t i, struct pki_error *err)
 	struct pki_cert_template tpl;
 	struct pki_ca_record rec;
 	gnutls_datum_t csr = { NULL, 0 }, pem = { NULL, 0 };
-	char *uri = NULL;
-	int rc, ret;
+	char *uri = NULL, *made = NULL;
+	int rc, ret, recorded = 0;
 
 	memset(&rec, 0, sizeof(rec));
 	rc = pki_key_create(B->ks, n->alg, n->online, n->pkcs11_uri, n->name,
 			    &uri, &B->keys[i], err);
 	if (rc != PKI_OK) {
 		pki_error_prefix(err, "creating the key of '%s'", n->name);
+		goto out;
+	}
+	if ((uri = key_uri_for_record(uri, &made)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
 	make_template(B, i, &tpl);
@@ -1712,6 +1763,7 @@ build_csr(struct builder *B, size_t i, struct pki_error *err)
 	}
 	if ((rc = record_ca(B, &rec, "pki.build.csr", err)) != PKI_OK)
 		goto out;
+	recorded = 1;
 	B->res[i].csr_path = ca_path(B->state_dir, n->name, ".csr");
 	if (B->res[i].csr_path == NULL) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
@@ -1731,6 +1783,7 @@ build_csr(struct builder *B, size_t i, struct pki_error *err)
 	B->res[i].action = PKI_HIER_CSR_WRITTEN;
 	rc = PKI_OK;
 out:
+	discard_key(B, &made, recorded);
 	free(uri);
 	gnutls_free(csr.data);
 	gnutls_free(pem.data);
@@ -1809,6 +1862,8 @@ build_import(struct builder *B, size_t i, struct pki_error *err)
 	unsigned crit;
 	int ret, rc;
 	char pass[1024], label[PATH_MAX + 32], *path = NULL, *uri = NULL;
+	char *made = NULL;
+	int recorded = 0;
 	enum pki_key_alg alg;
 
 	memset(&rec, 0, sizeof(rec));
@@ -1897,6 +1952,10 @@ build_import(struct builder *B, size_t i, struct pki_error *err)
 		goto out;
 	if ((rc = pki_key_import(B->ks, key, n->online, n->name, &uri, err)) != PKI_OK)
 		goto out;
+	if ((uri = key_uri_for_record(uri, &made)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
 	/* The sealed key must be the certificate's key. */
 	{
 		char kid[80], sealed[80];
@@ -1927,6 +1986,7 @@ build_import(struct builder *B, size_t i, struct pki_error *err)
 	if ((rc = rec_from_cert(&rec, B->crts[i], &B->ders[i], err)) != PKI_OK ||
 	    (rc = record_ca(B, &rec, "pki.build.import", err)) != PKI_OK)
 		goto out;
+	recorded = 1;
 	pki_ca_record_clear(&B->status[i].rec);
 	B->status[i].rec = rec;
 	memset(&rec, 0, sizeof(rec));
@@ -1939,6 +1999,7 @@ build_import(struct builder *B, size_t i, struct pki_error *err)
 	B->res[i].action = PKI_HIER_IMPORTED;
 	rc = PKI_OK;
 out:
+	discard_key(B, &made, recorded);
 	pki_memzero(pass, sizeof(pass));
 	if (extra != NULL)
 		for (k = 0; k + 1 < chain_len; k++)

@@ -175,6 +175,22 @@ if command -v softhsm2-util >/dev/null 2>&1 && [ -f /usr/lib/softhsm/libsofthsm2
 	[ -z "$(ls -A "$T/hsm/lockbox" 2>/dev/null)" ] && ok "no lockbox file for token keys" || not_ok "lockbox used"
 	expect 0 "status shows pkcs11" "$SPORK" pki status
 	grep_out "pkcs11 key" "key +pkcs11; online: no" "$T/out"
+	n=$(sqlite3 "$T/hsm/spork.db" "select (select count(*) from cas where key_uri like '%pin-value%'
+		or config_json like '%pin-value%') + (select count(*) from audit where detail like '%pin-value%')")
+	[ "$n" = 0 ] && ok "the PIN is in no CA row, definition or audit row" || not_ok "PIN stored in $n rows"
+	expect 0 "status --json" "$SPORK" pki status --json
+	if grep -q 1234 "$T/out"; then not_ok "status shows the PIN"; else ok "status does not show the PIN"; fi
+	expect 0 "preview shows no PIN" "$SPORK" pki preview "$D/pkcs11.toml"
+	if grep -q 'pin-value' "$T/out"; then not_ok "preview shows the PIN"; else ok "preview hides the PIN"; fi
+	grep_out "and nothing changed by hiding it" "build would create 0 CAs; 2 unchanged" "$T/out"
+	# Later uses take the PIN from the passphrase sources.
+	sed 's/;pin-value=1234//' "$D/pkcs11.toml" > "$T/hsm-grow.toml"
+	printf '\n[[issuing_cas]]\ncommon_name = "HSM Issuing Two"\nvalidity_years = 1\nkey = "online"\n' >> "$T/hsm-grow.toml"
+	printf '1234\n' > "$T/pin"; chmod 600 "$T/pin"
+	expect 0 "grow the token hierarchy, PIN from --passphrase-file" "$SPORK" pki build \
+		"$T/hsm-grow.toml" --passphrase-file "$T/pin"
+	check "new CA chains to the token root" openssl verify -x509_strict \
+		-CAfile "$T/hsm/ca/hsm-root-ca.pem" "$T/hsm/ca/hsm-issuing-two.pem"
 else
 	not_ok "softhsm2 not installed (the README's test command installs it)"
 fi
