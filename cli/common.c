@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,32 +171,158 @@ out:
 	return rc;
 }
 
-static int
-tty_read(int fd, const char *prompt, char *buf, size_t size)
-{
-	struct termios old, quiet;
-	size_t len = 0;
-	char c;
-	int echo_off;
+/*
+ * While tty_read() has echo off: the terminal, its settings before and
+ * with echo off, and the prompt, for tty_signal().
+ */
+static int tty_fd = -1;
+static struct termios tty_saved, tty_quiet;
+static const char *tty_prompt;
+static volatile sig_atomic_t tty_echo_lost;
+static const int tty_signals[] = { SIGINT, SIGTERM, SIGTSTP, SIGQUIT };
+#define TTY_NSIGNALS (sizeof(tty_signals) / sizeof(tty_signals[0]))
 
-	if (write(fd, prompt, strlen(prompt)) < 0)
-		return -1;
-	echo_off = tcgetattr(fd, &old) == 0;
-	if (echo_off) {
-		quiet = old;
-		quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
-		quiet.c_lflag |= ICANON;
-		tcsetattr(fd, TCSAFLUSH, &quiet);
-	}
-	while (read(fd, &c, 1) == 1 && c != '\n' && c != '\r')
-		if (len + 1 < size)
-			buf[len++] = c;
-	buf[len] = '\0';
-	if (echo_off)
-		tcsetattr(fd, TCSAFLUSH, &old);
-	if (write(fd, "\n", 1) < 0)
+/* Echo off on fd, checked: tcsetattr() succeeds if it did any part of
+ * what was asked.  Async-signal-safe. */
+static int
+tty_echo_off(int fd)
+{
+	struct termios now;
+
+	if (tcsetattr(fd, TCSAFLUSH, &tty_quiet) != 0 ||
+	    tcgetattr(fd, &now) != 0 || (now.c_lflag & ECHO) != 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * A terminating or stopping signal while echo is off: put the terminal
+ * back as it was, then take the signal's default action.  If that was a
+ * stop (SIGTSTP) and we are continued, turn echo off again and ask again.
+ * Only async-signal-safe calls.
+ */
+static void
+tty_signal(int sig)
+{
+	struct sigaction sa;
+	int saved_errno = errno;
+
+	(void)tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(sig, &sa, NULL);
+	/* Installed with SA_NODEFER: the default action happens here. */
+	(void)raise(sig);
+	sa.sa_handler = tty_signal;
+	sa.sa_flags = SA_NODEFER;
+	(void)sigaction(sig, &sa, NULL);
+	if (tty_echo_off(tty_fd) != 0)
+		tty_echo_lost = 1;
+	if (write(tty_fd, "\n", 1) == 1)
+		(void)!write(tty_fd, tty_prompt, strlen(tty_prompt));
+	errno = saved_errno;
+}
+
+/*
+ * Ask on the terminal fd with echo off; the line typed, without its end,
+ * into buf.  Refused: a line not ended by Enter (end of input, read
+ * error), a line longer than size-1 bytes (read to its end and dropped),
+ * a terminal whose echo cannot be turned off.
+ */
+static int
+tty_read(int fd, const char *prompt, char *buf, size_t size,
+	 struct pki_error *err)
+{
+	struct sigaction sa, old[TTY_NSIGNALS];
+	char chunk[256];
+	size_t len = 0, i;
+	ssize_t n = 0, k;
+	int rc = PKI_E_IO, quiet = 0, ended = 0, too_long = 0, read_errno = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < TTY_NSIGNALS; i++)
+		old[i].sa_handler = SIG_IGN;
+	if (tcgetattr(fd, &tty_saved) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot turn off echo on the "
+				   "terminal: tcgetattr: %s", strerror(errno));
+		goto out;
+	}
+	tty_quiet = tty_saved;
+	tty_quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
+	tty_quiet.c_lflag |= ICANON;
+	tty_fd = fd;
+	tty_prompt = prompt;
+	tty_echo_lost = 0;
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = tty_signal;
+	sa.sa_flags = SA_NODEFER;
+	/* A signal ignored before stays ignored. */
+	for (i = 0; i < TTY_NSIGNALS; i++)
+		if (sigaction(tty_signals[i], NULL, &old[i]) != 0)
+			old[i].sa_handler = SIG_IGN;
+		else if (old[i].sa_handler != SIG_IGN)
+			(void)sigaction(tty_signals[i], &sa, NULL);
+	quiet = 1;
+	if (tty_echo_off(fd) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot turn off echo on the "
+				   "terminal");
+		goto out;
+	}
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot write to the terminal: "
+				   "%s", strerror(errno));
+		goto out;
+	}
+	/*
+	 * In canonical mode a read() returns at most one line: a short read
+	 * without a newline is a line ended by EOF (^D), not by Enter.
+	 */
+	while (!ended) {
+		if ((n = read(fd, chunk, sizeof(chunk))) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			read_errno = n < 0 ? errno : 0;
+			break;
+		}
+		for (k = 0; k < n && !ended; k++) {
+			if (chunk[k] == '\n' || chunk[k] == '\r')
+				ended = 1;
+			else if (len + 1 < size)
+				buf[len++] = chunk[k];
+			else
+				too_long = 1;
+		}
+		if (!ended && (size_t)n < sizeof(chunk))
+			break;
+	}
+	buf[len] = '\0';
+	(void)!write(fd, "\n", 1);
+	if (tty_echo_lost)
+		rc = pki_error_set(err, PKI_E_IO, "cannot turn off echo on the "
+				   "terminal");
+	else if (!ended)
+		rc = pki_error_set(err, PKI_E_IO, "cannot read the terminal: %s",
+				   read_errno ? strerror(read_errno) :
+				   "input ended before Enter");
+	else if (too_long)
+		rc = pki_error_set(err, PKI_E_INVALID, "passphrase longer than "
+				   "%zu bytes", size - 1);
+	else
+		rc = PKI_OK;
+out:
+	/* The terminal first: a signal in between finds it restored. */
+	if (quiet)
+		(void)tcsetattr(fd, TCSAFLUSH, &tty_saved);
+	for (i = 0; i < TTY_NSIGNALS; i++)
+		if (old[i].sa_handler != SIG_IGN)
+			(void)sigaction(tty_signals[i], &old[i], NULL);
+	tty_fd = -1;
+	pki_memzero(chunk, sizeof(chunk));
+	if (rc != PKI_OK)
+		pki_memzero(buf, size);
+	return rc;
 }
 
 int
@@ -234,13 +361,10 @@ ask:
 				     "credential)");
 	snprintf(prompt, sizeof(prompt), "%s passphrase for %s: ",
 		 is_new ? "New" : "Enter", label);
-	rc = PKI_OK;
-	if (tty_read(fd, prompt, buf, size) != 0)
-		rc = pki_error_set(err, PKI_E_IO, "cannot read the terminal");
+	rc = tty_read(fd, prompt, buf, size, err);
 	if (rc == PKI_OK && is_new) {
-		if (tty_read(fd, "Repeat it: ", again, sizeof(again)) != 0)
-			rc = pki_error_set(err, PKI_E_IO, "cannot read the terminal");
-		else if (strcmp(again, buf) != 0)
+		rc = tty_read(fd, "Repeat it: ", again, sizeof(again), err);
+		if (rc == PKI_OK && strcmp(again, buf) != 0)
 			rc = pki_error_set(err, PKI_E_INVALID, "the passphrases "
 					   "do not match; nothing was created");
 		pki_memzero(again, sizeof(again));

@@ -3,7 +3,7 @@
 # new key, never echoed), --passphrase-file, $CREDENTIALS_DIRECTORY; and
 # never from nowhere.  script(1) gives spork a real terminal.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
-need script setsid sqlite3
+need script setsid sqlite3 timeout
 
 # tty CMD ANSWER...: run CMD on a pseudo-terminal, typing each ANSWER
 # after a pause; output (what the terminal showed) in $T/out.
@@ -42,6 +42,40 @@ tty "$SPORK pki build $T/grow.toml" "not the passphrase"
 grep_out "asked once, as an existing key" "Enter passphrase for Lab Root CA: "
 tty "$SPORK pki build $T/grow.toml" "terminal passphrase"
 [ "$rc" = 0 ] && ok "right terminal passphrase unseals the root" || not_ok "unseal: exit $rc"
+
+# A line longer than the 1023 bytes a passphrase holds is refused, not cut.
+long=$(head -c 1100 /dev/zero | tr '\0' x)
+export SPORK_STATE_DIR="$T/long"
+tty "$B" "$long" "$long"
+[ "$rc" = 7 ] && ok "tty: passphrase over 1023 bytes refused (exit 7)" || not_ok "long: exit $rc"
+grep_out "tty: says it is too long" "passphrase longer than 1023 bytes"
+n=$(sqlite3 "$T/long/spork.db" "select count(*) from cas" 2>/dev/null || echo 0)
+[ "$n" = 0 ] && ok "tty long: no CA recorded" || not_ok "tty long: $n CAs recorded"
+
+# Input that ends (stdin closed: script(1) sends ^D) before Enter is not
+# a passphrase.
+export SPORK_STATE_DIR="$T/eof"
+{ sleep 1; printf 'never finished'; sleep 2; } |
+	timeout 60 script -qec "$B" /dev/null > "$T/out" 2>&1
+rc=$?
+[ "$rc" != 0 ] && ok "tty: end of input before Enter refused (exit $rc)" || not_ok "eof: exit 0"
+grep_out "tty eof: says the input ended" "input ended before Enter"
+n=$(sqlite3 "$T/eof/spork.db" "select count(*) from cas" 2>/dev/null || echo 0)
+[ "$n" = 0 ] && ok "tty eof: no CA recorded" || not_ok "tty eof: $n CAs recorded"
+
+# Killed while echo is off: the terminal gets its echo back.
+export SPORK_STATE_DIR="$T/killed"
+cat > "$T/kill.sh" <<EOF
+$B & pid=\$!
+sleep 1; kill -TERM \$pid; wait \$pid
+echo "status \$?"
+stty -a
+EOF
+sleep 4 | timeout 60 script -qec "sh $T/kill.sh" /dev/null > "$T/out" 2>&1
+grep_out "SIGTERM at the prompt kills spork" "status 143"
+if tr ' \r' '\n\n' < "$T/out" | grep -qx -- -echo; then
+	not_ok "SIGTERM at the prompt leaves echo off"
+else grep_out "SIGTERM at the prompt: echo restored" "(^| )echo( |$)"; fi
 
 # systemd credentials: $CREDENTIALS_DIRECTORY/spork-passphrase
 export SPORK_STATE_DIR="$T/creds"
