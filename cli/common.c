@@ -134,19 +134,42 @@ spork_state_dir(void)
 	return "/var/lib/spork";
 }
 
-/* First line of a file (at most size-1 bytes), trailing CR/LF removed. */
+/*
+ * The first line of a regular file (at most size-1 bytes, without its
+ * CR/LF) into buf.  A first line longer than that is refused, not cut;
+ * a file readable by group or others is used with a warning.  Whatever
+ * was read past the first line is wiped.
+ */
 static int
 read_pass_file(const char *path, char *buf, size_t size, struct pki_error *err)
 {
+	struct stat sb;
 	int fd, rc = PKI_E_IO;
 	ssize_t n;
 	size_t len = 0;
-	char *nl;
+	char *nl, c = '\0';
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	buf[0] = '\0';
+	/* O_NONBLOCK: a FIFO must not hang open(); it is refused below. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
 		return pki_error_set(err, errno == ENOENT ? PKI_E_NOTFOUND : PKI_E_IO,
 				     "cannot open passphrase file %s: %s", path,
 				     strerror(errno));
+	if (fstat(fd, &sb) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot fstat passphrase file "
+				   "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		rc = pki_error_set(err, PKI_E_INVALID, "passphrase file %s is not "
+				   "a regular file; give a file holding the "
+				   "passphrase on its first line", path);
+		goto out;
+	}
+	if ((sb.st_mode & 077) != 0)
+		spork_warnx("warning: %s is readable by group/others (mode "
+			    "%04o); chmod 600 it", path,
+			    (unsigned)(sb.st_mode & 07777));
 	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
@@ -158,8 +181,24 @@ read_pass_file(const char *path, char *buf, size_t size, struct pki_error *err)
 		len += (size_t)n;
 	}
 	buf[len] = '\0';
-	if ((nl = strpbrk(buf, "\r\n")) != NULL)
-		*nl = '\0';
+	if ((nl = strpbrk(buf, "\r\n")) != NULL) {
+		pki_memzero(nl, len - (size_t)(nl - buf));
+	} else if (len + 1 == size) {
+		/* The buffer is full: the line fits only if it ends here. */
+		while ((n = read(fd, &c, 1)) < 0 && errno == EINTR)
+			;
+		if (n < 0) {
+			rc = pki_error_set(err, PKI_E_IO, "cannot read %s: %s",
+					   path, strerror(errno));
+			goto out;
+		}
+		if (n == 1 && c != '\n' && c != '\r') {
+			rc = pki_error_set(err, PKI_E_INVALID, "the first line of "
+					   "passphrase file %s is longer than "
+					   "%zu bytes", path, size - 1);
+			goto out;
+		}
+	}
 	if (buf[0] == '\0') {
 		rc = pki_error_set(err, PKI_E_INVALID, "passphrase file %s is "
 				   "empty", path);
@@ -167,6 +206,9 @@ read_pass_file(const char *path, char *buf, size_t size, struct pki_error *err)
 	}
 	rc = PKI_OK;
 out:
+	pki_memzero(&c, sizeof(c));
+	if (rc != PKI_OK)
+		pki_memzero(buf, size);
 	close(fd);
 	return rc;
 }

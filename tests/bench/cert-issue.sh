@@ -28,7 +28,7 @@ B=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/spork-bench.XXXXXX") || exit 1
 trap 'rm -rf "$B"' EXIT
 export SPORK_STATE_DIR="$B/state" SPORK_ACTOR=bench
 export SPORK_ARGON2_MEMORY_KIB=8192 SPORK_ARGON2_PASSES=1
-printf 'bench passphrase 1\n' > "$B/pass"
+(umask 077 && printf 'bench passphrase 1\n' > "$B/pass")
 
 case $KEY in
 ecdsa-p256) OKEY="-newkey ec -pkeyopt ec_paramgen_curve:P-256"

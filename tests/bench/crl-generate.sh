@@ -20,7 +20,7 @@ B=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/spork-crlbench.XXXXXX") || exit 1
 trap 'rm -rf "$B"' EXIT
 export SPORK_STATE_DIR="$B/state" SPORK_ACTOR=bench
 export SPORK_ARGON2_MEMORY_KIB=8192 SPORK_ARGON2_PASSES=1
-printf 'bench passphrase 1\n' > "$B/pass"
+(umask 077 && printf 'bench passphrase 1\n' > "$B/pass")
 "$SPORK" pki build "$top_srcdir/hierarchy/2-tier.toml" --passphrase-file "$B/pass" -q || exit 1
 DB="$SPORK_STATE_DIR/spork.db"
 CA="Lab Issuing CA"

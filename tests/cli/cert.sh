@@ -11,6 +11,7 @@ C="$S/ca"
 ROOT="$C/lab-root-ca.pem"
 ICA="$C/lab-issuing-ca.pem"
 printf 'pkcs12 password 1\n' > "$T/p12pass"
+chmod 600 "$T/p12pass"
 
 # verify DESC CERT: openssl (strict) and certtool both accept the chain
 verify() {
@@ -63,6 +64,7 @@ expect 3 "--pkcs12-passphrase-file that does not exist" "$SPORK" cert issue \
 	--cn nopw.lab.example --san dns:nopw.lab.example --pkcs12 "$T/nopw.p12" \
 	--pkcs12-passphrase-file "$T/no-such-file"
 mkdir -p "$T/creds"; printf 'ca passphrase\n' > "$T/creds/spork-passphrase"
+chmod 600 "$T/creds/spork-passphrase"
 expect 7 "the CA passphrase credential is never a PKCS#12 password" env \
 	CREDENTIALS_DIRECTORY="$T/creds" setsid -w "$SPORK" cert issue --cn nopw.lab.example \
 	--san dns:nopw.lab.example --pkcs12 "$T/nopw.p12" "$PASSOPT"
@@ -379,7 +381,7 @@ expect 7 "unhold a certificate that is not held" "$SPORK" cert unhold "$WWW"
 # revoking a CA certificate needs the parent's key
 ICA_SERIAL=$(serial_of "$ICA")
 revokes=$(audit_count cert.revoke)
-printf 'not the passphrase\n' > "$T/wrongpass"
+printf 'not the passphrase\n' > "$T/wrongpass"; chmod 600 "$T/wrongpass"
 expect 5 "revoking the issuing CA with a wrong root passphrase" \
 	"$SPORK" cert revoke "$ICA_SERIAL" --reason cessationOfOperation \
 	--passphrase-file "$T/wrongpass"

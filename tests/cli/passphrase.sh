@@ -81,15 +81,37 @@ else grep_out "SIGTERM at the prompt: echo restored" "(^| )echo( |$)"; fi
 export SPORK_STATE_DIR="$T/creds"
 mkdir -p "$T/credentials"
 printf 'from the credential\n' > "$T/credentials/spork-passphrase"
+chmod 600 "$T/credentials/spork-passphrase"
 expect 0 "passphrase from \$CREDENTIALS_DIRECTORY" env CREDENTIALS_DIRECTORY="$T/credentials" \
 	setsid -w $B
 expect 0 "and the same credential unseals it" env CREDENTIALS_DIRECTORY="$T/credentials" \
 	setsid -w "$SPORK" pki build "$T/grow.toml"
 printf 'from the credential\n' > "$T/pf"
+chmod 600 "$T/pf"
 cp "$T/grow.toml" "$T/grow2.toml"
 printf '\n[[issuing_cas]]\ncommon_name = "Third Issuing CA"\nvalidity_years = 2\n' >> "$T/grow2.toml"
 expect 0 "a file with the same passphrase unseals it too" setsid -w "$SPORK" pki build \
 	"$T/grow2.toml" --passphrase-file "$T/pf"
+
+# --passphrase-file: a regular file, its first line whole, private.
+export SPORK_STATE_DIR="$T/files"
+mkdir -p "$T/pdir"
+expect 7 "a directory as --passphrase-file" setsid -w $B --passphrase-file "$T/pdir"
+grep_out "says it is not a regular file" "passphrase file $T/pdir is not a regular file" "$T/err"
+{ head -c 1024 /dev/zero | tr '\0' x; echo; } > "$T/pflong"; chmod 600 "$T/pflong"
+expect 7 "a first line over 1023 bytes in --passphrase-file" setsid -w $B \
+	--passphrase-file "$T/pflong"
+grep_out "says the line is too long" "first line of passphrase file $T/pflong is longer than 1023 bytes" "$T/err"
+n=$(sqlite3 "$T/files/spork.db" "select count(*) from cas" 2>/dev/null || echo 0)
+[ "$n" = 0 ] && ok "bad passphrase files: no CA recorded" || not_ok "bad files: $n CAs"
+head -c 1023 /dev/zero | tr '\0' x > "$T/pf1023"; chmod 600 "$T/pf1023"
+expect 0 "a 1023-byte passphrase without a newline is whole" setsid -w $B \
+	--passphrase-file "$T/pf1023"
+[ ! -s "$T/err" ] && ok "a mode 0600 file: no warning" || not_ok "0600 file warned: $(cat "$T/err")"
+export SPORK_STATE_DIR="$T/files644"
+printf 'readable by all\n' > "$T/pf644"; chmod 644 "$T/pf644"
+expect 0 "a mode 0644 passphrase file is used" setsid -w $B --passphrase-file "$T/pf644"
+grep_out "but warned about" "spork: warning: $T/pf644 is readable by group/others \(mode 0644\); chmod 600 it" "$T/err"
 
 # No terminal, no file, no credential: a clear error, nothing created.
 export SPORK_STATE_DIR="$T/none"
