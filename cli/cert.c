@@ -237,6 +237,51 @@ check_new_file(const char *path, const char *what, struct pki_error *err)
 	return check_dir(path, what, err);
 }
 
+/*
+ * Where path will be once written, into out: the real path of its
+ * directory and its base name (the file need not exist yet, and
+ * pki__file_write replaces a symbolic link there rather than follow it).
+ * Returns -1 if the directory cannot be resolved.
+ */
+static int
+output_path(const char *path, char *out, size_t size)
+{
+	char dir[PATH_MAX], real[PATH_MAX], *slash;
+	const char *base;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir))
+		return -1;
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		base = path;
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		base = path + (slash - dir) + 1;
+		if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	if (realpath(dir, real) == NULL ||
+	    (size_t)snprintf(out, size, "%s/%s", strcmp(real, "/") == 0 ? "" :
+			     real, base) >= size)
+		return -1;
+	return 0;
+}
+
+/* Whether two output options name the same file ("x", "./x", "d/../x"). */
+static int
+same_output(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+
+	if (is_stdout(a) || is_stdout(b))
+		return 0;
+	if (strcmp(a, b) == 0)
+		return 1;
+	return output_path(a, ra, sizeof(ra)) == 0 &&
+	       output_path(b, rb, sizeof(rb)) == 0 && strcmp(ra, rb) == 0;
+}
+
 static int
 write_out(const char *path, const void *data, size_t len, unsigned mode,
 	  int exclusive, struct pki_error *err)
@@ -642,6 +687,15 @@ check_key_outputs(poptContext ctx, int generated, struct pki_error *err)
 				  "print private keys");
 	if (o_pkcs12 != NULL && strcmp(o_pkcs12, "-") == 0)
 		return usage_fail(ctx, "--pkcs12 needs a file");
+	/* The certificate is written last: it would overwrite the key. */
+	if (same_output(o_out, o_key_out) || same_output(o_out, o_pkcs12))
+		return usage_fail(ctx, "--out and --%s name the same file, %s: "
+				  "the certificate would overwrite the key; "
+				  "choose two paths", same_output(o_out,
+				  o_key_out) ? "key-out" : "pkcs12", o_out);
+	if (same_output(o_key_out, o_pkcs12))
+		return usage_fail(ctx, "--key-out and --pkcs12 name the same "
+				  "file, %s; choose two paths", o_key_out);
 	if (check_new_file(o_key_out, "key file", err) != PKI_OK ||
 	    check_new_file(o_pkcs12, "PKCS#12 file", err) != PKI_OK ||
 	    check_dir(o_out, "certificate", err) != PKI_OK ||

@@ -73,6 +73,23 @@ after=$(sqlite3 "$S/spork.db" "select count(*) from certificates")
 	not_ok "certificates went from $before to $after"
 [ ! -e "$T/nopw.p12" ] && ok "no PKCS#12 file written" || not_ok "PKCS#12 file written"
 
+# ---- --out never names the key's file: the certificate would overwrite it
+before=$(cert_count)
+expect 2 "--key-out k.pem --out ./k.pem refused" sh -c 'cd "$1" && exec "$2" cert issue \
+	--cn same.lab.example --san dns:same.lab.example --key-out k.pem --out ./k.pem' \
+	sh "$T" "$SPORK"
+grep_out "says the two name one file" "--out and --key-out name the same file" "$T/err"
+mkdir -p "$T/sub"
+expect 2 "--pkcs12 DIR/../k.p12 --out k.p12 refused" "$SPORK" cert issue \
+	--cn same.lab.example --san dns:same.lab.example --pkcs12 "$T/sub/../k.p12" \
+	--out "$T/k.p12" --pkcs12-passphrase-file "$T/p12pass"
+grep_out "names --pkcs12" "--out and --pkcs12 name the same file" "$T/err"
+after=$(cert_count)
+[ "$before" = "$after" ] && ok "same file for key and certificate: nothing issued" ||
+	not_ok "certificates went from $before to $after"
+[ ! -e "$T/k.pem" ] && [ ! -e "$T/k.p12" ] && ok "no key file written" ||
+	not_ok "a key file was written"
+
 # ---- issue from an openssl CSR
 expect 0 "issue from an openssl CSR" \
 	"$SPORK" cert issue --csr "$T/www.csr" --out "$T/www.pem"
