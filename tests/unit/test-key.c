@@ -597,8 +597,9 @@ test_import(void **state)
 							    &needles[2]), 0);
 	gnutls_free(xx.data);
 	gnutls_free(yy.data);
-	/* The scalar's last 24 bytes (a leading zero may be present). */
-	assert_true(needles[2].size >= 32);
+	/* The scalar's last 24 bytes: GnuTLS may add a leading zero octet,
+	 * or drop leading zero octets (1 key in 256 has a 31-byte scalar). */
+	assert_true(needles[2].size >= 24);
 	memmove(needles[2].data, needles[2].data + needles[2].size - 24, 24);
 	needles[2].size = 24;
 
