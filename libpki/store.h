@@ -18,6 +18,10 @@
  * and then write (revoke, unrevoke, the audit append, CRL numbers) are
  * atomic either way.  Timestamps are seconds since the epoch taken from
  * pki_now() (SPORK_NOW) unless the caller passes one.
+ *
+ * Implementation: store.c (connection, schema, transactions) and one
+ * store-<area>.c per area (ca, cert, revoke, crl, audit), sharing the
+ * internal store-int.h.
  */
 #ifndef PKI_STORE_H
 #define PKI_STORE_H
