@@ -1,0 +1,127 @@
+/*
+ * spork config: check (spork(1), spork.toml(5)).  Reads spork.toml the
+ * way every command does (libpki/config) and reports every problem at
+ * once as file:line:col.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "config.h"
+
+static int show_help;
+
+static const struct poptOption check_options[] = {
+	SPORK_COMMON_OPTIONS,
+	{ "help", 'h', POPT_ARG_NONE, &show_help, 'h', "show this help", NULL },
+	POPT_TABLEEND
+};
+
+static void
+config_usage(FILE *f)
+{
+	fprintf(f, "usage: spork config <command> [options]\n\n"
+		"Commands:\n"
+		"  check [FILE]   check spork.toml (default: --config, "
+		"$SPORK_CONFIG, or <state>/spork.toml)\n"
+		"\nSee spork(1) and spork.toml(5).\n");
+}
+
+static json_t *
+config_json(const char *path, const struct pki_config *c,
+	    const struct pki_diags *d)
+{
+	json_t *o = json_object(), *a = json_array();
+	size_t i;
+
+	json_object_set_new(o, "file", json_string(path));
+	json_object_set_new(o, "valid", json_boolean(c != NULL));
+	for (i = 0; d != NULL && i < d->n; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "line", json_integer(d->v[i].line));
+		json_object_set_new(e, "column", json_integer(d->v[i].column));
+		json_object_set_new(e, "message", json_string(d->v[i].msg));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "errors", a);
+	return o;
+}
+
+static int
+cmd_check(int argc, const char **argv)
+{
+	struct pki_diags d = { 0, NULL };
+	struct pki_config *c = NULL;
+	struct pki_error err;
+	poptContext ctx = NULL;
+	const char **rest = NULL, *path;
+	char *found = NULL;
+	int nrest = 0, rc = SPORK_EXIT_USAGE;
+	size_t i;
+
+	pki_error_clear(&err);
+	if (spork_parse("config check", argc, argv, check_options, "[FILE]",
+			&ctx, &rest, &nrest) != 0 || nrest > 1)
+		goto out;
+	if (nrest == 1) {
+		path = rest[0];
+	} else if ((path = found = spork_config_path(1)) == NULL) {
+		spork_warnx("out of memory");
+		rc = SPORK_EXIT_FAIL;
+		goto out;
+	}
+	if (pki_config_load(path, &c, &d, &err) != PKI_OK && d.n == 0) {
+		if (spork_g.json && err.code != PKI_E_NOTFOUND) {
+			struct pki_diag one = { err.line, err.column, err.msg };
+			struct pki_diags single = { 1, &one };
+
+			spork_json_out(config_json(path, NULL, &single));
+			rc = spork_exit_code(err.code);
+		} else {
+			if (err.code == PKI_E_NOTFOUND)
+				pki_error_set(&err, PKI_E_NOTFOUND, "%s does not "
+					      "exist", path);
+			rc = spork_fail(&err, path);
+		}
+		goto out;
+	}
+	if (spork_g.json)
+		spork_json_out(config_json(path, c, &d));
+	else
+		for (i = 0; i < d.n; i++)
+			fprintf(stderr, "%s:%u:%u: error: %s\n", path,
+				d.v[i].line, d.v[i].column, d.v[i].msg);
+	if (c == NULL) {
+		rc = SPORK_EXIT_INVALID;
+		goto out;
+	}
+	if (!spork_g.json && !spork_g.quiet)
+		printf("%s: OK\n", path);
+	rc = SPORK_EXIT_OK;
+out:
+	pki_diags_clear(&d);
+	pki_config_free(c);
+	free(found);
+	if (ctx != NULL)
+		poptFreeContext(ctx);
+	return rc;
+}
+
+int
+spork_cmd_config(int argc, const char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		config_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	spork_warnx("unknown command 'config %s'", argv[1]);
+	config_usage(stderr);
+	return SPORK_EXIT_USAGE;
+}

@@ -1,0 +1,279 @@
+/* config: spork.toml, checked with file:line diagnostics (spork.toml(5)). */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "lockbox.h"
+#include "toml.h"
+#include "util.h"
+
+static const char *const top_keys[] = { "state_dir", "keys", "crl", NULL };
+static const char *const keys_keys[] = {
+	"pkcs11_module", "argon2_memory_kib", "argon2_passes", "argon2_lanes",
+	NULL
+};
+static const char *const crl_keys[] = { "next_update", "delta_next_update",
+					NULL };
+
+/* Every key of t must be in allowed; report the others. */
+static void
+check_keys(struct pki_diags *d, const struct pki_toml_table *t,
+	   const char *where, const char *const *allowed)
+{
+	const char *const *p;
+	const char *best;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		for (p = allowed; *p != NULL; p++)
+			if (strcmp(t->items[i].key, *p) == 0)
+				break;
+		if (*p != NULL)
+			continue;
+		best = pki_diag_closest(t->items[i].key, allowed);
+		if (best != NULL)
+			pki__diag(d, t->items[i].line, t->items[i].column,
+				  "unknown key '%s' in %s; did you mean '%s'?",
+				  t->items[i].key, where, best);
+		else
+			pki__diag(d, t->items[i].line, t->items[i].column,
+				  "unknown key '%s' in %s; see spork.toml(5)",
+				  t->items[i].key, where);
+	}
+}
+
+/* A string without NUL, copied into *out; NULL kv leaves *out alone. */
+static void
+get_string(struct pki_diags *d, const struct pki_toml_keyval *kv,
+	   const char *example, char **out)
+{
+	if (kv == NULL)
+		return;
+	if (kv->val.type != PKI_TOML_STRING) {
+		pki__diag(d, kv->val.line, kv->val.column, "%s must be a string, "
+			  "not %s (write for example %s = %s)", kv->key,
+			  pki_toml_type_name(kv->val.type), kv->key, example);
+		return;
+	}
+	if (kv->val.u.s.len != strlen(kv->val.u.s.ptr) ||
+	    kv->val.u.s.len == 0) {
+		pki__diag(d, kv->val.line, kv->val.column, "%s must not be "
+			  "empty or hold a NUL character", kv->key);
+		return;
+	}
+	free(*out);
+	if ((*out = strdup(kv->val.u.s.ptr)) == NULL)
+		pki__diag(d, kv->val.line, kv->val.column, "out of memory");
+}
+
+/* An absolute path. */
+static void
+get_path(struct pki_diags *d, const struct pki_toml_keyval *kv,
+	 const char *example, char **out)
+{
+	char *s = NULL;
+
+	get_string(d, kv, example, &s);
+	if (s == NULL)
+		return;
+	if (s[0] != '/') {
+		pki__diag(d, kv->val.line, kv->val.column, "%s must be an "
+			  "absolute path (write for example %s = %s)", kv->key,
+			  kv->key, example);
+		free(s);
+		return;
+	}
+	free(*out);
+	*out = s;
+}
+
+static void
+get_u32(struct pki_diags *d, const struct pki_toml_keyval *kv, uint32_t min,
+	uint32_t max, uint32_t *out)
+{
+	if (kv == NULL)
+		return;
+	if (kv->val.type != PKI_TOML_INTEGER) {
+		pki__diag(d, kv->val.line, kv->val.column, "%s must be an "
+			  "integer, not %s", kv->key,
+			  pki_toml_type_name(kv->val.type));
+		return;
+	}
+	if (kv->val.u.i < (int64_t)min || kv->val.u.i > (int64_t)max) {
+		pki__diag(d, kv->val.line, kv->val.column, "%s must be between "
+			  "%u and %u, not %lld", kv->key, min, max,
+			  (long long)kv->val.u.i);
+		return;
+	}
+	*out = (uint32_t)kv->val.u.i;
+}
+
+static void
+get_duration(struct pki_diags *d, const struct pki_toml_keyval *kv,
+	     int64_t *out)
+{
+	struct pki_error e;
+	int64_t v;
+
+	if (kv == NULL)
+		return;
+	if (kv->val.type != PKI_TOML_STRING) {
+		pki__diag(d, kv->val.line, kv->val.column, "%s must be a "
+			  "duration string such as \"7d\" or \"12h\", not %s",
+			  kv->key, pki_toml_type_name(kv->val.type));
+		return;
+	}
+	pki_error_clear(&e);
+	if (pki_duration_parse(kv->val.u.s.ptr, &v, &e) != PKI_OK) {
+		pki__diag(d, kv->val.line, kv->val.column, "%s: %s", kv->key,
+			  e.msg);
+		return;
+	}
+	if (v <= 0) {
+		pki__diag(d, kv->val.line, kv->val.column, "%s must be longer "
+			  "than zero", kv->key);
+		return;
+	}
+	*out = v;
+}
+
+/* A sub-table [name] of the root, or NULL (reported when not a table). */
+static const struct pki_toml_table *
+section(struct pki_diags *d, const struct pki_toml_table *root,
+	const char *name)
+{
+	const struct pki_toml_keyval *kv = pki_toml_find(root, name);
+
+	if (kv == NULL)
+		return NULL;
+	if (kv->val.type != PKI_TOML_TABLE) {
+		pki__diag(d, kv->val.line, kv->val.column, "%s must be a table "
+			  "([%s]), not %s", name, name,
+			  pki_toml_type_name(kv->val.type));
+		return NULL;
+	}
+	return kv->val.u.tab;
+}
+
+static void
+read_config(struct pki_diags *d, const struct pki_toml_table *root,
+	    struct pki_config *c)
+{
+	const struct pki_toml_table *t;
+
+	check_keys(d, root, "the top level", top_keys);
+	get_path(d, pki_toml_find(root, "state_dir"), "\"/var/lib/spork\"",
+		 &c->state_dir);
+	if ((t = section(d, root, "keys")) != NULL) {
+		check_keys(d, t, "[keys]", keys_keys);
+		get_path(d, pki_toml_find(t, "pkcs11_module"),
+			 "\"/usr/lib/softhsm/libsofthsm2.so\"",
+			 &c->pkcs11_module);
+		get_u32(d, pki_toml_find(t, "argon2_memory_kib"),
+			PKI_LOCKBOX_ARGON2_MIN_KIB, PKI_LOCKBOX_ARGON2_MAX_KIB,
+			&c->argon2_memory_kib);
+		get_u32(d, pki_toml_find(t, "argon2_passes"),
+			PKI_LOCKBOX_ARGON2_MIN_PASSES,
+			PKI_LOCKBOX_ARGON2_MAX_PASSES, &c->argon2_passes);
+		get_u32(d, pki_toml_find(t, "argon2_lanes"), 1,
+			PKI_LOCKBOX_ARGON2_MAX_LANES, &c->argon2_lanes);
+	}
+	if ((t = section(d, root, "crl")) != NULL) {
+		check_keys(d, t, "[crl]", crl_keys);
+		get_duration(d, pki_toml_find(t, "next_update"),
+			     &c->crl_next_update);
+		get_duration(d, pki_toml_find(t, "delta_next_update"),
+			     &c->crl_delta_next_update);
+	}
+}
+
+struct pki_config *
+pki_config_default(void)
+{
+	return calloc(1, sizeof(struct pki_config));
+}
+
+void
+pki_config_free(struct pki_config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->state_dir);
+	free(c->pkcs11_module);
+	free(c);
+}
+
+int
+pki_config_load(const char *path, struct pki_config **out,
+		struct pki_diags *diags, struct pki_error *err)
+{
+	struct pki_toml_table *root = NULL;
+	struct pki_config *c = NULL;
+	size_t before = diags->n;
+	int rc;
+
+	*out = NULL;
+	if ((rc = pki_toml_parse_file(path, &root, err)) != PKI_OK)
+		goto out;
+	rc = PKI_E_NOMEM;
+	if ((c = pki_config_default()) == NULL ||
+	    (c->path = strdup(path)) == NULL) {
+		pki_error_set(err, rc, "out of memory reading %s", path);
+		goto out;
+	}
+	read_config(diags, root, c);
+	if (diags->n > before) {
+		rc = pki_error_set(err, PKI_E_INVALID, "%s: %zu problem%s",
+				   path, diags->n - before,
+				   diags->n - before == 1 ? "" : "s");
+		goto out;
+	}
+	*out = c;
+	c = NULL;
+	rc = PKI_OK;
+out:
+	pki_config_free(c);
+	pki_toml_free(root);
+	return rc;
+}
+
+int
+pki_duration_parse(const char *s, int64_t *seconds, struct pki_error *err)
+{
+	char *end;
+	long long v;
+	int64_t mul = 86400;
+
+	errno = 0;
+	if (s == NULL || *s < '0' || *s > '9')
+		goto bad;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v < 0)
+		goto bad;
+	if (*end != '\0') {
+		switch (*end) {
+		case 'w': mul = 7 * 86400; break;
+		case 'd': mul = 86400; break;
+		case 'h': mul = 3600; break;
+		case 'm': mul = 60; break;
+		case 's': mul = 1; break;
+		default: goto bad;
+		}
+		if (end[1] != '\0')
+			goto bad;
+	}
+	if (v > INT64_MAX / mul)
+		goto bad;
+	*seconds = (int64_t)v * mul;
+	return PKI_OK;
+bad:
+	return pki_error_set(err, PKI_E_INVALID, "'%s' is not a duration: "
+			     "write a number and one unit, w (weeks), d (days), "
+			     "h (hours), m (minutes) or s (seconds), as in 90d "
+			     "or 12h; a bare number counts days",
+			     s == NULL ? "" : s);
+}
