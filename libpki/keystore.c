@@ -148,12 +148,56 @@ out:
 }
 
 /*
+ * old (flat layout) and dst (new layout) name the same key, left so by
+ * an interrupted run or by hand: remove old if both hold the same bytes,
+ * else PKI_E_CONFLICT naming both.  *done = 1 if this call removed old;
+ * old gone meanwhile (another process migrating) is PKI_OK, *done 0.
+ */
+static int
+drop_duplicate(const char *old, const char *dst, int *done,
+	       struct pki_error *err)
+{
+	struct stat st;
+	int same = 0, rc;
+
+	*done = 0;
+	rc = same_bytes(old, dst, &same, err);
+	if (rc == PKI_E_NOTFOUND && lstat(old, &st) != 0 && errno == ENOENT)
+		rc = PKI_OK;
+	else if (rc == PKI_OK && !same)
+		rc = pki_error_set(err, PKI_E_CONFLICT, "%s and %s both exist "
+				   "and differ: keep the right one, move the "
+				   "other away, and try again", old, dst);
+	else if (rc == PKI_OK && unlink(old) != 0 && errno != ENOENT)
+		rc = pki_error_set(err, PKI_E_IO, "cannot delete %s: %s", old,
+				   strerror(errno));
+	else if (rc == PKI_OK)
+		*done = 1;
+	return rc;
+}
+
+/*
+ * rename(2) old to dst (in directory dir), then fsync dir.  *done = 1 if
+ * this call moved it; old gone meanwhile is PKI_OK, *done 0.
+ */
+static int
+move_key(const char *old, const char *dst, const char *dir, int *done,
+	 struct pki_error *err)
+{
+	*done = 0;
+	if (rename(old, dst) != 0)
+		return errno == ENOENT ? PKI_OK :
+		       pki_error_set(err, PKI_E_IO, "cannot move %s to %s: %s",
+				     old, dst, strerror(errno));
+	*done = 1;
+	return fsync_dir(dir, err);
+}
+
+/*
  * Move <state>/lockbox/<name> into offline/ or online/, by the kind in
- * its header.  If the target exists already (a run interrupted between
- * rename and cleanup, or a copy made by hand): identical bytes, the old
- * name is removed; different bytes, PKI_E_CONFLICT.  A file gone
- * meanwhile (another process migrating) is left to that process.
- * ks->migrated counts the old names this call removed.
+ * its header; see drop_duplicate for a target that exists already.  A
+ * file gone meanwhile (another process migrating) is left to that
+ * process.  ks->migrated counts the old names this call removed.
  */
 static int
 migrate_one(struct pki_keystore *ks, const char *name, struct pki_error *err)
@@ -161,7 +205,7 @@ migrate_one(struct pki_keystore *ks, const char *name, struct pki_error *err)
 	struct pki_lockbox_info info;
 	char old[PATH_MAX], dir[PATH_MAX], dst[PATH_MAX];
 	struct stat st;
-	int same, rc = PKI_E_IO;
+	int done = 0, rc = PKI_E_IO;
 
 	if ((size_t)snprintf(old, sizeof(old), "%s/%s", ks->lockbox_dir,
 			     name) >= sizeof(old)) {
@@ -200,37 +244,17 @@ migrate_one(struct pki_keystore *ks, const char *name, struct pki_error *err)
 				   "too long");
 		goto out;
 	}
-	if (lstat(dst, &st) == 0) {
-		if ((rc = same_bytes(old, dst, &same, err)) != PKI_OK)
-			goto out;
-		if (!same) {
-			rc = pki_error_set(err, PKI_E_CONFLICT, "%s and %s "
-					   "both exist and differ: keep the "
-					   "right one, move the other away, "
-					   "and try again", old, dst);
-			goto out;
-		}
-		if (unlink(old) != 0 && errno != ENOENT) {
-			rc = pki_error_set(err, PKI_E_IO, "cannot delete %s: "
-					   "%s", old, strerror(errno));
-			goto out;
-		}
-	} else if (errno != ENOENT) {
+	if (lstat(dst, &st) == 0)
+		rc = drop_duplicate(old, dst, &done, err);
+	else if (errno == ENOENT)
+		rc = move_key(old, dst, dir, &done, err);
+	else
 		rc = pki_error_set(err, PKI_E_IO, "cannot stat %s: %s", dst,
 				   strerror(errno));
-		goto out;
-	} else if (rename(old, dst) != 0) {
-		rc = errno == ENOENT ? PKI_OK :
-		     pki_error_set(err, PKI_E_IO, "cannot move %s to %s: %s",
-				   old, dst, strerror(errno));
-		goto out;
-	} else if ((rc = fsync_dir(dir, err)) != PKI_OK) {
-		goto out;
-	}
-	if ((rc = fsync_dir(ks->lockbox_dir, err)) != PKI_OK)
+	if (rc != PKI_OK || !done ||
+	    (rc = fsync_dir(ks->lockbox_dir, err)) != PKI_OK)
 		goto out;
 	ks->migrated++;
-	rc = PKI_OK;
 out:
 	return rc;
 }

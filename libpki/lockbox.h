@@ -1,5 +1,11 @@
 /*
- * lockbox: sealing private key bytes into a versioned file.
+ * lockbox: sealing private key bytes into a versioned file, and the
+ * online KEK that seals online keys.
+ *
+ * A state directory keeps one such file per key (key.h): kind 1 files in
+ * <state>/lockbox/offline/<key-id>.key, kind 2 files in
+ * <state>/lockbox/online/<key-id>.key, apart so that the offline ones
+ * can be made inaccessible to processes that only use online keys.
  *
  * Format version 1 (all integers big-endian):
  *
