@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "lockbox.h"
 
 struct spork_globals spork_g;
 
@@ -422,11 +424,47 @@ check:
 	return rc;
 }
 
+/*
+ * The environment variable name as a plain decimal number within
+ * [min, max] into *out; unset or empty leaves *out alone.  Anything else
+ * is PKI_E_INVALID.
+ */
+static int
+env_u32(const char *name, uint32_t min, uint32_t max, uint32_t *out,
+	struct pki_error *err)
+{
+	const char *s = getenv(name);
+	unsigned long long v = 0;
+	const char *p;
+
+	if (s == NULL || *s == '\0')
+		return PKI_OK;
+	for (p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || v > 0xffffffffull)
+			break;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (*p != '\0' || v < min || v > max)
+		return pki_error_set(err, PKI_E_INVALID, "%s=%s: expected a "
+				     "number from %" PRIu32 " to %" PRIu32,
+				     name, s, min, max);
+	*out = (uint32_t)v;
+	return PKI_OK;
+}
+
 int
 spork_open(int create, struct pki_store **st, struct pki_keystore **ks,
 	   struct pki_error *err)
 {
 	const char *dir = spork_state_dir();
+	struct pki_keystore_opts ko = {
+		.passfn = spork_passphrase,
+		.argon2 = {
+			.t_cost = PKI_LOCKBOX_ARGON2_DEFAULT_PASSES,
+			.m_cost_kib = PKI_LOCKBOX_ARGON2_DEFAULT_KIB,
+			.lanes = PKI_LOCKBOX_ARGON2_DEFAULT_LANES,
+		},
+	};
 	char db[PATH_MAX];
 	struct stat sb;
 	int rc;
@@ -451,8 +489,19 @@ spork_open(int create, struct pki_store **st, struct pki_keystore **ks,
 				     dir);
 	if ((rc = pki_store_open(db, create, st, err)) != PKI_OK)
 		return rc;
-	if (ks != NULL &&
-	    (rc = pki_keystore_open(dir, spork_passphrase, NULL, ks, err)) != PKI_OK) {
+	if (ks == NULL)
+		return PKI_OK;
+	/* libpki reads no environment: what the key store needs from it
+	 * (tests lower the Argon2id costs) is read here. */
+	ko.credentials_dir = getenv("CREDENTIALS_DIRECTORY");
+	ko.pkcs11_module = getenv("SPORK_PKCS11_MODULE");
+	if ((rc = env_u32("SPORK_ARGON2_MEMORY_KIB", PKI_LOCKBOX_ARGON2_MIN_KIB,
+			  PKI_LOCKBOX_ARGON2_MAX_KIB, &ko.argon2.m_cost_kib,
+			  err)) != PKI_OK ||
+	    (rc = env_u32("SPORK_ARGON2_PASSES", PKI_LOCKBOX_ARGON2_MIN_PASSES,
+			  PKI_LOCKBOX_ARGON2_MAX_PASSES, &ko.argon2.t_cost,
+			  err)) != PKI_OK ||
+	    (rc = pki_keystore_open(dir, &ko, ks, err)) != PKI_OK) {
 		pki_store_close(*st);
 		*st = NULL;
 		return rc;

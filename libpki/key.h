@@ -1,42 +1,58 @@
 /*
  * key: private key generation and loading through gnutls_privkey_t.
  *
- * A key lives either in the lockbox (one sealed file per key under
- * <state>/lockbox/, see lockbox.h) or in a PKCS#11 token.  The store keeps
- * a key URI for every CA key:
- *     lockbox:<key-id>             offline: <state>/lockbox/<key-id>.key,
- *                                  sealed under a passphrase (Argon2id)
- *     lockbox:<key-id>;kek=online  online: the same file name, sealed
- *                                  under <state>/online.kek
+ * A key lives either in the lockbox (one sealed file per key, see
+ * lockbox.h) or in a PKCS#11 token.  The store keeps a key URI for every
+ * CA key:
+ *     lockbox:<key-id>             offline: <state>/lockbox/offline/
+ *                                  <key-id>.key, sealed under a
+ *                                  passphrase (Argon2id)
+ *     lockbox:<key-id>;kek=online  online: <state>/lockbox/online/
+ *                                  <key-id>.key, sealed under the online
+ *                                  KEK (online.kek, see lockbox.h)
  *     pkcs11:<RFC 7512>            a private key object in a token
  *                                  (SoftHSM2 in tests)
  * The key id is the lower-case hex SHA-256 key id of the public key
  * (gnutls_pubkey_get_key_id with GNUTLS_KEYID_USE_SHA256), 64 characters.
  * The ";kek=online" attribute lets pki_key_is_online answer from the URI
- * alone; when a key is loaded, the sealed file's own (authenticated) kind
- * must agree with the URI, else PKI_E_AUTH.
+ * alone, and picks the directory; when a key is loaded, the sealed
+ * file's own (authenticated) kind must agree with the URI, else
+ * PKI_E_AUTH.
  *
- * Offline keys (root, policy CAs) are sealed under a passphrase (Argon2id);
- * online keys (issuing CAs) under <state>/online.kek, 32 random bytes,
- * mode 0400, created atomically the first time an online key is sealed;
- * a key file that is group/world accessible or not 32 bytes is refused.
- * Under systemd, $CREDENTIALS_DIRECTORY/online.kek (LoadCredential=) is
- * used instead when it exists; it is never created there, and if it
- * exists but cannot be opened (EACCES, a symlink: ELOOP...) that is an
- * error (PKI_E_IO), never a reason to use or create <state>/online.kek,
- * so keys are not sealed under two KEKs.  Loading an
- * online key costs one file read and one AES-GCM decryption (the KEK is
- * read once per keystore).
+ * The two kinds are in two directories (mode 0700, each created when a
+ * key of its kind is first sealed there) so that a service manager can
+ * hide the offline keys from processes that must never use them
+ * (systemd: InaccessiblePaths=<state>/lockbox/offline): such a process
+ * opens its key store with online_only set, and then never looks into
+ * lockbox/offline.  Older spork kept both kinds in <state>/lockbox/
+ * itself; pki_keystore_open moves such files (see there).
  *
- * PKCS#11: if the environment names a module in SPORK_PKCS11_MODULE, it is
- * the only one loaded (gnutls_pkcs11_init(MANUAL) + add_provider, once per
- * process, before the first PKCS#11 use); otherwise GnuTLS loads p11-kit's
- * configured modules.  The PIN comes from the URI's pin-value/pin-source,
- * else from the keystore's passphrase callback (installed process-wide with
- * gnutls_pkcs11_set_pin_function while the keystore lives; a wrong PIN is
- * not retried, so a token is not locked by repeated attempts).  So a
- * redacted URI (pki_key_uri_redact) loads the same key, the PIN then
- * coming from the callback (label "PIN of PKCS#11 token '<token>'").
+ * Offline keys (root, policy CAs) are sealed under a passphrase
+ * (Argon2id) that the caller's callback supplies; online keys (issuing
+ * CAs) under the online KEK, which lockbox.c alone reads, creates
+ * (<state>/online.kek, mode 0400, the first time an online key is
+ * sealed) and caches: loading an online key costs one file read and one
+ * AES-GCM decryption (the KEK is read once per key store).
+ *
+ * libpki reads no environment variable here: what the caller takes from
+ * its environment ($CREDENTIALS_DIRECTORY, the PKCS#11 module, Argon2id
+ * costs) comes in struct pki_keystore_opts.
+ *
+ * PKCS#11: if the key store names a module (pkcs11_module), it is the
+ * only one loaded (gnutls_pkcs11_init(MANUAL) + add_provider, before the
+ * first PKCS#11 use); otherwise GnuTLS loads p11-kit's configured
+ * modules.  GnuTLS sets this up once per process: a later key store
+ * asking for another module (or for p11-kit's after a module) fails
+ * with PKI_E_CONFLICT when it first uses a token.  The PIN comes from
+ * the URI's pin-value/pin-source, else from the key store's passphrase
+ * callback (installed process-wide with gnutls_pkcs11_set_pin_function
+ * while the key store lives; a wrong PIN is not retried, so a token is
+ * not locked by repeated attempts).  So a redacted URI
+ * (pki_key_uri_redact) loads the same key, the PIN then coming from the
+ * callback (label "PIN of PKCS#11 token '<token>'").
+ *
+ * Sources: key.c (algorithms, ids, URIs, choice of backend), keystore.c
+ * (the key store and its lockbox), pkcs11.c (tokens); key-int.h.
  */
 #ifndef PKI_KEY_H
 #define PKI_KEY_H
@@ -88,23 +104,69 @@ struct pki_argon2_params {
 	uint32_t lanes;       /* parallelism; default 1 */
 };
 
-/* Opaque: a state directory's keys (lockbox dir, online.kek, callbacks). */
+/* Opaque: a state directory's keys (lockbox dirs, online KEK,
+ * callbacks). */
 struct pki_keystore;
 
+/* How to open a key store.  All zero (or a NULL pointer): no passphrase
+ * callback, no credentials directory, p11-kit's modules, default
+ * Argon2id costs, every kind of key. */
+struct pki_keystore_opts {
+	/* Asked for passphrases of offline keys and PINs of tokens; may be
+	 * NULL when no offline key or token PIN will be needed. */
+	pki_passphrase_fn passfn;
+	void *passctx;
+	/* The caller's $CREDENTIALS_DIRECTORY (systemd), or NULL: where
+	 * online.kek is looked for first (lockbox.h). */
+	const char *credentials_dir;
+	/* The caller's $SPORK_PKCS11_MODULE, or NULL: p11-kit's modules. */
+	const char *pkcs11_module;
+	/* For keys sealed from now on.  All zero: the defaults above;
+	 * otherwise memory, passes and lanes must each lie within the
+	 * bounds of lockbox.h (8192..1048576 KiB, 1..10 passes, 1..4
+	 * lanes), else pki_keystore_open fails with PKI_E_INVALID. */
+	struct pki_argon2_params argon2;
+	/* 1 for a process that must never use an offline key (a handler):
+	 * see pki_keystore_open. */
+	int online_only;
+};
+
 /*
- * Open the key store of state_dir (creates <state>/lockbox, mode 0700, if
- * missing).  passfn/passctx may be NULL when no offline key will be
- * touched.  Argon2 parameters default as above, or from the environment
- * SPORK_ARGON2_MEMORY_KIB / SPORK_ARGON2_PASSES (tests may lower them;
- * accepted are 8192..1048576 KiB and 1..10 passes, the bounds of
- * lockbox.h; other values, or values that are not plain decimal
- * numbers, fail with PKI_E_INVALID).  Free with
+ * Open the key store of state_dir: creates <state>/lockbox (mode 0700)
+ * if missing; opts may be NULL (all defaults).  Free with
  * pki_keystore_free, which zeroes the cached online KEK.
+ *
+ * Unless opts->online_only, sealed keys of the old flat layout
+ * (<state>/lockbox/<key-id>.key) are moved into lockbox/offline/ or
+ * lockbox/online/ by the kind in their header (pki_lockbox_info), each
+ * with one rename(2) followed by an fsync of both directories; other
+ * files in lockbox/ are left alone.  A run interrupted midway is
+ * completed by the next open: a file found under both its old and its
+ * new name with the same bytes loses its old name; with different bytes
+ * the open fails with PKI_E_CONFLICT naming both files, and so does it
+ * (PKI_E_PARSE, PKI_E_INVALID...) for an old-layout file whose kind
+ * cannot be read.  pki_keystore_migrated tells how many were moved.
+ *
+ * With opts->online_only the key store never touches lockbox/offline
+ * (it does not migrate, nor create that directory, so it works when the
+ * directory is inaccessible), never calls the passphrase callback (for
+ * PINs neither), and refuses with PKI_E_DENIED any offline key (a
+ * lockbox: URI without ";kek=online", a pkcs11: URI without pin-source:
+ * pki_key_is_online) in pki_key_load, pki_key_create and
+ * pki_key_import, before opening any file or asking for anything.
+ * Open a state directory normally once after upgrading spork, so that
+ * its online keys are where an online-only key store looks.
  */
-int pki_keystore_open(const char *state_dir, pki_passphrase_fn passfn,
-		      void *passctx, struct pki_keystore **out,
-		      struct pki_error *err) PKI_WUR;
+int pki_keystore_open(const char *state_dir,
+		      const struct pki_keystore_opts *opts,
+		      struct pki_keystore **out, struct pki_error *err) PKI_WUR;
 void pki_keystore_free(struct pki_keystore *ks);
+/* How many old-layout files pki_keystore_open moved into lockbox/
+ * offline or lockbox/online (or removed from lockbox/ as duplicates of
+ * their moved copy): 0 when there was nothing to move, for an
+ * online-only key store, and for NULL.  The caller records a non-zero
+ * count (the state module's "lockbox.migrate" audit row). */
+int pki_keystore_migrated(const struct pki_keystore *ks);
 /* Argon2id parameters for keys sealed from now on; values outside the
  * bounds in lockbox.h make those seals fail with PKI_E_INVALID. */
 void pki_keystore_set_argon2(struct pki_keystore *ks,
@@ -146,7 +208,9 @@ int pki_key_load(struct pki_keystore *ks, const char *key_uri,
  * Import an existing private key (e.g. from PKCS#12) into the lockbox.
  * Same sealing rules as pki_key_create; key must be one of the supported
  * algorithms (PKI_E_UNSUPPORTED otherwise); PKI_E_EXISTS if that key is
- * already in the lockbox.  Caller frees *key_uri; key is not modified.
+ * already in the lockbox, as either kind (an online-only key store
+ * looks in lockbox/online only).  Caller frees *key_uri; key is not
+ * modified.
  */
 int pki_key_import(struct pki_keystore *ks, gnutls_x509_privkey_t key,
 		   int online, const char *label, char **key_uri,

@@ -1,8 +1,15 @@
 /* lockbox: sealing private key bytes into a versioned file; see lockbox.h */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <argon2.h>
 #include <nettle/gcm.h>
@@ -480,4 +487,195 @@ pki_lockbox_open(const char *path, const char *expected_id,
 out:
 	gnutls_free(img.data);
 	return rc;
+}
+
+/* ------------------------------------------------------------ online KEK */
+
+struct pki_lockbox_kek {
+	char state_path[PATH_MAX];      /* <state>/online.kek */
+	char cred_path[PATH_MAX];       /* <credentials>/online.kek, or "" */
+	unsigned char kek[PKI_LOCKBOX_KEK_SIZE];
+	int have_kek;
+};
+
+int
+pki_lockbox_kek_new(const char *state_dir, const char *credentials_dir,
+		    struct pki_lockbox_kek **out, struct pki_error *err)
+{
+	struct pki_lockbox_kek *k = NULL;
+	int rc = PKI_E_INVALID;
+
+	*out = NULL;
+	if (state_dir == NULL || *state_dir == '\0') {
+		rc = pki_error_set(err, PKI_E_INVALID, "no state directory "
+				   "given for the online key file");
+		goto out;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((size_t)snprintf(k->state_path, sizeof(k->state_path),
+			     "%s/online.kek", state_dir) >=
+	    sizeof(k->state_path)) {
+		rc = pki_error_set(err, PKI_E_INVALID, "state directory path "
+				   "too long");
+		goto out;
+	}
+	if (credentials_dir != NULL && *credentials_dir != '\0' &&
+	    (size_t)snprintf(k->cred_path, sizeof(k->cred_path),
+			     "%s/online.kek", credentials_dir) >=
+	    sizeof(k->cred_path)) {
+		rc = pki_error_set(err, PKI_E_INVALID, "$CREDENTIALS_DIRECTORY "
+				   "path too long");
+		goto out;
+	}
+	*out = k;
+	k = NULL;
+	rc = PKI_OK;
+out:
+	pki_lockbox_kek_free(k);
+	return rc;
+}
+
+void
+pki_lockbox_kek_free(struct pki_lockbox_kek *k)
+{
+	if (k == NULL)
+		return;
+	pki_memzero(k->kek, sizeof(k->kek));
+	free(k);
+}
+
+/* Read a 32-byte KEK from an open file, refusing loose permissions. */
+static int
+read_kek_fd(int fd, const char *path, unsigned char *kek,
+	    struct pki_error *err)
+{
+	struct stat st;
+	size_t off = 0;
+	ssize_t n;
+
+	if (fstat(fd, &st) != 0)
+		return pki_error_set(err, PKI_E_IO, "cannot stat %s: %s", path,
+				     strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return pki_error_set(err, PKI_E_INVALID, "%s is not a regular "
+				     "file", path);
+	if ((st.st_mode & 077) != 0)
+		return pki_error_set(err, PKI_E_INVALID, "%s is accessible by "
+				     "group or others (mode %04o); refusing to "
+				     "use it: run chmod 0400 %s", path,
+				     (unsigned)(st.st_mode & 07777), path);
+	if (st.st_size != PKI_LOCKBOX_KEK_SIZE)
+		return pki_error_set(err, PKI_E_INVALID, "%s is %lld bytes, "
+				     "not %d: it is not a spork online key file",
+				     path, (long long)st.st_size,
+				     PKI_LOCKBOX_KEK_SIZE);
+	while (off < PKI_LOCKBOX_KEK_SIZE) {
+		n = read(fd, kek + off, PKI_LOCKBOX_KEK_SIZE - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			pki_memzero(kek, PKI_LOCKBOX_KEK_SIZE);
+			return pki_error_set(err, PKI_E_IO, "cannot read %s: %s",
+					     path, n < 0 ? strerror(errno) :
+					     "short file");
+		}
+		off += (size_t)n;
+	}
+	return PKI_OK;
+}
+
+/*
+ * Read the KEK at path into k->kek.  PKI_E_NOTFOUND (err untouched) if
+ * it does not exist; any other failure to open it is PKI_E_IO, with
+ * why appended to the message.
+ */
+static int
+kek_read(struct pki_lockbox_kek *k, const char *path, const char *why,
+	 struct pki_error *err)
+{
+	int fd = -1, rc = PKI_E_IO;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			rc = PKI_E_NOTFOUND;
+		else
+			rc = pki_error_set(err, PKI_E_IO, "cannot open %s: "
+					   "%s%s", path, strerror(errno), why);
+		goto out;
+	}
+	if ((rc = read_kek_fd(fd, path, k->kek, err)) == PKI_OK)
+		k->have_kek = 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Fill k->kek from the credential or <state>/online.kek, creating the
+ * latter when create is set; see lockbox.h. */
+static int
+kek_get(struct pki_lockbox_kek *k, int create, const unsigned char **kek,
+	struct pki_error *err)
+{
+	unsigned char fresh[PKI_LOCKBOX_KEK_SIZE];
+	int tries, rc = PKI_E_IO;
+
+	*kek = NULL;
+	if (k->have_kek) {
+		rc = PKI_OK;
+		goto out;
+	}
+	/* Only a missing credential falls back to the state directory:
+	 * any other failure would seal keys under a second KEK there. */
+	if (k->cred_path[0] != '\0' &&
+	    (rc = kek_read(k, k->cred_path, "; refusing to fall back to the "
+			   "state directory's online.kek", err)) !=
+	    PKI_E_NOTFOUND)
+		goto out;
+	for (tries = 0; tries < 2; tries++) {
+		rc = kek_read(k, k->state_path, "", err);
+		if (rc != PKI_E_NOTFOUND)
+			goto out;
+		if (!create) {
+			rc = pki_error_set(err, PKI_E_NOTFOUND, "%s does not "
+					   "exist: online keys of this state "
+					   "directory cannot be unsealed "
+					   "without it", k->state_path);
+			goto out;
+		}
+		if ((rc = pki__random(fresh, sizeof(fresh), err)) != PKI_OK)
+			goto out;
+		rc = pki__file_write(k->state_path, fresh, sizeof(fresh), 0400,
+				     1, err);
+		if (rc == PKI_OK) {
+			memcpy(k->kek, fresh, sizeof(fresh));
+			k->have_kek = 1;
+			goto out;
+		}
+		/* Another process created it meanwhile: read theirs. */
+		if (rc != PKI_E_EXISTS)
+			goto out;
+	}
+out:
+	pki_memzero(fresh, sizeof(fresh));
+	if (rc == PKI_OK)
+		*kek = k->kek;
+	return rc;
+}
+
+int
+pki_lockbox_kek_load(struct pki_lockbox_kek *k, const unsigned char **kek,
+		     struct pki_error *err)
+{
+	return kek_get(k, 0, kek, err);
+}
+
+int
+pki_lockbox_kek_create(struct pki_lockbox_kek *k, const unsigned char **kek,
+		       struct pki_error *err)
+{
+	return kek_get(k, 1, kek, err);
 }

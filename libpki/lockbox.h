@@ -1,5 +1,11 @@
 /*
- * lockbox: sealing private key bytes into a versioned file.
+ * lockbox: sealing private key bytes into a versioned file, and the
+ * online KEK that seals online keys.
+ *
+ * A state directory keeps one such file per key (key.h): kind 1 files in
+ * <state>/lockbox/offline/<key-id>.key, kind 2 files in
+ * <state>/lockbox/online/<key-id>.key, apart so that the offline ones
+ * can be made inaccessible to processes that only use online keys.
  *
  * Format version 1 (all integers big-endian):
  *
@@ -54,8 +60,8 @@ enum pki_lockbox_kind {
  * header is read before the tag can be checked, so the maxima bound what a
  * tampered file can cost the reader: at most 1 GiB of memory, 10 passes
  * and 4 lanes (16 times the default memory, over 3 times its passes).
- * Files sealed with more are refused (PKI_E_PARSE); SPORK_ARGON2_*
- * (key.h) cannot ask for more either.
+ * Files sealed with more are refused (PKI_E_PARSE); a key store
+ * (key.h, struct pki_keystore_opts) cannot ask for more either.
  */
 #define PKI_LOCKBOX_ARGON2_MIN_KIB 8192u        /* 8 MiB */
 #define PKI_LOCKBOX_ARGON2_MAX_KIB 1048576u     /* 1 GiB */
@@ -133,5 +139,48 @@ int pki_lockbox_open_mem(const unsigned char *buf, size_t len,
 			 const char *pass, size_t passlen,
 			 const unsigned char *kek, gnutls_datum_t *plain,
 			 struct pki_error *err) PKI_WUR;
+
+/*
+ * The online KEK (key-encryption key) of a state directory: the 32 bytes
+ * that seal online keys (kind 2).  This is the only code that reads,
+ * creates, caches and zeroes them.
+ *
+ * Where it lives: <credentials_dir>/online.kek when credentials_dir (the
+ * caller's $CREDENTIALS_DIRECTORY under systemd, LoadCredential=) is
+ * given and that file exists; it is never created there, and if it
+ * exists but cannot be opened (EACCES, a symlink: ELOOP...) that is an
+ * error (PKI_E_IO), never a reason to use or create <state>/online.kek,
+ * so keys are not sealed under two KEKs.  Otherwise <state_dir>/
+ * online.kek, 32 random bytes, mode 0400, created atomically and
+ * exclusively by pki_lockbox_kek_create when missing (if another process
+ * creates it meanwhile, theirs is read).  Either file must be a regular
+ * file of exactly 32 bytes that group and others cannot access
+ * (PKI_E_INVALID otherwise).
+ */
+struct pki_lockbox_kek;
+
+/* Where to find the KEK: copies both directory names (credentials_dir
+ * may be NULL or empty: none); opens no file.  Free with
+ * pki_lockbox_kek_free. */
+int pki_lockbox_kek_new(const char *state_dir, const char *credentials_dir,
+			struct pki_lockbox_kek **out,
+			struct pki_error *err) PKI_WUR;
+
+/* The KEK, read on the first call and cached: *kek points to
+ * PKI_LOCKBOX_KEK_SIZE bytes owned by k, valid until
+ * pki_lockbox_kek_free.  A missing KEK is PKI_E_NOTFOUND (it is not
+ * created: online keys sealed under a lost KEK stay unreadable rather
+ * than be hidden by a new one). */
+int pki_lockbox_kek_load(struct pki_lockbox_kek *k, const unsigned char **kek,
+			 struct pki_error *err) PKI_WUR;
+
+/* As pki_lockbox_kek_load, but a missing <state>/online.kek is created
+ * (for sealing a new online key). */
+int pki_lockbox_kek_create(struct pki_lockbox_kek *k,
+			   const unsigned char **kek,
+			   struct pki_error *err) PKI_WUR;
+
+/* Zero the cached KEK and free k (NULL is a no-op). */
+void pki_lockbox_kek_free(struct pki_lockbox_kek *k);
 
 #endif

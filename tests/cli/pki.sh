@@ -88,10 +88,11 @@ cat >> "$T/grow.toml" <<'EOT'
 common_name = "SPORK TLS Client Issuing CA"
 validity_years = 3
 EOT
-keys=$(ls "$SPORK_STATE_DIR/lockbox" | wc -l)
+# (sealed keys are in lockbox/offline/ and lockbox/online/)
+keys=$(find "$SPORK_STATE_DIR/lockbox" -type f | wc -l)
 printf 'wrong passphrase\n' > "$T/wrong"
 expect 5 "wrong passphrase to unseal the parent" "$SPORK" pki build "$T/grow.toml" --passphrase-file "$T/wrong"
-[ "$(ls "$SPORK_STATE_DIR/lockbox" | wc -l)" = "$keys" ] && ok "wrong passphrase: no key left in the lockbox" || not_ok "lockbox grew"
+[ "$(find "$SPORK_STATE_DIR/lockbox" -type f | wc -l)" = "$keys" ] && ok "wrong passphrase: no key left in the lockbox" || not_ok "lockbox grew"
 n3=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from cas")
 [ "$n3" = 3 ] && ok "wrong passphrase: store unchanged" || not_ok "cas: $n3"
 expect 0 "build grown file" "$SPORK" pki build "$T/grow.toml" "$PASSOPT"
@@ -136,10 +137,23 @@ for f in $(find "$SPORK_STATE_DIR" -type f); do
 	fi
 done
 [ $bad = 0 ] && ok "no plaintext private key in the state directory" || not_ok "plaintext key found"
-for f in "$SPORK_STATE_DIR"/lockbox/*; do
+for f in $(find "$SPORK_STATE_DIR/lockbox" -type f); do
 	[ "$(head -c 8 "$f")" = SPORKLB1 ] || { bad=1; echo "# $f not sealed"; }
 done
 [ $bad = 0 ] && ok "every lockbox file is sealed" || not_ok "unsealed lockbox file"
+# Offline keys (root, policy CAs) and online ones (issuing CAs) apart,
+# so that offline/ can be made inaccessible to the handlers.
+off=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from cas where key_uri like 'lockbox:%' and key_uri not like '%;kek=online'")
+on=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from cas where key_uri like 'lockbox:%;kek=online'")
+[ "$off" -gt 0 ] && [ "$on" -gt 0 ] &&
+[ "$(find "$SPORK_STATE_DIR/lockbox/offline" -type f | wc -l)" = "$off" ] &&
+[ "$(find "$SPORK_STATE_DIR/lockbox/online" -type f | wc -l)" = "$on" ] &&
+[ -z "$(find "$SPORK_STATE_DIR/lockbox" -maxdepth 1 -type f)" ] &&
+	ok "offline keys in lockbox/offline, online keys in lockbox/online" ||
+	not_ok "lockbox layout: $(cd "$SPORK_STATE_DIR/lockbox" && find . -type f)"
+[ "$(stat -c %a "$SPORK_STATE_DIR/lockbox/offline")" = 700 ] &&
+[ "$(stat -c %a "$SPORK_STATE_DIR/lockbox/online")" = 700 ] &&
+	ok "lockbox/offline and lockbox/online are 0700" || not_ok "lockbox dir modes"
 [ "$(stat -c %a "$SPORK_STATE_DIR/online.kek")" = 400 ] && ok "online.kek is 0400" || not_ok "online.kek mode"
 
 # ---- 2-tier, and every algorithm

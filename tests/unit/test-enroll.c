@@ -107,11 +107,12 @@ setup(void **state)
 	struct pki_diags d = { 0, NULL };
 	struct pki_hier_build_opts opts = { 0, NULL, NULL };
 	const char *tmp = getenv("TMPDIR");
+	/* Cheap Argon2id: 8 MiB, one pass. */
+	struct pki_keystore_opts ko = { .passfn = passfn, .passctx = f,
+		.argon2 = { .t_cost = 1, .m_cost_kib = 8192, .lanes = 1 } };
 	char path[512], db[512];
 
 	assert_non_null(f);
-	setenv("SPORK_ARGON2_MEMORY_KIB", "8192", 1);
-	setenv("SPORK_ARGON2_PASSES", "1", 1);
 	setenv("SPORK_ACTOR", "tester", 1);
 	unsetenv("SPORK_NOW");
 	snprintf(f->dir, sizeof(f->dir), "%s/spork-enroll.XXXXXX",
@@ -124,7 +125,7 @@ setup(void **state)
 		fail_msg("hier_load: %s (%zu diags: %s)", err.msg, d.n,
 			 d.n ? d.v[0].msg : "");
 	if (pki_store_open(db, 1, &f->st, &err) != PKI_OK ||
-	    pki_keystore_open(f->dir, passfn, f, &f->ks, &err) != PKI_OK ||
+	    pki_keystore_open(f->dir, &ko, &f->ks, &err) != PKI_OK ||
 	    pki_hier_build(plan, f->dir, f->st, f->ks, &opts, &res, &err) != PKI_OK)
 		fail_msg("build: %s", err.msg);
 	pki_hier_results_free(res, plan->n);

@@ -327,6 +327,9 @@ test_build_and_diff(void **state)
 	struct pki_hier_result *res = NULL;
 	struct pki_hier_status *s = NULL;
 	struct pki_error err;
+	/* Cheap Argon2id: 8 MiB, one pass. */
+	struct pki_keystore_opts ko = { .passfn = pass_cb,
+		.argon2 = { .t_cost = 1, .m_cost_kib = 8192, .lanes = 1 } };
 	char db[600];
 	static const char two[] = "[root]\ncommon_name=\"R\"\nvalidity_years=5\n"
 		"[[issuing_cas]]\ncommon_name=\"I\"\nvalidity_years=2\n";
@@ -334,11 +337,9 @@ test_build_and_diff(void **state)
 		"[[issuing_cas]]\ncommon_name=\"I\"\nvalidity_years=2\n";
 
 	(void)state;
-	setenv("SPORK_ARGON2_MEMORY_KIB", "8192", 1);
-	setenv("SPORK_ARGON2_PASSES", "1", 1);
 	snprintf(db, sizeof(db), "%s/spork.db", tmpdir);
 	assert_int_equal(pki_store_open(db, 1, &st, &err), PKI_OK);
-	assert_int_equal(pki_keystore_open(tmpdir, pass_cb, NULL, &ks, &err), PKI_OK);
+	assert_int_equal(pki_keystore_open(tmpdir, &ko, &ks, &err), PKI_OK);
 	assert_int_equal(load(two, &plan, &d), PKI_OK);
 	assert_int_equal(pki_hier_build(plan, tmpdir, st, ks, NULL, &res, &err), PKI_OK);
 	assert_int_equal(res[0].action, PKI_HIER_CREATED);

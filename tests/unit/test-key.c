@@ -59,6 +59,21 @@ struct fixture {
 	struct pki_keystore *ks;
 };
 
+/* Cheap Argon2id for the tests: 8 MiB, one pass. */
+#define CHEAP_ARGON2 { .t_cost = 1, .m_cost_kib = 8192, .lanes = 1 }
+
+/* Open dir's key store with cheap Argon2id, no callback, and cred as
+ * the credentials directory (NULL: none). */
+static int
+open_ks(const char *dir, const char *cred, struct pki_keystore **ks,
+	struct pki_error *err)
+{
+	struct pki_keystore_opts o = { .credentials_dir = cred,
+				       .argon2 = CHEAP_ARGON2 };
+
+	return pki_keystore_open(dir, &o, ks, err);
+}
+
 static int
 rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -78,7 +93,10 @@ setup(void **state)
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	f->pc.pass = "correct horse battery staple";
-	if (pki_keystore_open(f->dir, passfn, &f->pc, &f->ks, &err) != PKI_OK) {
+	if (pki_keystore_open(f->dir, &(struct pki_keystore_opts){
+				.passfn = passfn, .passctx = &f->pc,
+				.argon2 = CHEAP_ARGON2 },
+			      &f->ks, &err) != PKI_OK) {
 		fprintf(stderr, "pki_keystore_open: %s\n", err.msg);
 		return -1;
 	}
@@ -91,18 +109,21 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	unsetenv("CREDENTIALS_DIRECTORY");
 	pki_keystore_free(f->ks);
 	nftw(f->dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
 	free(f);
 	return 0;
 }
 
+/* Where a lockbox key's sealed file is: lockbox/online/ for the
+ * ";kek=online" URIs, lockbox/offline/ for the others. */
 static void
 lockbox_file(const struct fixture *f, const char *uri, char *buf, size_t len)
 {
 	assert_true(strncmp(uri, "lockbox:", 8) == 0);
-	snprintf(buf, len, "%s/lockbox/%.64s.key", f->dir, uri + 8);
+	snprintf(buf, len, "%s/lockbox/%s/%.64s.key", f->dir,
+		 strstr(uri, ";kek=online") != NULL ? "online" : "offline",
+		 uri + 8);
 }
 
 static gnutls_pubkey_t
@@ -264,7 +285,7 @@ test_online_kek(void **state)
 	snprintf(kek, sizeof(kek), "%s/online.kek", f->dir);
 	snprintf(moved, sizeof(moved), "%s/online.kek.saved", f->dir);
 
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
+	assert_int_equal(open_ks(f->dir, NULL, &ks2, &err),
 			 PKI_OK);
 	assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i", &again,
 				      &err), PKI_OK);
@@ -272,7 +293,7 @@ test_online_kek(void **state)
 	pki_keystore_free(ks2);
 
 	assert_int_equal(chmod(kek, 0440), 0);
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
+	assert_int_equal(open_ks(f->dir, NULL, &ks2, &err),
 			 PKI_OK);
 	assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i", &again,
 				      &err), PKI_E_INVALID);
@@ -282,7 +303,7 @@ test_online_kek(void **state)
 
 	/* Missing: not recreated by a load (that would orphan the keys). */
 	assert_int_equal(rename(kek, moved), 0);
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
+	assert_int_equal(open_ks(f->dir, NULL, &ks2, &err),
 			 PKI_OK);
 	assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i", &again,
 				      &err), PKI_E_NOTFOUND);
@@ -294,7 +315,7 @@ test_online_kek(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "short", 5), 5);
 	close(fd);
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
+	assert_int_equal(open_ks(f->dir, NULL, &ks2, &err),
 			 PKI_OK);
 	assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i", &again,
 				      &err), PKI_E_INVALID);
@@ -306,7 +327,7 @@ test_online_kek(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "0123456789abcdef0123456789abcdef", 32), 32);
 	close(fd);
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
+	assert_int_equal(open_ks(f->dir, NULL, &ks2, &err),
 			 PKI_OK);
 	assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i", &again,
 				      &err), PKI_E_AUTH);
@@ -323,14 +344,11 @@ test_online_kek(void **state)
 		snprintf(credkek, sizeof(credkek), "%s/online.kek", cred);
 		assert_int_equal(mkdir(cred, 0700), 0);
 		assert_int_equal(rename(moved, credkek), 0);
-		setenv("CREDENTIALS_DIRECTORY", cred, 1);
-		assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2,
-						   &err), PKI_OK);
+		assert_int_equal(open_ks(f->dir, cred, &ks2, &err), PKI_OK);
 		assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i",
 					      &again, &err), PKI_OK);
 		gnutls_privkey_deinit(again);
 		pki_keystore_free(ks2);
-		unsetenv("CREDENTIALS_DIRECTORY");
 		assert_int_equal(access(kek, F_OK), -1);
 		assert_int_equal(rename(credkek, kek), 0);
 	}
@@ -339,7 +357,7 @@ test_online_kek(void **state)
 	free(uri);
 }
 
-/* Entries in a directory, "." and ".." aside. */
+/* Entries in a directory, "." and ".." aside (0 if there is none). */
 static int
 count_entries(const char *dir)
 {
@@ -347,11 +365,26 @@ count_entries(const char *dir)
 	struct dirent *e;
 	int n = 0;
 
+	if (d == NULL && errno == ENOENT)
+		return 0;
 	assert_non_null(d);
 	while ((e = readdir(d)) != NULL)
 		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
 	closedir(d);
 	return n;
+}
+
+/* Sealed files in a state directory's lockbox, both kinds. */
+static int
+count_keys(const char *lockbox)
+{
+	char d[600];
+	int n;
+
+	snprintf(d, sizeof(d), "%s/offline", lockbox);
+	n = count_entries(d);
+	snprintf(d, sizeof(d), "%s/online", lockbox);
+	return n + count_entries(d);
 }
 
 /* $CREDENTIALS_DIRECTORY/online.kek that exists but cannot be used is an
@@ -374,7 +407,6 @@ test_cred_kek_unusable(void **state)
 	snprintf(lockbox, sizeof(lockbox), "%s/lockbox", f->dir);
 	snprintf(real, sizeof(real), "%s/real.kek", f->dir);
 	assert_int_equal(mkdir(cred, 0700), 0);
-	setenv("CREDENTIALS_DIRECTORY", cred, 1);
 
 	/* Nothing there yet: a fresh state directory, nothing created. */
 	for (round = 0; round < 3; round++) {
@@ -390,8 +422,7 @@ test_cred_kek_unusable(void **state)
 		}
 		if (round == 2)
 			assert_int_equal(mkdir(credkek, 0700), 0);
-		assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2,
-						   &err), PKI_OK);
+		assert_int_equal(open_ks(f->dir, cred, &ks2, &err), PKI_OK);
 		assert_int_equal(pki_key_create(ks2, PKI_KEY_ED25519, 1, NULL,
 						"i", &uri, &priv, &err),
 				 round == 2 ? PKI_E_INVALID : PKI_E_IO);
@@ -399,7 +430,7 @@ test_cred_kek_unusable(void **state)
 		assert_null(uri);
 		assert_null(priv);
 		assert_int_equal(access(statekek, F_OK), -1);
-		assert_int_equal(count_entries(lockbox), 0);
+		assert_int_equal(count_keys(lockbox), 0);
 		pki_keystore_free(ks2);
 		ks2 = NULL;
 		assert_int_equal(round == 2 ? rmdir(credkek) : unlink(credkek),
@@ -407,15 +438,12 @@ test_cred_kek_unusable(void **state)
 	}
 
 	/* An online key sealed under <state>/online.kek ... */
-	unsetenv("CREDENTIALS_DIRECTORY");
 	assert_int_equal(pki_key_create(f->ks, PKI_KEY_ED25519, 1, NULL, "i",
 					&uri, &priv, &err), PKI_OK);
 	assert_int_equal(access(statekek, F_OK), 0);
-	setenv("CREDENTIALS_DIRECTORY", cred, 1);
 	/* ... still loads when the credentials directory has no
 	 * online.kek (ENOENT: the only case that falls back) ... */
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
-			 PKI_OK);
+	assert_int_equal(open_ks(f->dir, cred, &ks2, &err), PKI_OK);
 	assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i", &again,
 				      &err), PKI_OK);
 	gnutls_privkey_deinit(again);
@@ -424,17 +452,15 @@ test_cred_kek_unusable(void **state)
 	/* ... and not when its online.kek is there but unusable: neither
 	 * loading nor sealing falls back to <state>/online.kek. */
 	assert_int_equal(symlink("online.kek", credkek), 0);
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
-			 PKI_OK);
+	assert_int_equal(open_ks(f->dir, cred, &ks2, &err), PKI_OK);
 	assert_int_equal(pki_key_load(ks2, uri, PKI_KEY_ED25519, "i", &again,
 				      &err), PKI_E_IO);
 	assert_non_null(strstr(err.msg, credkek));
 	assert_null(again);
 	assert_int_equal(pki_key_create(ks2, PKI_KEY_ED25519, 1, NULL, "i",
 					&uri2, &again, &err), PKI_E_IO);
-	assert_int_equal(count_entries(lockbox), 1);
+	assert_int_equal(count_keys(lockbox), 1);
 	pki_keystore_free(ks2);
-	unsetenv("CREDENTIALS_DIRECTORY");
 
 	gnutls_privkey_deinit(priv);
 	free(uri);
@@ -474,7 +500,7 @@ test_offline(void **state)
 	lockbox_file(f, uri, path, sizeof(path));
 	assert_int_equal(pki_lockbox_info(path, &info, &err), PKI_OK);
 	assert_int_equal(info.kind, PKI_LOCKBOX_PASSPHRASE);
-	/* The test lowers Argon2 through the environment (see main). */
+	/* The test lowers Argon2 through the key store options (setup). */
 	assert_int_equal(info.argon2.m_cost_kib, 8192);
 	assert_int_equal(info.argon2.t_cost, 1);
 	pub = pub_of(priv);
@@ -504,18 +530,33 @@ test_offline(void **state)
 	gnutls_free(before.data);
 	gnutls_free(after.data);
 
-	/* The URI must agree with how the file is sealed. */
+	/* The URI must agree with how the file is sealed: the online
+	 * form of the URI looks in lockbox/online/, where there is no
+	 * such key, and a copy of the file put there is refused. */
 	{
-		char online_uri[128];
+		char online_uri[128], online_path[512], dir[512];
 
 		snprintf(online_uri, sizeof(online_uri), "%s;kek=online", uri);
 		assert_int_equal(pki_key_load(f->ks, online_uri,
 					      PKI_KEY_ECDSA_P384, "root",
+					      &again, &err), PKI_E_NOTFOUND);
+		lockbox_file(f, online_uri, online_path, sizeof(online_path));
+		snprintf(dir, sizeof(dir), "%s/lockbox/online", f->dir);
+		assert_true(mkdir(dir, 0700) == 0 || errno == EEXIST);
+		assert_int_equal(read_all(path, &before), PKI_OK);
+		assert_int_equal(pki__file_write(online_path, before.data,
+						 before.size, 0400, 1, &err),
+				 PKI_OK);
+		gnutls_free(before.data);
+		assert_int_equal(pki_key_load(f->ks, online_uri,
+					      PKI_KEY_ECDSA_P384, "root",
 					      &again, &err), PKI_E_AUTH);
+		assert_non_null(strstr(err.msg, "swapped"));
+		assert_int_equal(unlink(online_path), 0);
 	}
 
 	/* Without a passphrase source: a clear refusal. */
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &nopass, &err),
+	assert_int_equal(open_ks(f->dir, NULL, &nopass, &err),
 			 PKI_OK);
 	assert_int_equal(pki_key_load(nopass, uri, PKI_KEY_ECDSA_P384, "root",
 				      &again, &err), PKI_E_INVALID);
@@ -727,7 +768,7 @@ test_discard(void **state)
 	assert_int_equal(pki_key_import(f->ks, x, 1, "imp", &uimp, &err),
 			 PKI_OK);
 	/* Another keystore (as another process would) seals one more. */
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks2, &err),
+	assert_int_equal(open_ks(f->dir, NULL, &ks2, &err),
 			 PKI_OK);
 	assert_int_equal(pki_key_create(ks2, PKI_KEY_ED25519, 1, NULL, "other",
 					&uother, &other, &err), PKI_OK);
@@ -735,7 +776,7 @@ test_discard(void **state)
 	lockbox_file(f, uoff, poff, sizeof(poff));
 	lockbox_file(f, uimp, pimp, sizeof(pimp));
 	lockbox_file(f, uother, pother, sizeof(pother));
-	assert_int_equal(count_entries(lockbox), 4);
+	assert_int_equal(count_keys(lockbox), 4);
 
 	/* Online, offline and imported keys: the file goes, and only it. */
 	assert_int_equal(pki_key_discard(f->ks, uon, &err), PKI_OK);
@@ -744,7 +785,7 @@ test_discard(void **state)
 	assert_int_equal(access(poff, F_OK), -1);
 	assert_int_equal(pki_key_discard(f->ks, uimp, &err), PKI_OK);
 	assert_int_equal(access(pimp, F_OK), -1);
-	assert_int_equal(count_entries(lockbox), 1);
+	assert_int_equal(count_keys(lockbox), 1);
 	assert_int_equal(pki_key_load(f->ks, uon, PKI_KEY_ED25519, "on", &l,
 				      &err), PKI_E_NOTFOUND);
 	assert_int_equal(pki_key_load(f->ks, uoff, PKI_KEY_ECDSA_P256, "off",
@@ -763,7 +804,7 @@ test_discard(void **state)
 	/* ... but the keystore that sealed it may. */
 	assert_int_equal(pki_key_discard(ks2, uother, &err), PKI_OK);
 	assert_int_equal(access(pother, F_OK), -1);
-	assert_int_equal(count_entries(lockbox), 0);
+	assert_int_equal(count_keys(lockbox), 0);
 
 	/* pkcs11: no-op; malformed and missing arguments refused. */
 	assert_int_equal(pki_key_discard(f->ks, "pkcs11:token=t;object=k",
@@ -940,55 +981,92 @@ test_uri_id(void **state)
 	assert_int_equal(pki_key_uri_id(u, id, 10, &err), PKI_E_INVALID);
 }
 
+/* Argon2id costs come in the options: all zero for the defaults, else
+ * each within the bounds of lockbox.h.  (The environment variables the
+ * CLI reads them from are tested in tests/cli/env.sh.) */
 static void
-test_env_argon2(void **state)
+test_opts_argon2(void **state)
 {
 	struct fixture *f = *state;
 	struct pki_keystore *ks = NULL;
 	struct pki_error err;
-	static const char *bad_mem[] = { "4096", "abc", "8192x", "-1",
-					 "99999999999999999999", "4194305",
-					 "4194304", "1048577" };
+	struct pki_keystore_opts o = { .argon2 = CHEAP_ARGON2 };
+	static const uint32_t bad_mem[] = { 0, 4096, 8191, 1048577, 4194304,
+					    4194305, 0xffffffffu };
+	static const uint32_t bad_passes[] = { 0, 11, 101 };
+	static const uint32_t bad_lanes[] = { 0, 5 };
 	size_t i;
 
 	for (i = 0; i < sizeof(bad_mem) / sizeof(bad_mem[0]); i++) {
-		setenv("SPORK_ARGON2_MEMORY_KIB", bad_mem[i], 1);
-		assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks,
-						   &err), PKI_E_INVALID);
+		o.argon2.m_cost_kib = bad_mem[i];
+		assert_int_equal(pki_keystore_open(f->dir, &o, &ks, &err),
+				 PKI_E_INVALID);
 		assert_null(ks);
-		assert_non_null(strstr(err.msg, "SPORK_ARGON2_MEMORY_KIB"));
+		assert_non_null(strstr(err.msg, "memory"));
+		assert_non_null(strstr(err.msg, "8192 to 1048576"));
 	}
-	setenv("SPORK_ARGON2_MEMORY_KIB", "8192", 1);
-	setenv("SPORK_ARGON2_PASSES", "0", 1);
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks, &err),
-			 PKI_E_INVALID);
-	setenv("SPORK_ARGON2_PASSES", "101", 1);
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks, &err),
-			 PKI_E_INVALID);
-	setenv("SPORK_ARGON2_PASSES", "11", 1);
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks, &err),
-			 PKI_E_INVALID);
-	assert_non_null(strstr(err.msg, "1 to 10"));
+	o.argon2.m_cost_kib = 8192;
+	for (i = 0; i < sizeof(bad_passes) / sizeof(bad_passes[0]); i++) {
+		o.argon2.t_cost = bad_passes[i];
+		assert_int_equal(pki_keystore_open(f->dir, &o, &ks, &err),
+				 PKI_E_INVALID);
+		assert_null(ks);
+		assert_non_null(strstr(err.msg, "1 to 10"));
+	}
+	o.argon2.t_cost = 1;
+	for (i = 0; i < sizeof(bad_lanes) / sizeof(bad_lanes[0]); i++) {
+		o.argon2.lanes = bad_lanes[i];
+		assert_int_equal(pki_keystore_open(f->dir, &o, &ks, &err),
+				 PKI_E_INVALID);
+		assert_non_null(strstr(err.msg, "lanes"));
+	}
 	/* The caps themselves are accepted. */
-	setenv("SPORK_ARGON2_MEMORY_KIB", "1048576", 1);
-	setenv("SPORK_ARGON2_PASSES", "10", 1);
-	assert_int_equal(pki_keystore_open(f->dir, NULL, NULL, &ks, &err),
-			 PKI_OK);
+	o.argon2.m_cost_kib = 1048576;
+	o.argon2.t_cost = 10;
+	o.argon2.lanes = 4;
+	assert_int_equal(pki_keystore_open(f->dir, &o, &ks, &err), PKI_OK);
 	pki_keystore_free(ks);
 	ks = NULL;
-	setenv("SPORK_ARGON2_MEMORY_KIB", "8192", 1);
-	setenv("SPORK_ARGON2_PASSES", "1", 1);
-	/* Without the environment the defaults are 64 MiB / 3 passes. */
-	unsetenv("SPORK_ARGON2_MEMORY_KIB");
-	unsetenv("SPORK_ARGON2_PASSES");
+	/* The values given are used ... */
 	{
 		struct passctx pc = { "pw", 0, 0, "" };
+		struct pki_keystore_opts o2 = {
+			.passfn = passfn, .passctx = &pc,
+			.argon2 = { .t_cost = 2, .m_cost_kib = 9000,
+				    .lanes = 2 } };
 		gnutls_privkey_t priv = NULL;
 		struct pki_lockbox_info info;
 		char *uri = NULL, path[512];
 
-		assert_int_equal(pki_keystore_open(f->dir, passfn, &pc, &ks,
-						   &err), PKI_OK);
+		assert_int_equal(pki_keystore_open(f->dir, &o2, &ks, &err),
+				 PKI_OK);
+		assert_int_equal(pki_key_create(ks, PKI_KEY_ED25519, 0, NULL,
+						"g", &uri, &priv, &err), PKI_OK);
+		lockbox_file(f, uri, path, sizeof(path));
+		assert_int_equal(pki_lockbox_info(path, &info, &err), PKI_OK);
+		assert_int_equal(info.argon2.m_cost_kib, 9000);
+		assert_int_equal(info.argon2.t_cost, 2);
+		assert_int_equal(info.argon2.lanes, 2);
+		gnutls_privkey_deinit(priv);
+		free(uri);
+		pki_keystore_free(ks);
+		ks = NULL;
+	}
+	/* ... and without them (NULL options or all zero) the defaults
+	 * are 64 MiB / 3 passes. */
+	{
+		struct passctx pc = { "pw", 0, 0, "" };
+		struct pki_keystore_opts o3 = { .passfn = passfn,
+						.passctx = &pc };
+		gnutls_privkey_t priv = NULL;
+		struct pki_lockbox_info info;
+		char *uri = NULL, path[512];
+
+		assert_int_equal(pki_keystore_open(f->dir, NULL, &ks, &err),
+				 PKI_OK);
+		pki_keystore_free(ks);
+		assert_int_equal(pki_keystore_open(f->dir, &o3, &ks, &err),
+				 PKI_OK);
 		assert_int_equal(pki_key_create(ks, PKI_KEY_ED25519, 0, NULL,
 						"d", &uri, &priv, &err), PKI_OK);
 		lockbox_file(f, uri, path, sizeof(path));
@@ -999,8 +1077,6 @@ test_env_argon2(void **state)
 		free(uri);
 		pki_keystore_free(ks);
 	}
-	setenv("SPORK_ARGON2_MEMORY_KIB", "8192", 1);
-	setenv("SPORK_ARGON2_PASSES", "1", 1);
 }
 
 /* ------------------------------------------------------------ PKCS#11 */
@@ -1042,7 +1118,14 @@ test_pkcs11(void **state)
 	snprintf(cmd, sizeof(cmd), "softhsm2-util --init-token --free --label "
 		 "spork --pin 1234 --so-pin 5678 >/dev/null");
 	assert_int_equal(system(cmd), 0);
-	setenv("SPORK_PKCS11_MODULE", SOFTHSM_MODULE, 1);
+	/* A key store naming the module (as spork does from
+	 * $SPORK_PKCS11_MODULE): the only one loaded. */
+	pki_keystore_free(f->ks);
+	f->ks = NULL;
+	assert_int_equal(pki_keystore_open(f->dir, &(struct pki_keystore_opts){
+			.passfn = passfn, .passctx = &f->pc,
+			.pkcs11_module = SOFTHSM_MODULE,
+			.argon2 = CHEAP_ARGON2 }, &f->ks, &err), PKI_OK);
 
 	/* Before anything logged in to the token (a login lasts while
 	 * any session is open): a wrong PIN, from the URI or from the
@@ -1242,15 +1325,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_swapped_files, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_env_argon2, setup,
+		cmocka_unit_test_setup_teardown(test_opts_argon2, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pkcs11, setup, teardown),
 	};
 	int rc;
 
-	setenv("SPORK_ARGON2_MEMORY_KIB", "8192", 1);
-	setenv("SPORK_ARGON2_PASSES", "1", 1);
-	unsetenv("CREDENTIALS_DIRECTORY");
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	/* Everything else passed, but the PKCS#11 path was not tested. */
 	if (rc == 0 && p11_skipped)
