@@ -203,6 +203,128 @@ print_serial(FILE *f, const struct pki_crl_entry *e)
 		fprintf(f, "%02X", e->serial[i]);
 }
 
+/* The CRL --ca names (the latest full or delta CRL, or --number), read
+ * from the store into *rec; *st is left open. */
+static int
+stored_crl(struct pki_store **st, struct pki_ca_record *ca,
+	   struct pki_crl_record *rec, struct pki_error *err)
+{
+	int rc;
+
+	if ((rc = spork_open(0, st, NULL, err)) != PKI_OK ||
+	    (rc = pki_store_ca_get(*st, o_ca, ca, err)) != PKI_OK)
+		return rc;
+	if (o_number >= 0)
+		rc = pki_store_crl_get(*st, ca->id, o_number, rec, err);
+	else
+		rc = pki_store_crl_latest(*st, ca->id, o_delta ?
+					  PKI_STORE_CRL_DELTA :
+					  PKI_STORE_CRL_FULL, rec, err);
+	if (rc == PKI_E_NOTFOUND)
+		pki_error_set(err, PKI_E_NOTFOUND, "CA '%s' has no %s"
+			      "CRL%s; spork crl generate --ca '%s'%s "
+			      "makes one", o_ca, o_delta ? "delta " : "",
+			      o_number >= 0 ? " with that number" : "",
+			      o_ca, o_delta ? " --delta" : "");
+	return rc;
+}
+
+/* The entries of crl (none with --no-entries) as a JSON array. */
+static json_t *
+entries_json(struct pki_crl *crl)
+{
+	struct pki_crl_entry e;
+	json_t *entries = json_array(), *o;
+
+	while (o_entries && pki_crl_entry_next(crl, &e) == 1) {
+		char hex[2 * PKI_CRL_SERIAL_MAX + 1];
+		size_t i = 0, k = 0;
+
+		while (i + 1 < e.serial_len && e.serial[i] == 0)
+			i++;
+		for (; i < e.serial_len; i++, k += 2)
+			snprintf(hex + k, 3, "%02X", e.serial[i]);
+		hex[k] = '\0';
+		o = json_pack("{s:s, s:s}", "serial", hex,
+			      "revocation_time", spork_time(e.revocation_time));
+		json_object_set_new(o, "reason", e.reason >= 0 ?
+			json_string(pki_crl_reason_name(e.reason)) : json_null());
+		json_object_set_new(o, "invalidity_date", e.invalidity_date ?
+			json_string(spork_time(e.invalidity_date)) : json_null());
+		json_array_append_new(entries, o);
+	}
+	return entries;
+}
+
+/* crl as JSON; verified: issuer_name is the CA whose key signed it. */
+static void
+show_json(struct pki_crl *crl, int verified, const char *issuer_name)
+{
+	json_t *entries = entries_json(crl), *o;
+
+	o = json_pack("{s:s, s:s, s:b, s:I, s:o}",
+		"issuer", crl->issuer, "this_update", spork_time(crl->this_update),
+		"delta", crl->is_delta, "entry_count", (json_int_t)crl->entry_count,
+		"entries", entries);
+	json_object_set_new(o, "next_update", crl->next_update ?
+		json_string(spork_time(crl->next_update)) : json_null());
+	json_object_set_new(o, "crl_number", crl->has_number ?
+		json_integer((json_int_t)crl->number) : json_null());
+	json_object_set_new(o, "base_crl_number", crl->is_delta ?
+		json_integer((json_int_t)crl->base_number) : json_null());
+	json_object_set_new(o, "idp_url", crl->idp_url ?
+		json_string(crl->idp_url) : json_null());
+	json_object_set_new(o, "freshest_url", crl->freshest_url ?
+		json_string(crl->freshest_url) : json_null());
+	json_object_set_new(o, "signature_algorithm", json_string(
+		crl->sign_algo != GNUTLS_SIGN_UNKNOWN ?
+		gnutls_sign_get_name(crl->sign_algo) : crl->sign_oid));
+	json_object_set_new(o, "verified_by", verified ?
+		json_string(issuer_name) : json_null());
+	spork_json_out(o);
+}
+
+/* crl as text; verified: issuer_name is the CA whose key signed it. */
+static void
+show_text(struct pki_crl *crl, int verified, const char *issuer_name)
+{
+	struct pki_crl_entry e;
+
+	printf("%s CRL", crl->is_delta ? "Delta" : "Full");
+	if (crl->has_number)
+		printf(" #%llu", (unsigned long long)crl->number);
+	if (crl->is_delta)
+		printf(" (on full CRL #%llu)",
+		       (unsigned long long)crl->base_number);
+	printf("\n  issuer      %s\n", crl->issuer);
+	printf("  thisUpdate  %s\n", spork_time(crl->this_update));
+	printf("  nextUpdate  %s\n", crl->next_update ?
+	       spork_time(crl->next_update) : "(none)");
+	printf("  signature   %s, %s\n",
+	       crl->sign_algo != GNUTLS_SIGN_UNKNOWN ?
+	       gnutls_sign_get_name(crl->sign_algo) : crl->sign_oid,
+	       verified ? "verified" : "not checked (issuer not in "
+	       "the state directory)");
+	if (verified)
+		printf("  issued by   CA '%s'\n", issuer_name);
+	if (crl->idp_url)
+		printf("  IDP         %s\n", crl->idp_url);
+	if (crl->freshest_url)
+		printf("  deltas at   %s\n", crl->freshest_url);
+	printf("  entries     %zu\n", crl->entry_count);
+	while (o_entries && pki_crl_entry_next(crl, &e) == 1) {
+		printf("    ");
+		print_serial(stdout, &e);
+		printf("  %s", spork_time(e.revocation_time));
+		if (e.reason >= 0)
+			printf("  %s", pki_crl_reason_name(e.reason));
+		if (e.invalidity_date)
+			printf("  invalid since %s",
+			       spork_time(e.invalidity_date));
+		printf("\n");
+	}
+}
+
 static int
 cmd_show(int argc, const char **argv)
 {
@@ -213,14 +335,12 @@ cmd_show(int argc, const char **argv)
 	struct pki_crl_record rec;
 	struct pki_ca_record ca;
 	struct pki_error err;
-	struct pki_crl_entry e;
 	gnutls_datum_t file = { NULL, 0 };
 	gnutls_x509_crt_t issuer = NULL;
 	char *issuer_name = NULL;
 	const unsigned char *data;
 	size_t len;
-	int nrest, rc, ret, verified = 0;
-	json_t *entries = NULL;
+	int nrest, rc, verified = 0;
 
 	memset(&rec, 0, sizeof(rec));
 	memset(&ca, 0, sizeof(ca));
@@ -235,22 +355,7 @@ cmd_show(int argc, const char **argv)
 		return SPORK_EXIT_USAGE;
 	}
 	if (o_ca != NULL) {
-		if (spork_open(0, &st, NULL, &err) != PKI_OK ||
-		    pki_store_ca_get(st, o_ca, &ca, &err) != PKI_OK)
-			goto fail;
-		if (o_number >= 0)
-			rc = pki_store_crl_get(st, ca.id, o_number, &rec, &err);
-		else
-			rc = pki_store_crl_latest(st, ca.id, o_delta ?
-						  PKI_STORE_CRL_DELTA :
-						  PKI_STORE_CRL_FULL, &rec, &err);
-		if (rc == PKI_E_NOTFOUND)
-			pki_error_set(&err, PKI_E_NOTFOUND, "CA '%s' has no %s"
-				      "CRL%s; spork crl generate --ca '%s'%s "
-				      "makes one", o_ca, o_delta ? "delta " : "",
-				      o_number >= 0 ? " with that number" : "",
-				      o_ca, o_delta ? " --delta" : "");
-		if (rc != PKI_OK)
+		if (stored_crl(&st, &ca, &rec, &err) != PKI_OK)
 			goto fail;
 		data = rec.der.data;
 		len = rec.der.size;
@@ -276,89 +381,15 @@ cmd_show(int argc, const char **argv)
 	    (verified = find_issuer(st, crl, &issuer, &issuer_name, &err)) < 0)
 		goto fail;
 
-	if (spork_g.json) {
-		json_t *o;
-
-		entries = json_array();
-		while (o_entries && (ret = pki_crl_entry_next(crl, &e)) == 1) {
-			char hex[2 * PKI_CRL_SERIAL_MAX + 1];
-			size_t i = 0, k = 0;
-
-			while (i + 1 < e.serial_len && e.serial[i] == 0)
-				i++;
-			for (; i < e.serial_len; i++, k += 2)
-				snprintf(hex + k, 3, "%02X", e.serial[i]);
-			hex[k] = '\0';
-			o = json_pack("{s:s, s:s}", "serial", hex,
-				      "revocation_time", spork_time(e.revocation_time));
-			json_object_set_new(o, "reason", e.reason >= 0 ?
-				json_string(pki_crl_reason_name(e.reason)) : json_null());
-			json_object_set_new(o, "invalidity_date", e.invalidity_date ?
-				json_string(spork_time(e.invalidity_date)) : json_null());
-			json_array_append_new(entries, o);
-		}
-		o = json_pack("{s:s, s:s, s:b, s:I, s:o}",
-			"issuer", crl->issuer, "this_update", spork_time(crl->this_update),
-			"delta", crl->is_delta, "entry_count", (json_int_t)crl->entry_count,
-			"entries", entries);
-		entries = NULL;
-		json_object_set_new(o, "next_update", crl->next_update ?
-			json_string(spork_time(crl->next_update)) : json_null());
-		json_object_set_new(o, "crl_number", crl->has_number ?
-			json_integer((json_int_t)crl->number) : json_null());
-		json_object_set_new(o, "base_crl_number", crl->is_delta ?
-			json_integer((json_int_t)crl->base_number) : json_null());
-		json_object_set_new(o, "idp_url", crl->idp_url ?
-			json_string(crl->idp_url) : json_null());
-		json_object_set_new(o, "freshest_url", crl->freshest_url ?
-			json_string(crl->freshest_url) : json_null());
-		json_object_set_new(o, "signature_algorithm", json_string(
-			crl->sign_algo != GNUTLS_SIGN_UNKNOWN ?
-			gnutls_sign_get_name(crl->sign_algo) : crl->sign_oid));
-		json_object_set_new(o, "verified_by", verified ?
-			json_string(issuer_name) : json_null());
-		spork_json_out(o);
-	} else if (!spork_g.quiet) {
-		printf("%s CRL", crl->is_delta ? "Delta" : "Full");
-		if (crl->has_number)
-			printf(" #%llu", (unsigned long long)crl->number);
-		if (crl->is_delta)
-			printf(" (on full CRL #%llu)",
-			       (unsigned long long)crl->base_number);
-		printf("\n  issuer      %s\n", crl->issuer);
-		printf("  thisUpdate  %s\n", spork_time(crl->this_update));
-		printf("  nextUpdate  %s\n", crl->next_update ?
-		       spork_time(crl->next_update) : "(none)");
-		printf("  signature   %s, %s\n",
-		       crl->sign_algo != GNUTLS_SIGN_UNKNOWN ?
-		       gnutls_sign_get_name(crl->sign_algo) : crl->sign_oid,
-		       verified ? "verified" : "not checked (issuer not in "
-		       "the state directory)");
-		if (verified)
-			printf("  issued by   CA '%s'\n", issuer_name);
-		if (crl->idp_url)
-			printf("  IDP         %s\n", crl->idp_url);
-		if (crl->freshest_url)
-			printf("  deltas at   %s\n", crl->freshest_url);
-		printf("  entries     %zu\n", crl->entry_count);
-		while (o_entries && (ret = pki_crl_entry_next(crl, &e)) == 1) {
-			printf("    ");
-			print_serial(stdout, &e);
-			printf("  %s", spork_time(e.revocation_time));
-			if (e.reason >= 0)
-				printf("  %s", pki_crl_reason_name(e.reason));
-			if (e.invalidity_date)
-				printf("  invalid since %s",
-				       spork_time(e.invalidity_date));
-			printf("\n");
-		}
-	}
+	if (spork_g.json)
+		show_json(crl, verified, issuer_name);
+	else if (!spork_g.quiet)
+		show_text(crl, verified, issuer_name);
 	rc = SPORK_EXIT_OK;
 	goto out;
 fail:
 	rc = spork_fail(&err, NULL);
 out:
-	json_decref(entries);
 	if (issuer != NULL)
 		gnutls_x509_crt_deinit(issuer);
 	free(issuer_name);

@@ -978,51 +978,30 @@ params_check(const struct pki_crl_params *p, struct pki_error *err)
 	return PKI_OK;
 }
 
-int
-pki_crl_build(const struct pki_crl_params *p,
-	      int (*next)(void *ctx, struct pki_crl_entry *e), void *ctx,
-	      gnutls_x509_crt_t issuer, gnutls_privkey_t key,
-	      gnutls_datum_t *der, struct pki_error *err)
-{
-	asn1_node defs = NULL, tail = NULL;
-	struct entry_enc ee;
-	struct buf b = { NULL, 0, 0 };
+/*
+ * What pki_crl_build carries from step to step.  The CertificateList is
+ * assembled in b: the entries from room on, then the TBS head and the
+ * headers written in front of them, down to pos.
+ */
+struct crl_builder {
+	const struct pki_crl_params *p;
+	asn1_node defs;
 	struct sigalg sa;
-	gnutls_datum_t dn = { NULL, 0 }, tbs = { NULL, 0 }, sig = { NULL, 0 };
-	gnutls_datum_t tl = { NULL, 0 }, signed_part;
-	unsigned char kid[64];
-	size_t kid_len = sizeof(kid), head_off = 0, head_len = 0, room, pos;
-	size_t count = 0, ents, thdr, tclen;
+	struct entry_enc ee;
+	struct buf b;
+	size_t room;            /* where the entries start in b */
+	size_t pos;             /* where the assembled part starts in b */
+	size_t count;           /* entries appended */
+};
+
+/* Append the entries next gives, each checked and encoded. */
+static int
+append_entries(struct crl_builder *cb,
+	       int (*next)(void *ctx, struct pki_crl_entry *e), void *ctx,
+	       struct pki_error *err)
+{
 	int rc, ret;
 
-	memset(&ee, 0, sizeof(ee));
-	der->data = NULL;
-	der->size = 0;
-	if (p == NULL || next == NULL || issuer == NULL || key == NULL) {
-		rc = pki_error_set(err, PKI_E_INVALID, "pki_crl_build: missing "
-				   "parameters, entry callback, issuer or key");
-		goto out;
-	}
-	if ((rc = params_check(p, err)) ||
-	    (rc = sigalg_pick(key, issuer, &sa, err)) ||
-	    (rc = issuer_key_id(issuer, kid, &kid_len, err)))
-		goto out;
-	if ((ret = gnutls_x509_crt_get_raw_dn(issuer, &dn)) < 0) {
-		rc = pki__gnutls_error(err, ret, "gnutls_x509_crt_get_raw_dn");
-		goto out;
-	}
-	if ((rc = defs_load(&defs, err)) ||
-	    (rc = encode_tbs_head(defs, p, &sa, &dn, kid, kid_len, &tbs,
-				  &head_off, &head_len, err)) ||
-	    (rc = entry_enc_init(defs, &ee, err)))
-		goto out;
-
-	/* Entries go after room for: CertificateList, TBSCertList and
-	 * revokedCertificates headers and the TBS head. */
-	room = 3 * HDR_MAX + head_len;
-	if ((rc = buf_reserve(&b, room, err)))
-		goto out;
-	b.len = room;
 	for (;;) {
 		struct pki_crl_entry e;
 
@@ -1030,43 +1009,62 @@ pki_crl_build(const struct pki_crl_params *p,
 		e.reason = -1;
 		ret = next(ctx, &e);
 		if (ret == 0)
-			break;
-		if (ret < 0) {
-			rc = pki_error_set(err, (-ret > 0 && -ret < PKI_E__MAX) ?
-					   -ret : PKI_E_FAIL, "reading revoked "
-					   "certificate %zu failed", count + 1);
-			goto out;
-		}
-		if ((rc = entry_append(&ee, p, &e, count, &b, err)))
-			goto out;
-		count++;
+			return PKI_OK;
+		if (ret < 0)
+			return pki_error_set(err, (-ret > 0 && -ret < PKI_E__MAX) ?
+					     -ret : PKI_E_FAIL, "reading revoked "
+					     "certificate %zu failed",
+					     cb->count + 1);
+		if ((rc = entry_append(&cb->ee, cb->p, &e, cb->count, &cb->b,
+				       err)))
+			return rc;
+		cb->count++;
 	}
+}
 
-	/* [revokedCertificates header] goes right before the entries; the
-	 * head before that; then the TBS header. */
-	ents = b.len - room;
-	pos = room;
-	if (count > 0)
-		pos -= seq_hdr_before(b.data + pos, ents);
-	pos -= head_len;
-	memcpy(b.data + pos, tbs.data + head_off, head_len);
-	if ((rc = buf_append(&b, tbs.data + head_off + head_len,
-			     tbs.size - head_off - head_len, err)))
-		goto out;
-	pos -= seq_hdr_before(b.data + pos, b.len - pos);
+/* Around the entries: the revokedCertificates header right before them,
+ * the TBS head (head_len bytes at head_off of tbs) before that,
+ * crlExtensions after them, then the TBS header. */
+static int
+frame_tbs(struct crl_builder *cb, const gnutls_datum_t *tbs, size_t head_off,
+	  size_t head_len, struct pki_error *err)
+{
+	size_t ents = cb->b.len - cb->room;
+	int rc;
 
-	signed_part.data = b.data + pos;
-	signed_part.size = (unsigned)(b.len - pos);
-	if ((ret = gnutls_privkey_sign_data2(key, sa.sign, 0, &signed_part,
+	cb->pos = cb->room;
+	if (cb->count > 0)
+		cb->pos -= seq_hdr_before(cb->b.data + cb->pos, ents);
+	cb->pos -= head_len;
+	memcpy(cb->b.data + cb->pos, tbs->data + head_off, head_len);
+	if ((rc = buf_append(&cb->b, tbs->data + head_off + head_len,
+			     tbs->size - head_off - head_len, err)))
+		return rc;
+	cb->pos -= seq_hdr_before(cb->b.data + cb->pos, cb->b.len - cb->pos);
+	return PKI_OK;
+}
+
+/* Sign the TBS with key; append signatureAlgorithm and signature, encoded
+ * as a SignatureTail whose content is appended; then the CertificateList
+ * header. */
+static int
+append_signature(struct crl_builder *cb, gnutls_privkey_t key,
+		 struct pki_error *err)
+{
+	asn1_node tail = NULL;
+	gnutls_datum_t sig = { NULL, 0 }, tl = { NULL, 0 }, signed_part;
+	size_t thdr, tclen;
+	int rc, ret;
+
+	signed_part.data = cb->b.data + cb->pos;
+	signed_part.size = (unsigned)(cb->b.len - cb->pos);
+	if ((ret = gnutls_privkey_sign_data2(key, cb->sa.sign, 0, &signed_part,
 					     &sig)) < 0) {
 		rc = pki__gnutls_error(err, ret, "gnutls_privkey_sign_data2");
 		goto out;
 	}
-
-	/* signatureAlgorithm and signature, encoded as a SignatureTail whose
-	 * content is appended. */
-	if ((rc = node_new(defs, "SignatureTail", &tail, err)) ||
-	    (rc = put_alg(tail, "signatureAlgorithm", &sa, err)) ||
+	if ((rc = node_new(cb->defs, "SignatureTail", &tail, err)) ||
+	    (rc = put_alg(tail, "signatureAlgorithm", &cb->sa, err)) ||
 	    (rc = put(tail, "signature", sig.data, (size_t)sig.size * 8, err)) ||
 	    (rc = encode(tail, "SignatureTail", &tl, err)))
 		goto out;
@@ -1076,27 +1074,77 @@ pki_crl_build(const struct pki_crl_params *p,
 				   "an unexpected layout");
 		goto out;
 	}
-	if ((rc = buf_append(&b, tl.data + thdr, tclen, err)))
+	if ((rc = buf_append(&cb->b, tl.data + thdr, tclen, err)))
 		goto out;
-	pos -= seq_hdr_before(b.data + pos, b.len - pos);
-
-	memmove(b.data, b.data + pos, b.len - pos);
-	b.len -= pos;
-	der->data = gnutls_realloc(b.data, b.len);
-	if (der->data == NULL)
-		der->data = b.data;
-	der->size = (unsigned)b.len;
-	b.data = NULL;
+	cb->pos -= seq_hdr_before(cb->b.data + cb->pos, cb->b.len - cb->pos);
 	rc = PKI_OK;
 out:
-	gnutls_free(b.data);
-	gnutls_free(dn.data);
-	gnutls_free(tbs.data);
 	gnutls_free(sig.data);
 	gnutls_free(tl.data);
-	entry_enc_free(&ee);
 	node_free(&tail);
-	node_free(&defs);
+	return rc;
+}
+
+int
+pki_crl_build(const struct pki_crl_params *p,
+	      int (*next)(void *ctx, struct pki_crl_entry *e), void *ctx,
+	      gnutls_x509_crt_t issuer, gnutls_privkey_t key,
+	      gnutls_datum_t *der, struct pki_error *err)
+{
+	struct crl_builder cb;
+	gnutls_datum_t dn = { NULL, 0 }, tbs = { NULL, 0 };
+	unsigned char kid[64];
+	size_t kid_len = sizeof(kid), head_off = 0, head_len = 0;
+	int rc, ret;
+
+	memset(&cb, 0, sizeof(cb));
+	cb.p = p;
+	der->data = NULL;
+	der->size = 0;
+	if (p == NULL || next == NULL || issuer == NULL || key == NULL) {
+		rc = pki_error_set(err, PKI_E_INVALID, "pki_crl_build: missing "
+				   "parameters, entry callback, issuer or key");
+		goto out;
+	}
+	if ((rc = params_check(p, err)) ||
+	    (rc = sigalg_pick(key, issuer, &cb.sa, err)) ||
+	    (rc = issuer_key_id(issuer, kid, &kid_len, err)))
+		goto out;
+	if ((ret = gnutls_x509_crt_get_raw_dn(issuer, &dn)) < 0) {
+		rc = pki__gnutls_error(err, ret, "gnutls_x509_crt_get_raw_dn");
+		goto out;
+	}
+	if ((rc = defs_load(&cb.defs, err)) ||
+	    (rc = encode_tbs_head(cb.defs, p, &cb.sa, &dn, kid, kid_len, &tbs,
+				  &head_off, &head_len, err)) ||
+	    (rc = entry_enc_init(cb.defs, &cb.ee, err)))
+		goto out;
+
+	/* Entries go after room for: CertificateList, TBSCertList and
+	 * revokedCertificates headers and the TBS head. */
+	cb.room = 3 * HDR_MAX + head_len;
+	if ((rc = buf_reserve(&cb.b, cb.room, err)))
+		goto out;
+	cb.b.len = cb.room;
+	if ((rc = append_entries(&cb, next, ctx, err)) ||
+	    (rc = frame_tbs(&cb, &tbs, head_off, head_len, err)) ||
+	    (rc = append_signature(&cb, key, err)))
+		goto out;
+
+	memmove(cb.b.data, cb.b.data + cb.pos, cb.b.len - cb.pos);
+	cb.b.len -= cb.pos;
+	der->data = gnutls_realloc(cb.b.data, cb.b.len);
+	if (der->data == NULL)
+		der->data = cb.b.data;
+	der->size = (unsigned)cb.b.len;
+	cb.b.data = NULL;
+	rc = PKI_OK;
+out:
+	gnutls_free(cb.b.data);
+	gnutls_free(dn.data);
+	gnutls_free(tbs.data);
+	entry_enc_free(&cb.ee);
+	node_free(&cb.defs);
 	return rc;
 }
 
@@ -1624,65 +1672,82 @@ decode_wrapped(asn1_node defs, const char *type, const unsigned char *parts[2],
 	return decode_strict(defs, type, c, *hdr + len, node, what, err);
 }
 
-/* Split the CRL: TBS children, signature fields, entries. */
+/* Where the parts of a CRL are in its DER (crl_split). */
+struct crl_layout {
+	struct tlv tbs;
+	struct tlv ch[TBS_CHILDREN_MAX];  /* the TBS's top-level fields */
+	size_t tbs_end;                   /* where the TBS ends */
+	int ti;                           /* thisUpdate in ch */
+	int ri;                           /* revokedCertificates, -1: none */
+};
+
+/* The outer SEQUENCE, the TBS and its top-level fields: thisUpdate after
+ * the issuer name, revokedCertificates (if any) after thisUpdate or
+ * nextUpdate. */
 static int
-crl_decode(struct pki_crl *crl, asn1_node defs, struct pki_error *err)
+crl_split(struct pki_crl *crl, struct crl_layout *lay, struct pki_error *err)
 {
-	const unsigned char *d = crl->der.data, *parts[2];
-	size_t size = crl->der.size, plen[2], hdr = 0, end, off, tbs_end;
-	struct tlv outer, tbs, ch[TBS_CHILDREN_MAX], t;
-	struct crl_ctx cc = { crl, defs };
-	asn1_node head = NULL, tail = NULL;
-	unsigned char *hcopy = NULL, *tcopy = NULL, *v = NULL, ver[4];
-	gnutls_datum_t str = { NULL, 0 };
-	int nch = 0, ti = -1, ri = -1, rc = PKI_E_PARSE, r, s = 0, e = 0;
-	size_t l = 0;
+	const unsigned char *d = crl->der.data;
+	size_t size = crl->der.size, off;
+	struct tlv outer, t;
+	int nch = 0, ti = -1, ri = -1;
 
 	if (tlv_get(d, 0, size, &outer) != 0 || !is_seq(&outer) ||
-	    outer.hdr + outer.len != size) {
-		rc = pki_error_set(err, PKI_E_PARSE, "not a DER CRL (expected one "
-				   "SEQUENCE spanning the input)");
-		goto out;
-	}
-	if (tlv_get(d, outer.hdr, size, &tbs) != 0 || !is_seq(&tbs)) {
-		rc = pki_error_set(err, PKI_E_PARSE, "not a CRL: bad "
-				   "tbsCertList");
-		goto out;
-	}
-	crl->tbs_off = tbs.off;
-	crl->tbs_len = tbs.hdr + tbs.len;
-	tbs_end = tbs.off + crl->tbs_len;
-
-	/* The TBS's top-level fields. */
-	for (off = tbs.off + tbs.hdr; off < tbs_end; off = t.off + t.hdr + t.len) {
-		if (tlv_get(d, off, tbs_end, &t) != 0 || nch == TBS_CHILDREN_MAX) {
-			rc = pki_error_set(err, PKI_E_PARSE, "not a CRL: bad "
-					   "tbsCertList field %d", nch + 1);
-			goto out;
-		}
+	    outer.hdr + outer.len != size)
+		return pki_error_set(err, PKI_E_PARSE, "not a DER CRL (expected "
+				     "one SEQUENCE spanning the input)");
+	if (tlv_get(d, outer.hdr, size, &lay->tbs) != 0 || !is_seq(&lay->tbs))
+		return pki_error_set(err, PKI_E_PARSE, "not a CRL: bad "
+				     "tbsCertList");
+	crl->tbs_off = lay->tbs.off;
+	crl->tbs_len = lay->tbs.hdr + lay->tbs.len;
+	lay->tbs_end = lay->tbs.off + crl->tbs_len;
+	for (off = lay->tbs.off + lay->tbs.hdr; off < lay->tbs_end;
+	     off = t.off + t.hdr + t.len) {
+		if (tlv_get(d, off, lay->tbs_end, &t) != 0 ||
+		    nch == TBS_CHILDREN_MAX)
+			return pki_error_set(err, PKI_E_PARSE, "not a CRL: bad "
+					     "tbsCertList field %d", nch + 1);
 		if (ti < 0 && is_time(&t))
 			ti = nch;
 		else if (ti >= 0 && ri < 0 && is_seq(&t))
 			ri = nch;
-		ch[nch++] = t;
+		lay->ch[nch++] = t;
 	}
-	if (ti != 2 && ti != 3) {
-		rc = pki_error_set(err, PKI_E_PARSE, "not a CRL: no thisUpdate "
-				   "after the issuer name");
-		goto out;
-	}
+	if (ti != 2 && ti != 3)
+		return pki_error_set(err, PKI_E_PARSE, "not a CRL: no thisUpdate "
+				     "after the issuer name");
 	/* revokedCertificates follows thisUpdate or nextUpdate, nothing else. */
-	if (ri >= 0 && ri != ti + 1 && !(ri == ti + 2 && is_time(&ch[ti + 1]))) {
-		rc = pki_error_set(err, PKI_E_PARSE, "not a CRL: "
-				   "revokedCertificates out of place");
-		goto out;
-	}
+	if (ri >= 0 && ri != ti + 1 &&
+	    !(ri == ti + 2 && is_time(&lay->ch[ti + 1])))
+		return pki_error_set(err, PKI_E_PARSE, "not a CRL: "
+				     "revokedCertificates out of place");
+	lay->ti = ti;
+	lay->ri = ri;
+	return PKI_OK;
+}
 
-	/* Everything but the entries, decoded as one TBSCertList. */
-	parts[0] = d + tbs.off + tbs.hdr;
-	plen[0] = ri < 0 ? tbs.len : ch[ri].off - (tbs.off + tbs.hdr);
+/* Everything in the TBS but the entries, decoded as one TBSCertList:
+ * version, signature algorithm, issuer, times and crlExtensions. */
+static int
+crl_decode_head(struct pki_crl *crl, asn1_node defs,
+		const struct crl_layout *lay, struct pki_error *err)
+{
+	const unsigned char *d = crl->der.data, *parts[2];
+	const struct tlv *ch = lay->ch, *t = &lay->ch[lay->ti - 1];
+	struct crl_ctx cc = { crl, defs };
+	size_t plen[2], hdr = 0, l = 0;
+	asn1_node head = NULL;
+	unsigned char *hcopy = NULL, *v = NULL, ver[4];
+	gnutls_datum_t str = { NULL, 0 };
+	int ri = lay->ri, rc = PKI_E_PARSE;
+
+	parts[0] = d + lay->tbs.off + lay->tbs.hdr;
+	plen[0] = ri < 0 ? lay->tbs.len :
+		  ch[ri].off - (lay->tbs.off + lay->tbs.hdr);
 	parts[1] = ri < 0 ? NULL : d + ch[ri].off + ch[ri].hdr + ch[ri].len;
-	plen[1] = ri < 0 ? 0 : tbs_end - (ch[ri].off + ch[ri].hdr + ch[ri].len);
+	plen[1] = ri < 0 ? 0 :
+		  lay->tbs_end - (ch[ri].off + ch[ri].hdr + ch[ri].len);
 	if ((rc = decode_wrapped(defs, "TBSCertList", parts, plen, &head, &hcopy,
 				 &hdr, "tbsCertList", err)))
 		goto out;
@@ -1700,11 +1765,9 @@ crl_decode(struct pki_crl *crl, asn1_node defs, struct pki_error *err)
 			  sizeof(crl->sign_oid), "signature algorithm", err)))
 		goto out;
 	crl->sign_algo = gnutls_oid_to_sign(crl->sign_oid);
-	t = ch[ti - 1];
-	crl->issuer_der.data = (unsigned char *)d + t.off;
-	crl->issuer_der.size = (unsigned)(t.hdr + t.len);
-	if (!is_seq(&t) ||
-	    (r = gnutls_x509_rdn_get2(&crl->issuer_der, &str, 0)) < 0) {
+	crl->issuer_der.data = (unsigned char *)d + t->off;
+	crl->issuer_der.size = (unsigned)(t->hdr + t->len);
+	if (!is_seq(t) || gnutls_x509_rdn_get2(&crl->issuer_der, &str, 0) < 0) {
 		rc = pki_error_set(err, PKI_E_PARSE, "the issuer name is not a "
 				   "valid X.501 Name");
 		goto out;
@@ -1734,17 +1797,39 @@ crl_decode(struct pki_crl *crl, asn1_node defs, struct pki_error *err)
 	if ((rc = walk_exts(head, "crlExtensions", "crlExtensions", crl_ext,
 			    &cc, v, EXT_VALUE_MAX, err)))
 		goto out;
+	rc = PKI_OK;
+out:
+	gnutls_free(str.data);
+	free(v);
+	free(hcopy);
+	node_free(&head);
+	return rc;
+}
 
-	/* signatureAlgorithm (the same as in the TBS) and signature. */
+/* signatureAlgorithm (the same as in the TBS) and signature, a whole
+ * number of octets, into crl->signature. */
+static int
+crl_decode_signature(struct pki_crl *crl, asn1_node defs,
+		     const struct crl_layout *lay, struct pki_error *err)
+{
+	const unsigned char *d = crl->der.data, *parts[2];
+	const struct tlv *alg = &lay->ch[lay->ti - 2];
+	size_t size = crl->der.size, tbs_end = lay->tbs_end, plen[2], hdr = 0;
+	struct tlv t;
+	asn1_node tail = NULL;
+	unsigned char *tcopy = NULL;
+	int rc = PKI_E_PARSE, r, s = 0, e = 0;
+
 	parts[0] = d + tbs_end;
 	plen[0] = size - tbs_end;
+	parts[1] = NULL;
 	plen[1] = 0;
 	if ((rc = decode_wrapped(defs, "SignatureTail", parts, plen, &tail,
 				 &tcopy, &hdr, "signature", err)))
 		goto out;
 	if (tlv_get(d, tbs_end, size, &t) != 0 ||
-	    t.hdr + t.len != ch[ti - 2].hdr + ch[ti - 2].len ||
-	    memcmp(d + t.off, d + ch[ti - 2].off, t.hdr + t.len) != 0) {
+	    t.hdr + t.len != alg->hdr + alg->len ||
+	    memcmp(d + t.off, d + alg->off, t.hdr + t.len) != 0) {
 		rc = pki_error_set(err, PKI_E_PARSE, "the signature algorithm "
 				   "differs from the one in tbsCertList");
 		goto out;
@@ -1759,39 +1844,59 @@ crl_decode(struct pki_crl *crl, asn1_node defs, struct pki_error *err)
 	}
 	crl->signature.data = (unsigned char *)d + tbs_end - hdr + t.off + t.hdr + 1;
 	crl->signature.size = (unsigned)(t.len - 1);
-
-	/* The entries: each checked now, decoded again when iterated. */
-	if (ri >= 0) {
-		struct pki_crl_entry ent;
-
-		crl->ent_off = ch[ri].off + ch[ri].hdr;
-		crl->ent_end = crl->ent_off + ch[ri].len;
-		for (off = crl->ent_off, end = crl->ent_end; off < end;
-		     off = t.off + t.hdr + t.len) {
-			if (tlv_get(d, off, end, &t) != 0 || !is_seq(&t)) {
-				rc = pki_error_set(err, PKI_E_PARSE, "revoked "
-						   "certificate %zu is not a "
-						   "DER SEQUENCE",
-						   crl->entry_count + 1);
-				goto out;
-			}
-			if ((rc = entry_decode(defs, crl, d + t.off, t.hdr + t.len,
-					       crl->entry_count, &ent,
-					       crl->serial, err)))
-				goto out;
-			crl->entry_count++;
-		}
-	}
-	crl->cursor = crl->ent_off;
 	rc = PKI_OK;
 out:
-	gnutls_free(str.data);
-	free(v);
-	free(hcopy);
 	free(tcopy);
-	node_free(&head);
 	node_free(&tail);
 	return rc;
+}
+
+/* The entries: each checked now, decoded again when iterated. */
+static int
+crl_check_entries(struct pki_crl *crl, asn1_node defs,
+		  const struct crl_layout *lay, struct pki_error *err)
+{
+	const unsigned char *d = crl->der.data;
+	const struct tlv *rev;
+	struct pki_crl_entry ent;
+	struct tlv t;
+	size_t off, end;
+	int rc;
+
+	if (lay->ri < 0)
+		return PKI_OK;
+	rev = &lay->ch[lay->ri];
+	crl->ent_off = rev->off + rev->hdr;
+	crl->ent_end = crl->ent_off + rev->len;
+	for (off = crl->ent_off, end = crl->ent_end; off < end;
+	     off = t.off + t.hdr + t.len) {
+		if (tlv_get(d, off, end, &t) != 0 || !is_seq(&t))
+			return pki_error_set(err, PKI_E_PARSE, "revoked "
+					     "certificate %zu is not a DER "
+					     "SEQUENCE", crl->entry_count + 1);
+		if ((rc = entry_decode(defs, crl, d + t.off, t.hdr + t.len,
+				       crl->entry_count, &ent, crl->serial,
+				       err)))
+			return rc;
+		crl->entry_count++;
+	}
+	return PKI_OK;
+}
+
+/* Split the CRL: TBS children, signature fields, entries. */
+static int
+crl_decode(struct pki_crl *crl, asn1_node defs, struct pki_error *err)
+{
+	struct crl_layout lay;
+	int rc;
+
+	if ((rc = crl_split(crl, &lay, err)) ||
+	    (rc = crl_decode_head(crl, defs, &lay, err)) ||
+	    (rc = crl_decode_signature(crl, defs, &lay, err)) ||
+	    (rc = crl_check_entries(crl, defs, &lay, err)))
+		return rc;
+	crl->cursor = crl->ent_off;
+	return PKI_OK;
 }
 
 int

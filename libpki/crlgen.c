@@ -96,72 +96,89 @@ write_files(const struct pki_crlgen_result *res, const gnutls_datum_t *der,
 	return rc;
 }
 
-int
-pki_crlgen_generate(struct pki_store *st, struct pki_keystore *ks,
-		    const char *state_dir, const char *ca_name,
-		    const struct pki_crlgen_opts *opts,
-		    struct pki_crlgen_result *res, struct pki_error *err)
-{
+/* One CRL generation, from loading the CA to publishing. */
+struct gen {
 	struct pki_ca_record ca;
-	struct pki_crl_record base, rec;
+	gnutls_x509_crt_t crt;          /* the CA certificate */
+	gnutls_privkey_t key;           /* the CA key */
+	int delta;
 	struct pki_crl_params p;
-	struct feed f;
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_privkey_t key = NULL;
-	gnutls_datum_t der = { NULL, 0 };
+	char *freshest;                 /* p.freshest_url */
+	struct pki_crl_record base;     /* a delta's base CRL */
+	int64_t number;
+	int64_t entries;
+	gnutls_datum_t der;
+	int lockfd;
+};
+
+/* The active CA ca_name: its record, certificate and unsealed key. */
+static int
+gen_load_ca(struct gen *g, struct pki_store *st, struct pki_keystore *ks,
+	    const char *ca_name, struct pki_error *err)
+{
 	enum pki_key_alg alg;
-	char *freshest = NULL, *detail = NULL, *dir = NULL;
-	int delta = opts != NULL && opts->delta, in_txn = 0, ret, rc;
-	int lockfd = -1;
-	int64_t number = 0;
+	int ret, rc;
 
-	memset(&ca, 0, sizeof(ca));
-	memset(&base, 0, sizeof(base));
-	memset(&rec, 0, sizeof(rec));
-	memset(res, 0, sizeof(*res));
-	memset(&f, 0, sizeof(f));
-	f.err = err;
-	if ((rc = pki_store_ca_get(st, ca_name, &ca, err)) != PKI_OK)
-		goto out;
-	if (ca.status != PKI_CA_ACTIVE || ca.cert_der.size == 0) {
-		rc = pki_error_set(err, PKI_E_INVALID, "CA '%s' is %s; only an "
-				   "active CA publishes CRLs", ca_name,
-				   ca.status == PKI_CA_PENDING ? "waiting for its "
-				   "certificate" : "revoked");
-		goto out;
-	}
-	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
-	    (ret = gnutls_x509_crt_import(crt, &ca.cert_der, GNUTLS_X509_FMT_DER)) < 0) {
-		rc = pki__gnutls_error(err, ret, "CA certificate");
-		goto out;
-	}
-	if ((rc = pki_key_alg_from_name(ca.algorithm, &alg, err)) != PKI_OK)
-		goto out;
-	if ((rc = pki_key_load(ks, ca.key_uri, alg, ca.name, &key, err)) != PKI_OK) {
-		pki_error_prefix(err, "unsealing the key of '%s'", ca.name);
-		goto out;
-	}
+	if ((rc = pki_store_ca_get(st, ca_name, &g->ca, err)) != PKI_OK)
+		return rc;
+	if (g->ca.status != PKI_CA_ACTIVE || g->ca.cert_der.size == 0)
+		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is %s; only "
+				     "an active CA publishes CRLs", ca_name,
+				     g->ca.status == PKI_CA_PENDING ? "waiting "
+				     "for its certificate" : "revoked");
+	if ((ret = gnutls_x509_crt_init(&g->crt)) < 0 ||
+	    (ret = gnutls_x509_crt_import(g->crt, &g->ca.cert_der,
+					  GNUTLS_X509_FMT_DER)) < 0)
+		return pki__gnutls_error(err, ret, "CA certificate");
+	if ((rc = pki_key_alg_from_name(g->ca.algorithm, &alg, err)) != PKI_OK)
+		return rc;
+	if ((rc = pki_key_load(ks, g->ca.key_uri, alg, g->ca.name, &g->key,
+			       err)) != PKI_OK)
+		pki_error_prefix(err, "unsealing the key of '%s'", g->ca.name);
+	return rc;
+}
 
-	memset(&p, 0, sizeof(p));
-	p.this_update = opts != NULL && opts->now ? opts->now : pki_now();
-	p.next_update = p.this_update + (opts != NULL && opts->validity > 0 ?
-		opts->validity : delta ? PKI_CRLGEN_DELTA_VALIDITY :
+/* thisUpdate, nextUpdate (within the CA's validity) and the URLs of the
+ * CRL; res->idp_url is the IssuingDistributionPoint. */
+static int
+gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
+	   struct pki_crlgen_result *res, struct pki_error *err)
+{
+	struct pki_crl_params *p = &g->p;
+
+	p->this_update = opts != NULL && opts->now ? opts->now : pki_now();
+	p->next_update = p->this_update + (opts != NULL && opts->validity > 0 ?
+		opts->validity : g->delta ? PKI_CRLGEN_DELTA_VALIDITY :
 		PKI_CRLGEN_FULL_VALIDITY);
-	if (p.next_update > ca.not_after)
-		p.next_update = ca.not_after;
-	if (p.next_update <= p.this_update) {
-		rc = pki_error_set(err, PKI_E_INVALID, "CA '%s' expires before "
-				   "the CRL's nextUpdate could be after its "
-				   "thisUpdate", ca.name);
-		goto out;
-	}
-	res->idp_url = first_url(ca.config_json, "crl_urls");
-	p.idp_url = res->idp_url;
-	if (!delta)
-		p.freshest_url = freshest = first_url(ca.config_json,
-						      "delta_crl_urls");
-	res->der_path = pki_crlgen_path(state_dir, ca.name, delta, 0);
-	res->pem_path = pki_crlgen_path(state_dir, ca.name, delta, 1);
+	if (p->next_update > g->ca.not_after)
+		p->next_update = g->ca.not_after;
+	if (p->next_update <= p->this_update)
+		return pki_error_set(err, PKI_E_INVALID, "CA '%s' expires "
+				     "before the CRL's nextUpdate could be "
+				     "after its thisUpdate", g->ca.name);
+	res->idp_url = first_url(g->ca.config_json, "crl_urls");
+	p->idp_url = res->idp_url;
+	if (!g->delta)
+		p->freshest_url = g->freshest = first_url(g->ca.config_json,
+							  "delta_crl_urls");
+	return PKI_OK;
+}
+
+/*
+ * The paths of the CRL files, their directory, and the CA's CRL lock in
+ * g->lockfd.  One generation per CA at a time, from numbering to
+ * publishing: two runs that interleaved could otherwise publish the older
+ * CRL last and hide the newer one's revocations.
+ */
+static int
+gen_lock(struct gen *g, const char *state_dir, struct pki_crlgen_result *res,
+	 struct pki_error *err)
+{
+	char *dir = NULL, *lp = NULL;
+	int rc = PKI_E_NOMEM;
+
+	res->der_path = pki_crlgen_path(state_dir, g->ca.name, g->delta, 0);
+	res->pem_path = pki_crlgen_path(state_dir, g->ca.name, g->delta, 1);
 	if (res->der_path == NULL || res->pem_path == NULL ||
 	    asprintf(&dir, "%s/ca", state_dir) < 0) {
 		dir = NULL;
@@ -170,94 +187,133 @@ pki_crlgen_generate(struct pki_store *st, struct pki_keystore *ks,
 	}
 	if ((rc = pki__mkdirs(dir, 0755, err)) != PKI_OK)
 		goto out;
-	/*
-	 * One generation per CA at a time, from numbering to publishing: two
-	 * runs that interleaved could otherwise publish the older CRL last
-	 * and hide the newer one's revocations.
-	 */
-	{
-		char *lp = NULL;
-
-		if (asprintf(&lp, "%s.lock", res->der_path) < 0) {
-			rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-			goto out;
-		}
-		lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
-			rc = pki_error_set(err, PKI_E_IO, "cannot lock %s: %s", lp,
-					   strerror(errno));
-			free(lp);
-			goto out;
-		}
-		free(lp);
+	if (asprintf(&lp, "%s.lock", res->der_path) < 0) {
+		lp = NULL;
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
 	}
+	g->lockfd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (g->lockfd < 0 || flock(g->lockfd, LOCK_EX) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot lock %s: %s", lp,
+				   strerror(errno));
+		goto out;
+	}
+	rc = PKI_OK;
+out:
+	free(lp);
+	free(dir);
+	return rc;
+}
+
+/* Inside the transaction: the base of a delta, the next number, and the
+ * CRL signed over the CA's revocations into g->der. */
+static int
+gen_build(struct gen *g, struct pki_store *st, struct pki_error *err)
+{
+	struct feed f;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	f.err = err;
+	if (g->delta) {
+		rc = pki_store_crl_latest(st, g->ca.id, PKI_STORE_CRL_FULL,
+					  &g->base, err);
+		if (rc == PKI_E_NOTFOUND)
+			return pki_error_set(err, PKI_E_NOTFOUND, "CA '%s' has "
+					     "no full CRL for a delta to build "
+					     "on; run spork crl generate --ca "
+					     "'%s' first", g->ca.name,
+					     g->ca.name);
+		if (rc != PKI_OK)
+			return rc;
+		g->p.is_delta = 1;
+		g->p.base_crl_number = (uint64_t)g->base.crl_number;
+	}
+	if ((rc = pki_store_crl_next_number(st, g->ca.id, &g->number,
+					    err)) != PKI_OK)
+		return rc;
+	g->p.crl_number = (uint64_t)g->number;
+	if ((rc = pki_store_revocations_open(st, g->ca.id, g->delta ?
+					     g->base.crl_number : 0, &f.cur,
+					     err)) != PKI_OK)
+		return rc;
+	rc = pki_crl_build(&g->p, feed_next, &f, g->crt, g->key, &g->der, err);
+	pki_store_revocations_close(f.cur);
+	g->entries = f.count;
+	return rc;
+}
+
+/* Inside the transaction: the CRL's record and its audit row. */
+static int
+gen_record(struct gen *g, struct pki_store *st, struct pki_error *err)
+{
+	struct pki_crl_record rec;
+	char *detail = NULL;
+	int rc;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.ca_id = g->ca.id;
+	rec.crl_number = g->number;
+	rec.is_delta = g->delta;
+	rec.base_crl_number = g->delta ? g->base.crl_number : 0;
+	rec.this_update = g->p.this_update;
+	rec.next_update = g->p.next_update;
+	rec.entries = g->entries;
+	rec.der = g->der;        /* borrowed: rec is never cleared */
+	if ((rc = pki_store_crl_insert(st, &rec, err)) != PKI_OK)
+		goto out;
+	if (asprintf(&detail, "{\"crl_number\":%lld,\"delta\":%s,"
+		     "\"base_crl_number\":%lld,\"entries\":%lld}",
+		     (long long)g->number, g->delta ? "true" : "false",
+		     (long long)(g->delta ? g->base.crl_number : 0),
+		     (long long)g->entries) < 0) {
+		detail = NULL;
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = pki_store_audit(st, pki_store_actor(), "crl.generate", g->ca.name,
+			     detail, err);
+out:
+	free(detail);
+	return rc;
+}
+
+int
+pki_crlgen_generate(struct pki_store *st, struct pki_keystore *ks,
+		    const char *state_dir, const char *ca_name,
+		    const struct pki_crlgen_opts *opts,
+		    struct pki_crlgen_result *res, struct pki_error *err)
+{
+	struct gen g;
+	int in_txn = 0, rc;
+
+	memset(&g, 0, sizeof(g));
+	memset(res, 0, sizeof(*res));
+	g.delta = opts != NULL && opts->delta;
+	g.lockfd = -1;
+	if ((rc = gen_load_ca(&g, st, ks, ca_name, err)) != PKI_OK ||
+	    (rc = gen_params(&g, opts, res, err)) != PKI_OK ||
+	    (rc = gen_lock(&g, state_dir, res, err)) != PKI_OK)
+		goto out;
 
 	/* One transaction: number, entries, record, audit. */
 	if ((rc = pki_store_begin(st, err)) != PKI_OK)
 		goto out;
 	in_txn = 1;
-	if (delta) {
-		rc = pki_store_crl_latest(st, ca.id, PKI_STORE_CRL_FULL, &base, err);
-		if (rc == PKI_E_NOTFOUND) {
-			rc = pki_error_set(err, PKI_E_NOTFOUND, "CA '%s' has no "
-					   "full CRL for a delta to build on; run "
-					   "spork crl generate --ca '%s' first",
-					   ca.name, ca.name);
-			goto out;
-		}
-		if (rc != PKI_OK)
-			goto out;
-		p.is_delta = 1;
-		p.base_crl_number = (uint64_t)base.crl_number;
-	}
-	if ((rc = pki_store_crl_next_number(st, ca.id, &number, err)) != PKI_OK)
-		goto out;
-	p.crl_number = (uint64_t)number;
-	if ((rc = pki_store_revocations_open(st, ca.id, delta ? base.crl_number : 0,
-					     &f.cur, err)) != PKI_OK)
-		goto out;
-	rc = pki_crl_build(&p, feed_next, &f, crt, key, &der, err);
-	pki_store_revocations_close(f.cur);
-	f.cur = NULL;
-	if (rc != PKI_OK)
-		goto out;
-	rec.ca_id = ca.id;
-	rec.crl_number = number;
-	rec.is_delta = delta;
-	rec.base_crl_number = delta ? base.crl_number : 0;
-	rec.this_update = p.this_update;
-	rec.next_update = p.next_update;
-	rec.entries = f.count;
-	rec.der = der;           /* borrowed; cleared below, not freed twice */
-	rc = pki_store_crl_insert(st, &rec, err);
-	memset(&rec.der, 0, sizeof(rec.der));
-	if (rc != PKI_OK)
-		goto out;
-	if (asprintf(&detail, "{\"crl_number\":%lld,\"delta\":%s,"
-		     "\"base_crl_number\":%lld,\"entries\":%lld}",
-		     (long long)number, delta ? "true" : "false",
-		     (long long)(delta ? base.crl_number : 0),
-		     (long long)f.count) < 0) {
-		detail = NULL;
-		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = pki_store_audit(st, pki_store_actor(), "crl.generate", ca.name,
-				  detail, err)) != PKI_OK ||
+	if ((rc = gen_build(&g, st, err)) != PKI_OK ||
+	    (rc = gen_record(&g, st, err)) != PKI_OK ||
 	    (rc = pki_store_commit(st, err)) != PKI_OK)
 		goto out;
 	in_txn = 0;
-	res->crl_number = number;
-	res->base_crl_number = delta ? base.crl_number : 0;
-	res->entries = f.count;
-	res->this_update = p.this_update;
-	res->next_update = p.next_update;
-	rc = write_files(res, &der, err);
+	res->crl_number = g.number;
+	res->base_crl_number = g.delta ? g.base.crl_number : 0;
+	res->entries = g.entries;
+	res->this_update = g.p.this_update;
+	res->next_update = g.p.next_update;
+	rc = write_files(res, &g.der, err);
 out:
-	if (lockfd >= 0)
-		close(lockfd);      /* releases the lock */
-	if (f.cur != NULL)
-		pki_store_revocations_close(f.cur);
+	if (g.lockfd >= 0)
+		close(g.lockfd);    /* releases the lock */
 	if (in_txn)
 		pki_store_rollback(st);
 	if (rc != PKI_OK) {
@@ -266,15 +322,13 @@ out:
 		free(res->pem_path);
 		memset(res, 0, sizeof(*res));
 	}
-	gnutls_free(der.data);
-	if (key != NULL)
-		gnutls_privkey_deinit(key);
-	if (crt != NULL)
-		gnutls_x509_crt_deinit(crt);
-	pki_ca_record_clear(&ca);
-	pki_crl_record_clear(&base);
-	free(freshest);
-	free(detail);
-	free(dir);
+	gnutls_free(g.der.data);
+	if (g.key != NULL)
+		gnutls_privkey_deinit(g.key);
+	if (g.crt != NULL)
+		gnutls_x509_crt_deinit(g.crt);
+	pki_ca_record_clear(&g.ca);
+	pki_crl_record_clear(&g.base);
+	free(g.freshest);
 	return rc;
 }

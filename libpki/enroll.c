@@ -1377,6 +1377,86 @@ pubkey_same(gnutls_pubkey_t a, gnutls_pubkey_t b)
 	return strcmp(ia, ib) == 0;
 }
 
+/* Whether old may be renewed (not a CA certificate, not revoked, a
+ * profile that renews), and the job's profile, action and days: as
+ * asked, or the old lifetime within the profile's maximum. */
+static int
+renew_job(struct job *j, const struct pki_cert_record *old,
+	  const struct pki_enroll_renewal *req, struct pki_error *err)
+{
+	int64_t life;
+
+	if (old->ca_id != 0 || old->issuer_ca_id == 0)
+		return pki_error_set(err, PKI_E_INVALID, "%s is a CA "
+				     "certificate; CA certificates are made by "
+				     "the hierarchy (spork pki), not renewed "
+				     "here", old->serial);
+	if (old->revoked)
+		return pki_error_set(err, PKI_E_INVALID, "%s is revoked (%s); a "
+				     "revoked certificate is not renewed: "
+				     "issue a new one", old->serial,
+				     pki_crl_reason_name(old->reason) ?
+				     pki_crl_reason_name(old->reason) : "?");
+	j->prof = pki_profile_by_name(old->profile);
+	if (j->prof == NULL || j->prof->is_ca)
+		return pki_error_set(err, PKI_E_INVALID, "%s has profile '%s', "
+				     "which cannot be renewed", old->serial,
+				     old->profile);
+	j->action = "cert.renew";
+	j->old = old;
+	j->days = req->days;
+	j->days_explicit = req->days != 0;
+	if (j->days == 0) {
+		life = (old->not_after - old->not_before + 1 + 86399) / 86400;
+		if (life < 1)
+			life = 1;
+		if (j->prof->max_days != 0 && life > (int64_t)j->prof->max_days)
+			life = j->prof->max_days;
+		j->days = (unsigned)life;
+	}
+	return PKI_OK;
+}
+
+/* The key of the renewed certificate into j->pub: the old one (taken
+ * from *oldpub), the request's (*crq, which must carry a new key) or a
+ * new one, generated with the old key's algorithm unless another is
+ * asked for. */
+static int
+renew_key(struct job *j, const struct pki_enroll_renewal *req,
+	  gnutls_pubkey_t *oldpub, gnutls_x509_crq_t *crq,
+	  struct pki_error *err)
+{
+	enum pki_key_alg alg = req->key_alg;
+	int rc;
+
+	if (!req->rekey) {
+		j->key_origin = "renewed";
+		if ((rc = pki_profile_check_key(*oldpub, err)) != PKI_OK) {
+			pki_error_prefix(err, "the old key cannot be certified "
+					 "again; renew with a new key");
+			return rc;
+		}
+		j->pub = *oldpub;
+		*oldpub = NULL;
+		return PKI_OK;
+	}
+	if (req->csr != NULL) {
+		j->key_origin = "csr";
+		if ((rc = job_csr(j, req->csr, crq, err)) != PKI_OK)
+			return rc;
+		if (pubkey_same(j->pub, *oldpub))
+			return pki_error_set(err, PKI_E_INVALID, "the request "
+					     "carries the key of %s; a rekey "
+					     "needs a new key", j->old->serial);
+		return PKI_OK;
+	}
+	j->key_origin = "generated";
+	if (!req->key_alg_set &&
+	    (rc = pki_key_alg_of_pubkey(*oldpub, &alg, err)) != PKI_OK)
+		return rc;
+	return job_generate(j, alg, err);
+}
+
 int
 pki_enroll_renew(const struct pki_enroll *e,
 		 const struct pki_enroll_renewal *req,
@@ -1389,48 +1469,15 @@ pki_enroll_renew(const struct pki_enroll *e,
 	gnutls_x509_crq_t crq = NULL;
 	gnutls_pubkey_t oldpub = NULL;
 	struct dn_src src = { NULL, NULL };
-	int64_t life;
 	int ret, rc;
 
 	memset(&old, 0, sizeof(old));
 	memset(&j, 0, sizeof(j));
 	memset(&is, 0, sizeof(is));
 	memset(res, 0, sizeof(*res));
-	if ((rc = pki_enroll_find(e, req->serial, req->ca_name, &old, err)) != PKI_OK)
+	if ((rc = pki_enroll_find(e, req->serial, req->ca_name, &old, err)) != PKI_OK ||
+	    (rc = renew_job(&j, &old, req, err)) != PKI_OK)
 		goto out;
-	if (old.ca_id != 0 || old.issuer_ca_id == 0) {
-		rc = pki_error_set(err, PKI_E_INVALID, "%s is a CA certificate; "
-				   "CA certificates are made by the hierarchy "
-				   "(spork pki), not renewed here", old.serial);
-		goto out;
-	}
-	if (old.revoked) {
-		rc = pki_error_set(err, PKI_E_INVALID, "%s is revoked (%s); a "
-				   "revoked certificate is not renewed: issue a "
-				   "new one", old.serial,
-				   pki_crl_reason_name(old.reason) ?
-				   pki_crl_reason_name(old.reason) : "?");
-		goto out;
-	}
-	j.prof = pki_profile_by_name(old.profile);
-	if (j.prof == NULL || j.prof->is_ca) {
-		rc = pki_error_set(err, PKI_E_INVALID, "%s has profile '%s', "
-				   "which cannot be renewed", old.serial,
-				   old.profile);
-		goto out;
-	}
-	j.action = "cert.renew";
-	j.old = &old;
-	j.days = req->days;
-	j.days_explicit = req->days != 0;
-	if (j.days == 0) {
-		life = (old.not_after - old.not_before + 1 + 86399) / 86400;
-		if (life < 1)
-			life = 1;
-		if (j.prof->max_days != 0 && life > (int64_t)j.prof->max_days)
-			life = j.prof->max_days;
-		j.days = (unsigned)life;
-	}
 	/* Subject and names exactly as before. */
 	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
 	    (ret = gnutls_x509_crt_import(crt, &old.der, GNUTLS_X509_FMT_DER)) < 0 ||
@@ -1441,39 +1488,9 @@ pki_enroll_renew(const struct pki_enroll *e,
 	}
 	src.crt = crt;
 	if ((rc = subject_from(&src, &j.subj, err)) != PKI_OK ||
-	    (rc = names_from_record(&j.names, old.sans, err)) != PKI_OK)
-		goto out;
-	/* The key: the old one, or a new one. */
-	if (!req->rekey) {
-		j.key_origin = "renewed";
-		if ((rc = pki_profile_check_key(oldpub, err)) != PKI_OK) {
-			pki_error_prefix(err, "the old key cannot be certified "
-					 "again; renew with a new key");
-			goto out;
-		}
-		j.pub = oldpub;
-		oldpub = NULL;
-	} else if (req->csr != NULL) {
-		j.key_origin = "csr";
-		if ((rc = job_csr(&j, req->csr, &crq, err)) != PKI_OK)
-			goto out;
-		if (pubkey_same(j.pub, oldpub)) {
-			rc = pki_error_set(err, PKI_E_INVALID, "the request "
-					   "carries the key of %s; a rekey "
-					   "needs a new key", old.serial);
-			goto out;
-		}
-	} else {
-		enum pki_key_alg alg = req->key_alg;
-
-		j.key_origin = "generated";
-		if (!req->key_alg_set &&
-		    (rc = pki_key_alg_of_pubkey(oldpub, &alg, err)) != PKI_OK)
-			goto out;
-		if ((rc = job_generate(&j, alg, err)) != PKI_OK)
-			goto out;
-	}
-	if ((rc = job_names(&j, err)) != PKI_OK ||
+	    (rc = names_from_record(&j.names, old.sans, err)) != PKI_OK ||
+	    (rc = renew_key(&j, req, &oldpub, &crq, err)) != PKI_OK ||
+	    (rc = job_names(&j, err)) != PKI_OK ||
 	    (rc = job_policy(e, &j, err)) != PKI_OK)
 		goto out;
 	if ((rc = pki_store_ca_get_id(e->st, old.issuer_ca_id, &is.rec, err)) != PKI_OK)

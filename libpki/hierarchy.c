@@ -560,21 +560,15 @@ new_node(struct loader *L, const char *role, size_t parent, unsigned line,
 	return n;
 }
 
-/* Read one CA table ([root], [[policy_cas]], [[...issuing_cas]]). */
+/* The subject fields of a CA table, and its name (common_name unless
+ * name is given). */
 static void
-read_ca(struct loader *L, const struct pki_toml_table *t, struct pki_hier_node *n,
-	const char *where, const char *const *children)
+read_subject(struct loader *L, const struct pki_toml_table *t,
+	     struct pki_hier_node *n, const char *where)
 {
 	const struct pki_toml_keyval *kv;
 	const char *s, *cn;
-	size_t i;
 
-	for (i = 0; i < t->n; i++) {
-		const char *k = t->items[i].key;
-
-		if (!in_list(k, ca_keys) && !(children && in_list(k, children)))
-			unknown_key(L, &t->items[i], where, ca_keys, children);
-	}
 	cn = get_str(L, t, "common_name", "common_name = \"Example Root CA\"");
 	if (cn == NULL && pki_toml_find(t, "common_name") == NULL)
 		diag(L->d, t->line, t->column, "%s has no common_name; add "
@@ -622,6 +616,60 @@ read_ca(struct loader *L, const struct pki_toml_table *t, struct pki_hier_node *
 				     *fp, len, max);
 		}
 	}
+}
+
+/* validity_years or validity_days, or the role's default. */
+static void
+read_validity(struct loader *L, const struct pki_toml_table *t,
+	      struct pki_hier_node *n)
+{
+	const struct pki_toml_keyval *ky = pki_toml_find(t, "validity_years");
+	const struct pki_toml_keyval *kd = pki_toml_find(t, "validity_days");
+
+	if (ky != NULL && kd != NULL) {
+		diag(L->d, kd->line, kd->column, "give either "
+		     "validity_years or validity_days, not both");
+	} else if (ky != NULL) {
+		if (want_type(L, ky, PKI_TOML_INTEGER, "validity_years = 10")) {
+			if (ky->val.u.i < 1 || ky->val.u.i > MAX_YEARS)
+				diag(L->d, ky->val.line, ky->val.column,
+				     "validity_years = %lld is out of "
+				     "range; write 1 to %d",
+				     (long long)ky->val.u.i, MAX_YEARS);
+			else
+				n->validity_years = (unsigned)ky->val.u.i;
+		}
+	} else if (kd != NULL) {
+		if (want_type(L, kd, PKI_TOML_INTEGER, "validity_days = 365")) {
+			if (kd->val.u.i < 1 || kd->val.u.i > MAX_DAYS)
+				diag(L->d, kd->val.line, kd->val.column,
+				     "validity_days = %lld is out of "
+				     "range; write 1 to %d",
+				     (long long)kd->val.u.i, MAX_DAYS);
+			else
+				n->validity_days = (unsigned)kd->val.u.i;
+		}
+	} else {
+		n->validity_years = default_years(n->role);
+	}
+}
+
+/* Read one CA table ([root], [[policy_cas]], [[...issuing_cas]]). */
+static void
+read_ca(struct loader *L, const struct pki_toml_table *t, struct pki_hier_node *n,
+	const char *where, const char *const *children)
+{
+	const struct pki_toml_keyval *kv;
+	const char *s;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		const char *k = t->items[i].key;
+
+		if (!in_list(k, ca_keys) && !(children && in_list(k, children)))
+			unknown_key(L, &t->items[i], where, ca_keys, children);
+	}
+	read_subject(L, t, n, where);
 
 	s = default_alg(n->role);
 	if ((kv = pki_toml_find(t, "algorithm")) != NULL)
@@ -634,37 +682,7 @@ read_ca(struct loader *L, const struct pki_toml_table *t, struct pki_hier_node *
 			     kv ? kv->val.column : t->column, "%s", e.msg);
 	}
 
-	{
-		const struct pki_toml_keyval *ky = pki_toml_find(t, "validity_years");
-		const struct pki_toml_keyval *kd = pki_toml_find(t, "validity_days");
-
-		if (ky != NULL && kd != NULL) {
-			diag(L->d, kd->line, kd->column, "give either "
-			     "validity_years or validity_days, not both");
-		} else if (ky != NULL) {
-			if (want_type(L, ky, PKI_TOML_INTEGER, "validity_years = 10")) {
-				if (ky->val.u.i < 1 || ky->val.u.i > MAX_YEARS)
-					diag(L->d, ky->val.line, ky->val.column,
-					     "validity_years = %lld is out of "
-					     "range; write 1 to %d",
-					     (long long)ky->val.u.i, MAX_YEARS);
-				else
-					n->validity_years = (unsigned)ky->val.u.i;
-			}
-		} else if (kd != NULL) {
-			if (want_type(L, kd, PKI_TOML_INTEGER, "validity_days = 365")) {
-				if (kd->val.u.i < 1 || kd->val.u.i > MAX_DAYS)
-					diag(L->d, kd->val.line, kd->val.column,
-					     "validity_days = %lld is out of "
-					     "range; write 1 to %d",
-					     (long long)kd->val.u.i, MAX_DAYS);
-				else
-					n->validity_days = (unsigned)kd->val.u.i;
-			}
-		} else {
-			n->validity_years = default_years(n->role);
-		}
-	}
+	read_validity(L, t, n);
 
 	if ((kv = pki_toml_find(t, "path_len")) != NULL &&
 	    want_type(L, kv, PKI_TOML_INTEGER, "path_len = 0")) {
@@ -1848,38 +1866,42 @@ plan_file(const struct pki_hier_plan *plan, const char *rel)
 	return p;
 }
 
-static int
-build_import(struct builder *B, size_t i, struct pki_error *err)
-{
-	const struct pki_hier_node *n = &B->plan->nodes[i];
-	struct pki_ca_record rec;
-	gnutls_datum_t file = { NULL, 0 }, *extra = NULL;
-	gnutls_pkcs12_t p12 = NULL;
-	gnutls_x509_privkey_t key = NULL;
-	gnutls_x509_crt_t *chain = NULL;
-	gnutls_pubkey_t pub = NULL;
-	unsigned chain_len = 0, ca = 0, usage = 0, k;
-	unsigned crit;
-	int ret, rc;
-	char pass[1024], label[PATH_MAX + 32], *path = NULL, *uri = NULL;
-	char *made = NULL;
-	int recorded = 0;
+/* The PKCS#12 of [import] on its way into the store (build_import). */
+struct p12_import {
+	char *path;                     /* the file, for messages */
+	gnutls_x509_privkey_t key;
+	gnutls_x509_crt_t *chain;       /* chain[0]: the CA certificate */
+	unsigned chain_len;
+	gnutls_pubkey_t pub;            /* chain[0]'s public key */
 	enum pki_key_alg alg;
+	char *uri;                      /* the sealed key, as recorded */
+	char *made;                     /* for discard_key */
+};
 
-	memset(&rec, 0, sizeof(rec));
+/* Read the PKCS#12, ask for its password, check its MAC and take out the
+ * key and the certificates. */
+static int
+import_read_p12(struct builder *B, struct p12_import *x,
+		struct pki_error *err)
+{
+	gnutls_datum_t file = { NULL, 0 };
+	gnutls_pkcs12_t p12 = NULL;
+	char pass[1024], label[PATH_MAX + 32];
+	int ret, rc;
+
 	pass[0] = '\0';
-	if ((path = plan_file(B->plan, B->plan->import_pkcs12)) == NULL) {
+	if ((x->path = plan_file(B->plan, B->plan->import_pkcs12)) == NULL) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = pki__file_read(path, 1 << 20, &file, err)) != PKI_OK)
+	if ((rc = pki__file_read(x->path, 1 << 20, &file, err)) != PKI_OK)
 		goto out;
 	if (B->opts == NULL || B->opts->passfn == NULL) {
 		rc = pki_error_set(err, PKI_E_INVALID, "no way to ask for the "
-				   "password of %s", path);
+				   "password of %s", x->path);
 		goto out;
 	}
-	snprintf(label, sizeof(label), "PKCS#12 file %s", path);
+	snprintf(label, sizeof(label), "PKCS#12 file %s", x->path);
 	if ((rc = B->opts->passfn(B->opts->passctx, label, 0, pass, sizeof(pass),
 				  err)) != PKI_OK)
 		goto out;
@@ -1890,99 +1912,130 @@ build_import(struct builder *B, size_t i, struct pki_error *err)
 	if ((ret = gnutls_pkcs12_import(p12, &file, GNUTLS_X509_FMT_DER, 0)) < 0 &&
 	    (ret = gnutls_pkcs12_import(p12, &file, GNUTLS_X509_FMT_PEM, 0)) < 0) {
 		rc = pki_error_set(err, PKI_E_PARSE, "%s is not a PKCS#12 "
-				   "file: %s", path, gnutls_strerror(ret));
+				   "file: %s", x->path, gnutls_strerror(ret));
 		goto out;
 	}
 	if ((ret = gnutls_pkcs12_verify_mac(p12, pass)) < 0) {
 		rc = pki_error_set(err, PKI_E_AUTH, "%s: wrong password or "
-				   "damaged file (%s)", path, gnutls_strerror(ret));
+				   "damaged file (%s)", x->path,
+				   gnutls_strerror(ret));
 		goto out;
 	}
-	ret = gnutls_pkcs12_simple_parse(p12, pass, &key, &chain, &chain_len,
-					 NULL, NULL, NULL, 0);
-	if (ret < 0 || key == NULL || chain_len == 0) {
+	ret = gnutls_pkcs12_simple_parse(p12, pass, &x->key, &x->chain,
+					 &x->chain_len, NULL, NULL, NULL, 0);
+	if (ret < 0 || x->key == NULL || x->chain_len == 0) {
 		rc = pki_error_set(err, PKI_E_PARSE, "%s: cannot find a key and "
-				   "its certificate: %s", path,
+				   "its certificate: %s", x->path,
 				   ret < 0 ? gnutls_strerror(ret) : "missing");
 		goto out;
 	}
-	ret = gnutls_x509_crt_get_basic_constraints(chain[0], &crit, &ca, NULL);
-	if (ret < 0 || !ca) {
-		rc = pki_error_set(err, PKI_E_INVALID, "%s: the certificate is "
-				   "not a CA certificate (basicConstraints "
-				   "cA is not set)", path);
-		goto out;
-	}
-	if (gnutls_x509_crt_get_key_usage(chain[0], &usage, NULL) >= 0 &&
-	    !(usage & GNUTLS_KEY_KEY_CERT_SIGN)) {
-		rc = pki_error_set(err, PKI_E_INVALID, "%s: the certificate's "
-				   "keyUsage lacks keyCertSign", path);
-		goto out;
-	}
-	if (B->now > gnutls_x509_crt_get_expiration_time(chain[0])) {
-		rc = pki_error_set(err, PKI_E_INVALID, "%s: the CA certificate "
-				   "has expired", path);
-		goto out;
-	}
-	if ((ret = gnutls_pubkey_init(&pub)) < 0 ||
-	    (ret = gnutls_pubkey_import_x509(pub, chain[0], 0)) < 0) {
-		rc = pki__gnutls_error(err, ret, "certificate public key");
-		goto out;
-	}
-	if ((rc = pki_key_alg_of_pubkey(pub, &alg, err)) != PKI_OK)
-		goto out;
-	{
-		/* The key must be the certificate's, checked before sealing. */
-		unsigned char k1[64], k2[64];
-		size_t l1 = sizeof(k1), l2 = sizeof(k2);
+	rc = PKI_OK;
+out:
+	pki_memzero(pass, sizeof(pass));
+	gnutls_pkcs12_deinit(p12);
+	pki_memzero(file.data, file.size);
+	gnutls_free(file.data);
+	return rc;
+}
 
-		if (gnutls_x509_privkey_get_key_id(key, GNUTLS_KEYID_USE_SHA256,
-						   k1, &l1) < 0 ||
-		    gnutls_x509_crt_get_key_id(chain[0], GNUTLS_KEYID_USE_SHA256,
-					       k2, &l2) < 0 ||
-		    l1 != l2 || memcmp(k1, k2, l1) != 0) {
-			rc = pki_error_set(err, PKI_E_INVALID, "%s: the private "
-					   "key does not belong to the "
-					   "certificate", path);
-			goto out;
-		}
-	}
-	snprintf(label, sizeof(label), "the imported CA certificate in %s", path);
-	if ((rc = check_room_below(B->plan, i, chain[0], B->now, label, err)) != PKI_OK)
-		goto out;
-	if ((rc = pki_key_import(B->ks, key, n->online, n->name, &uri, err)) != PKI_OK)
-		goto out;
-	if ((uri = key_uri_for_record(uri, &made)) == NULL) {
-		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		goto out;
-	}
-	/* The sealed key must be the certificate's key. */
-	{
-		char kid[80], sealed[80];
+/* The certificate must be a valid CA certificate of the key, with room
+ * for the CAs below node i: checked before the key is sealed. */
+static int
+import_check(struct builder *B, size_t i, struct p12_import *x,
+	     struct pki_error *err)
+{
+	gnutls_x509_crt_t crt = x->chain[0];
+	unsigned char k1[64], k2[64];
+	size_t l1 = sizeof(k1), l2 = sizeof(k2);
+	unsigned ca = 0, usage = 0, crit;
+	char label[PATH_MAX + 32];
+	int ret, rc;
 
-		if ((rc = pki_key_id(pub, kid, sizeof(kid), err)) != PKI_OK ||
-		    (rc = pki_key_uri_id(uri, sealed, sizeof(sealed), err)) != PKI_OK)
-			goto out;
-		if (strcmp(sealed, kid) != 0) {
-			rc = pki_error_set(err, PKI_E_INVALID, "%s: the private "
-					   "key does not belong to the "
-					   "certificate", path);
-			goto out;
-		}
-	}
-	if ((ret = gnutls_x509_crt_export2(chain[0], GNUTLS_X509_FMT_DER,
+	ret = gnutls_x509_crt_get_basic_constraints(crt, &crit, &ca, NULL);
+	if (ret < 0 || !ca)
+		return pki_error_set(err, PKI_E_INVALID, "%s: the certificate "
+				     "is not a CA certificate (basicConstraints "
+				     "cA is not set)", x->path);
+	if (gnutls_x509_crt_get_key_usage(crt, &usage, NULL) >= 0 &&
+	    !(usage & GNUTLS_KEY_KEY_CERT_SIGN))
+		return pki_error_set(err, PKI_E_INVALID, "%s: the certificate's "
+				     "keyUsage lacks keyCertSign", x->path);
+	if (B->now > gnutls_x509_crt_get_expiration_time(crt))
+		return pki_error_set(err, PKI_E_INVALID, "%s: the CA "
+				     "certificate has expired", x->path);
+	if ((ret = gnutls_pubkey_init(&x->pub)) < 0 ||
+	    (ret = gnutls_pubkey_import_x509(x->pub, crt, 0)) < 0)
+		return pki__gnutls_error(err, ret, "certificate public key");
+	if ((rc = pki_key_alg_of_pubkey(x->pub, &x->alg, err)) != PKI_OK)
+		return rc;
+	/* The key must be the certificate's, checked before sealing. */
+	if (gnutls_x509_privkey_get_key_id(x->key, GNUTLS_KEYID_USE_SHA256,
+					   k1, &l1) < 0 ||
+	    gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, k2,
+				       &l2) < 0 ||
+	    l1 != l2 || memcmp(k1, k2, l1) != 0)
+		return pki_error_set(err, PKI_E_INVALID, "%s: the private key "
+				     "does not belong to the certificate",
+				     x->path);
+	snprintf(label, sizeof(label), "the imported CA certificate in %s",
+		 x->path);
+	return check_room_below(B->plan, i, crt, B->now, label, err);
+}
+
+/* Seal the key of node i in the lockbox: x->uri as recorded, x->made for
+ * discard_key.  The sealed key must be the certificate's key. */
+static int
+import_seal_key(struct builder *B, size_t i, struct p12_import *x,
+		struct pki_error *err)
+{
+	const struct pki_hier_node *n = &B->plan->nodes[i];
+	char kid[80], sealed[80];
+	int rc;
+
+	if ((rc = pki_key_import(B->ks, x->key, n->online, n->name, &x->uri,
+				 err)) != PKI_OK)
+		return rc;
+	if ((x->uri = key_uri_for_record(x->uri, &x->made)) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	if ((rc = pki_key_id(x->pub, kid, sizeof(kid), err)) != PKI_OK ||
+	    (rc = pki_key_uri_id(x->uri, sealed, sizeof(sealed), err)) != PKI_OK)
+		return rc;
+	if (strcmp(sealed, kid) != 0)
+		return pki_error_set(err, PKI_E_INVALID, "%s: the private key "
+				     "does not belong to the certificate",
+				     x->path);
+	return PKI_OK;
+}
+
+static int
+build_import(struct builder *B, size_t i, struct pki_error *err)
+{
+	const struct pki_hier_node *n = &B->plan->nodes[i];
+	struct pki_ca_record rec;
+	struct p12_import x;
+	gnutls_datum_t *extra = NULL;
+	unsigned k;
+	int ret, rc, recorded = 0;
+
+	memset(&rec, 0, sizeof(rec));
+	memset(&x, 0, sizeof(x));
+	if ((rc = import_read_p12(B, &x, err)) != PKI_OK ||
+	    (rc = import_check(B, i, &x, err)) != PKI_OK ||
+	    (rc = import_seal_key(B, i, &x, err)) != PKI_OK)
+		goto out;
+	if ((ret = gnutls_x509_crt_export2(x.chain[0], GNUTLS_X509_FMT_DER,
 					   &B->ders[i])) < 0) {
 		rc = pki__gnutls_error(err, ret, "export imported certificate");
 		goto out;
 	}
-	B->crts[i] = chain[0];
-	chain[0] = NULL;
-	if ((rc = init_record(&rec, n, 0, "import", pki_key_alg_name(alg), uri,
-			      err)) != PKI_OK) {
-		uri = NULL;
+	B->crts[i] = x.chain[0];
+	x.chain[0] = NULL;
+	if ((rc = init_record(&rec, n, 0, "import", pki_key_alg_name(x.alg),
+			      x.uri, err)) != PKI_OK) {
+		x.uri = NULL;
 		goto out;
 	}
-	uri = NULL;
+	x.uri = NULL;
 	if ((rc = rec_from_cert(&rec, B->crts[i], &B->ders[i], err)) != PKI_OK ||
 	    (rc = record_ca(B, &rec, "pki.build.import", err)) != PKI_OK)
 		goto out;
@@ -1990,34 +2043,87 @@ build_import(struct builder *B, size_t i, struct pki_error *err)
 	pki_ca_record_clear(&B->status[i].rec);
 	B->status[i].rec = rec;
 	memset(&rec, 0, sizeof(rec));
-	if (chain_len > 1 && (extra = calloc(chain_len - 1, sizeof(*extra))) != NULL)
-		for (k = 1; k < chain_len; k++)
-			gnutls_x509_crt_export2(chain[k], GNUTLS_X509_FMT_DER,
+	if (x.chain_len > 1 &&
+	    (extra = calloc(x.chain_len - 1, sizeof(*extra))) != NULL)
+		for (k = 1; k < x.chain_len; k++)
+			gnutls_x509_crt_export2(x.chain[k], GNUTLS_X509_FMT_DER,
 						&extra[k - 1]);
-	if ((rc = write_ca_files(B, i, extra, extra ? chain_len - 1 : 0, err)) != PKI_OK)
+	if ((rc = write_ca_files(B, i, extra, extra ? x.chain_len - 1 : 0,
+				 err)) != PKI_OK)
 		goto out;
 	B->res[i].action = PKI_HIER_IMPORTED;
 	rc = PKI_OK;
 out:
-	discard_key(B, &made, recorded);
-	pki_memzero(pass, sizeof(pass));
+	discard_key(B, &x.made, recorded);
 	if (extra != NULL)
-		for (k = 0; k + 1 < chain_len; k++)
+		for (k = 0; k + 1 < x.chain_len; k++)
 			gnutls_free(extra[k].data);
 	free(extra);
-	for (k = 0; k < chain_len; k++)
-		if (chain[k] != NULL)
-			gnutls_x509_crt_deinit(chain[k]);
-	gnutls_free(chain);
-	gnutls_x509_privkey_deinit(key);
-	gnutls_pkcs12_deinit(p12);
-	gnutls_pubkey_deinit(pub);
-	pki_memzero(file.data, file.size);
-	gnutls_free(file.data);
+	for (k = 0; k < x.chain_len; k++)
+		if (x.chain[k] != NULL)
+			gnutls_x509_crt_deinit(x.chain[k]);
+	gnutls_free(x.chain);
+	gnutls_x509_privkey_deinit(x.key);
+	gnutls_pubkey_deinit(x.pub);
 	pki_ca_record_clear(&rec);
-	free(path);
-	free(uri);
+	free(x.path);
+	free(x.uri);
 	return rc;
+}
+
+/* A CA built from a different definition stops the build: spork does not
+ * re-key or re-issue an existing CA. */
+static int
+check_unchanged(const struct builder *B, struct pki_error *err)
+{
+	const struct pki_hier_plan *plan = B->plan;
+	size_t i;
+
+	for (i = 0; i < plan->n; i++)
+		if (B->status[i].state == PKI_HIER_CHANGED)
+			return pki_error_at(err, PKI_E_CONFLICT,
+					    plan->nodes[i].line,
+					    plan->nodes[i].column, "CA '%s' was "
+					    "built from a different definition "
+					    "(changed: %s); spork does not "
+					    "re-key or re-issue an existing CA: "
+					    "restore its definition, or define "
+					    "a new CA under a new name%s",
+					    plan->nodes[i].name,
+					    B->status[i].why ?
+					    B->status[i].why : "?",
+					    B->status[i].why &&
+					    strstr(B->status[i].why,
+						   "path_len") ?
+					    " (path_len follows the levels of "
+					    "CA below it: its certificate "
+					    "cannot hold another level; put the "
+					    "new CA beside it instead)" : "");
+	return PKI_OK;
+}
+
+/* Node i is built already: its result names its files, which are
+ * written again from the store when they were lost after the CA was
+ * recorded (a failed write, a deletion). */
+static int
+keep_unchanged(struct builder *B, size_t i, struct pki_error *err)
+{
+	const struct pki_hier_node *nd = &B->plan->nodes[i];
+	size_t j;
+	int rc;
+
+	B->res[i].action = PKI_HIER_DID_NOTHING;
+	B->res[i].cert_path = ca_path(B->state_dir, nd->name, ".pem");
+	B->res[i].chain_path = ca_path(B->state_dir, nd->name, "-chain.pem");
+	if (B->res[i].cert_path == NULL || B->res[i].chain_path == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	if (access(B->res[i].cert_path, F_OK) == 0 &&
+	    access(B->res[i].chain_path, F_OK) == 0)
+		return PKI_OK;
+	for (j = i; j != PKI_HIER_NONE; j = B->plan->nodes[j].parent)
+		if ((rc = load_node(B, j, 0, err)) != PKI_OK)
+			return rc;
+	return write_ca_files(B, i, NULL, 0, err);
 }
 
 int
@@ -2055,24 +2161,8 @@ pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
 				  "%s", d.v[0].msg);
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		if (B.status[i].state == PKI_HIER_CHANGED) {
-			rc = pki_error_at(err, PKI_E_CONFLICT, plan->nodes[i].line,
-					  plan->nodes[i].column, "CA '%s' was built "
-					  "from a different definition (changed: "
-					  "%s); spork does not re-key or re-issue "
-					  "an existing CA: restore its definition, "
-					  "or define a new CA under a new name%s",
-					  plan->nodes[i].name,
-					  B.status[i].why ? B.status[i].why : "?",
-					  B.status[i].why &&
-					  strstr(B.status[i].why, "path_len") ?
-					  " (path_len follows the levels of CA "
-					  "below it: its certificate cannot hold "
-					  "another level; put the new CA beside "
-					  "it instead)" : "");
-			goto out;
-		}
+	if ((rc = check_unchanged(&B, err)) != PKI_OK)
+		goto out;
 	if (asprintf(&dir, "%s/ca", state_dir) < 0) {
 		dir = NULL;
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
@@ -2086,25 +2176,8 @@ pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
 
 		switch (B.status[i].state) {
 		case PKI_HIER_UNCHANGED:
-			B.res[i].action = PKI_HIER_DID_NOTHING;
-			B.res[i].cert_path = ca_path(state_dir, nd->name, ".pem");
-			B.res[i].chain_path = ca_path(state_dir, nd->name, "-chain.pem");
-			if (B.res[i].cert_path == NULL || B.res[i].chain_path == NULL) {
-				rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+			if ((rc = keep_unchanged(&B, i, err)) != PKI_OK)
 				goto out;
-			}
-			/* Files lost after the CA was recorded (a failed write,
-			 * a deletion) are written again from the store. */
-			if (access(B.res[i].cert_path, F_OK) != 0 ||
-			    access(B.res[i].chain_path, F_OK) != 0) {
-				size_t j;
-
-				for (j = i; j != PKI_HIER_NONE; j = plan->nodes[j].parent)
-					if ((rc = load_node(&B, j, 0, err)) != PKI_OK)
-						goto out;
-				if ((rc = write_ca_files(&B, i, NULL, 0, err)) != PKI_OK)
-					goto out;
-			}
 			continue;
 		case PKI_HIER_PENDING:
 			B.res[i].action = PKI_HIER_WAITING;
@@ -2171,63 +2244,79 @@ load_pem_certs(const char *path, gnutls_x509_crt_t **list, unsigned *n,
 	return PKI_OK;
 }
 
-int
-pki_hier_import_cert(const struct pki_hier_plan *plan, const char *state_dir,
-		     struct pki_store *st, const char *ca_name,
-		     const gnutls_datum_t *cert, struct pki_error *err)
-{
-	struct pki_ca_record rec;
-	gnutls_x509_crt_t crt = NULL, *ext = NULL;
-	gnutls_x509_crq_t crq = NULL;
-	gnutls_datum_t der = { NULL, 0 }, cdn = { NULL, 0 }, qdn = { NULL, 0 };
-	unsigned char kid1[64], kid2[64];
-	size_t l1 = sizeof(kid1), l2 = sizeof(kid2), i, idx = PKI_HIER_NONE;
-	unsigned next = 0, ca = 0, usage = 0, vstatus = 0, k;
-	unsigned crit;
-	int ret, rc;
-	char *path = NULL, serial[64], *detail = NULL;
-	int64_t now = pki_now();
+/* A certificate for a CA waiting for one (pki_hier_import_cert). */
+struct cert_import {
+	const struct pki_hier_plan *plan;
+	const char *ca_name;
+	int64_t now;
+	size_t idx;                     /* the CA's node */
+	struct pki_ca_record rec;       /* its record */
+	gnutls_x509_crt_t crt;          /* the certificate */
+	gnutls_datum_t der;             /* its DER */
+	gnutls_x509_crt_t *ext;         /* the [external] CA's certificates */
+	unsigned next;
+};
 
-	memset(&rec, 0, sizeof(rec));
+/* The CA's node and record: a CA the [external] CA signs, still waiting
+ * for its certificate, with the definition its request was written
+ * from. */
+static int
+find_pending_ca(struct cert_import *ci, struct pki_store *st,
+		struct pki_error *err)
+{
+	const struct pki_hier_plan *plan = ci->plan;
+	size_t i;
+	int rc;
+
+	ci->idx = PKI_HIER_NONE;
 	for (i = 0; i < plan->n; i++)
-		if (strcmp(plan->nodes[i].name, ca_name) == 0)
-			idx = i;
-	if (idx == PKI_HIER_NONE || !plan->nodes[idx].external_parent) {
-		rc = pki_error_set(err, PKI_E_NOTFOUND, "'%s' is not a CA signed "
-				   "by the [external] CA in %s", ca_name,
-				   plan->path);
-		goto out;
-	}
-	if ((rc = pki_store_ca_get(st, ca_name, &rec, err)) != PKI_OK)
-		goto out;
-	if (rec.status != PKI_CA_PENDING) {
-		rc = pki_error_set(err, PKI_E_EXISTS, "CA '%s' is not waiting "
-				   "for a certificate (it already has one)",
-				   ca_name);
-		goto out;
-	}
-	if (strcmp(rec.spec_hash, plan->nodes[idx].spec_hash) != 0) {
-		rc = pki_error_set(err, PKI_E_CONFLICT, "the definition of '%s' "
-				   "changed since its request was written",
-				   ca_name);
-		goto out;
-	}
-	if ((rc = pki_cert_parse(cert, &crt, err)) != PKI_OK)
-		goto out;
+		if (strcmp(plan->nodes[i].name, ci->ca_name) == 0)
+			ci->idx = i;
+	if (ci->idx == PKI_HIER_NONE || !plan->nodes[ci->idx].external_parent)
+		return pki_error_set(err, PKI_E_NOTFOUND, "'%s' is not a CA "
+				     "signed by the [external] CA in %s",
+				     ci->ca_name, plan->path);
+	if ((rc = pki_store_ca_get(st, ci->ca_name, &ci->rec, err)) != PKI_OK)
+		return rc;
+	if (ci->rec.status != PKI_CA_PENDING)
+		return pki_error_set(err, PKI_E_EXISTS, "CA '%s' is not waiting "
+				     "for a certificate (it already has one)",
+				     ci->ca_name);
+	if (strcmp(ci->rec.spec_hash, plan->nodes[ci->idx].spec_hash) != 0)
+		return pki_error_set(err, PKI_E_CONFLICT, "the definition of "
+				     "'%s' changed since its request was "
+				     "written", ci->ca_name);
+	return PKI_OK;
+}
+
+/* The certificate must certify the key and the subject of the stored
+ * request. */
+static int
+match_request(struct cert_import *ci, struct pki_error *err)
+{
+	gnutls_x509_crq_t crq = NULL;
+	gnutls_datum_t cdn = { NULL, 0 }, qdn = { NULL, 0 };
+	unsigned char kid1[64], kid2[64];
+	size_t l1 = sizeof(kid1), l2 = sizeof(kid2);
+	int ret, rc = PKI_E_INVALID;
+
 	if ((ret = gnutls_x509_crq_init(&crq)) < 0 ||
-	    (ret = gnutls_x509_crq_import(crq, &rec.csr_der, GNUTLS_X509_FMT_DER)) < 0) {
+	    (ret = gnutls_x509_crq_import(crq, &ci->rec.csr_der,
+					  GNUTLS_X509_FMT_DER)) < 0) {
 		rc = pki__gnutls_error(err, ret, "stored request");
 		goto out;
 	}
-	if (gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, kid1, &l1) < 0 ||
-	    gnutls_x509_crq_get_key_id(crq, GNUTLS_KEYID_USE_SHA256, kid2, &l2) < 0 ||
+	if (gnutls_x509_crt_get_key_id(ci->crt, GNUTLS_KEYID_USE_SHA256, kid1,
+				       &l1) < 0 ||
+	    gnutls_x509_crq_get_key_id(crq, GNUTLS_KEYID_USE_SHA256, kid2,
+				       &l2) < 0 ||
 	    l1 != l2 || memcmp(kid1, kid2, l1) != 0) {
 		rc = pki_error_set(err, PKI_E_INVALID, "the certificate does not "
 				   "certify the key of the request for '%s'",
-				   ca_name);
+				   ci->ca_name);
 		goto out;
 	}
-	if (gnutls_x509_crt_get_dn3(crt, &cdn, 0) < 0 ||
+	if (gnutls_x509_crt_get_dn3(ci->crt, &cdn, 0) < 0 ||
 	    gnutls_x509_crq_get_dn3(crq, &qdn, 0) < 0 || cdn.size != qdn.size ||
 	    memcmp(cdn.data, qdn.data, cdn.size) != 0) {
 		rc = pki_error_set(err, PKI_E_INVALID, "the certificate's subject "
@@ -2236,56 +2325,92 @@ pki_hier_import_cert(const struct pki_hier_plan *plan, const char *state_dir,
 				   (int)qdn.size, qdn.data ? (char *)qdn.data : "");
 		goto out;
 	}
-	ret = gnutls_x509_crt_get_basic_constraints(crt, &crit, &ca, NULL);
-	if (ret < 0 || !ca) {
-		rc = pki_error_set(err, PKI_E_INVALID, "the certificate is not a "
-				   "CA certificate (basicConstraints cA unset)");
-		goto out;
-	}
-	if (gnutls_x509_crt_get_key_usage(crt, &usage, NULL) >= 0 &&
-	    !(usage & GNUTLS_KEY_KEY_CERT_SIGN)) {
-		rc = pki_error_set(err, PKI_E_INVALID, "the certificate's "
-				   "keyUsage lacks keyCertSign");
-		goto out;
-	}
-	if (now > gnutls_x509_crt_get_expiration_time(crt) ||
-	    now + 300 < gnutls_x509_crt_get_activation_time(crt)) {
-		rc = pki_error_set(err, PKI_E_INVALID, "the certificate is not "
-				   "valid now");
-		goto out;
-	}
-	{
-		char what[600];
+	rc = PKI_OK;
+out:
+	if (crq != NULL)
+		gnutls_x509_crq_deinit(crq);
+	gnutls_free(cdn.data);
+	gnutls_free(qdn.data);
+	return rc;
+}
 
-		snprintf(what, sizeof(what), "the certificate for '%s'", ca_name);
-		if ((rc = check_room_below(plan, idx, crt, now, what, err)) != PKI_OK)
-			goto out;
-	}
-	if (plan->external_cert != NULL) {
-		if ((path = plan_file(plan, plan->external_cert)) == NULL) {
-			rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-			goto out;
-		}
-		if ((rc = load_pem_certs(path, &ext, &next, err)) != PKI_OK)
-			goto out;
-		ret = gnutls_x509_crt_verify(crt, ext, next, 0, &vstatus);
-		if (ret < 0 || vstatus != 0) {
-			gnutls_datum_t why = { NULL, 0 };
+/* The certificate must be a CA certificate, valid now, with room for the
+ * CAs below it. */
+static int
+check_ca_cert(struct cert_import *ci, struct pki_error *err)
+{
+	unsigned ca = 0, usage = 0, crit;
+	char what[600];
+	int ret;
 
-			gnutls_certificate_verification_status_print(vstatus,
-				GNUTLS_CRT_X509, &why, 0);
-			rc = pki_error_set(err, PKI_E_INVALID, "the certificate "
-					   "does not verify against %s: %s", path,
-					   why.data ? (char *)why.data : "error");
-			gnutls_free(why.data);
-			goto out;
-		}
+	ret = gnutls_x509_crt_get_basic_constraints(ci->crt, &crit, &ca, NULL);
+	if (ret < 0 || !ca)
+		return pki_error_set(err, PKI_E_INVALID, "the certificate is "
+				     "not a CA certificate (basicConstraints "
+				     "cA unset)");
+	if (gnutls_x509_crt_get_key_usage(ci->crt, &usage, NULL) >= 0 &&
+	    !(usage & GNUTLS_KEY_KEY_CERT_SIGN))
+		return pki_error_set(err, PKI_E_INVALID, "the certificate's "
+				     "keyUsage lacks keyCertSign");
+	if (ci->now > gnutls_x509_crt_get_expiration_time(ci->crt) ||
+	    ci->now + 300 < gnutls_x509_crt_get_activation_time(ci->crt))
+		return pki_error_set(err, PKI_E_INVALID, "the certificate is "
+				     "not valid now");
+	snprintf(what, sizeof(what), "the certificate for '%s'", ci->ca_name);
+	return check_room_below(ci->plan, ci->idx, ci->crt, ci->now, what, err);
+}
+
+/* With [external] certificate: the certificate must verify against that
+ * file's certificates, kept in ci->ext for the chain. */
+static int
+verify_external(struct cert_import *ci, struct pki_error *err)
+{
+	char *path = NULL;
+	unsigned vstatus = 0;
+	int ret, rc;
+
+	if (ci->plan->external_cert == NULL)
+		return PKI_OK;
+	if ((path = plan_file(ci->plan, ci->plan->external_cert)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
 	}
-	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der)) < 0) {
+	if ((rc = load_pem_certs(path, &ci->ext, &ci->next, err)) != PKI_OK)
+		goto out;
+	ret = gnutls_x509_crt_verify(ci->crt, ci->ext, ci->next, 0, &vstatus);
+	if (ret < 0 || vstatus != 0) {
+		gnutls_datum_t why = { NULL, 0 };
+
+		gnutls_certificate_verification_status_print(vstatus,
+			GNUTLS_CRT_X509, &why, 0);
+		rc = pki_error_set(err, PKI_E_INVALID, "the certificate "
+				   "does not verify against %s: %s", path,
+				   why.data ? (char *)why.data : "error");
+		gnutls_free(why.data);
+		goto out;
+	}
+	rc = PKI_OK;
+out:
+	free(path);
+	return rc;
+}
+
+/* One transaction: the certificate into the CA's record, and its audit
+ * row. */
+static int
+record_cert(struct cert_import *ci, struct pki_store *st,
+	    struct pki_error *err)
+{
+	char serial[64], *detail = NULL;
+	int ret, rc;
+
+	if ((ret = gnutls_x509_crt_export2(ci->crt, GNUTLS_X509_FMT_DER,
+					   &ci->der)) < 0) {
 		rc = pki__gnutls_error(err, ret, "export certificate");
 		goto out;
 	}
-	if ((rc = pki_cert_serial_hex(crt, serial, sizeof(serial), err)) != PKI_OK)
+	if ((rc = pki_cert_serial_hex(ci->crt, serial, sizeof(serial),
+				      err)) != PKI_OK)
 		goto out;
 	if (asprintf(&detail, "{\"serial\":\"%s\"}", serial) < 0) {
 		detail = NULL;
@@ -2294,55 +2419,80 @@ pki_hier_import_cert(const struct pki_hier_plan *plan, const char *state_dir,
 	}
 	if ((rc = pki_store_begin(st, err)) != PKI_OK)
 		goto out;
-	if ((rc = pki_store_ca_set_cert(st, rec.id, &der, serial,
-					gnutls_x509_crt_get_activation_time(crt),
-					gnutls_x509_crt_get_expiration_time(crt),
-					err)) != PKI_OK ||
+	if ((rc = pki_store_ca_set_cert(st, ci->rec.id, &ci->der, serial,
+				gnutls_x509_crt_get_activation_time(ci->crt),
+				gnutls_x509_crt_get_expiration_time(ci->crt),
+				err)) != PKI_OK ||
 	    (rc = pki_store_audit(st, pki_store_actor(), "pki.import.cert",
-				  ca_name, detail, err)) != PKI_OK ||
+				  ci->ca_name, detail, err)) != PKI_OK ||
 	    (rc = pki_store_commit(st, err)) != PKI_OK) {
 		pki_store_rollback(st);
 		goto out;
 	}
-	{
-		/* Publish the certificate and its chain (with the external CA). */
-		struct builder B;
-		gnutls_datum_t *extra = NULL;
-		struct pki_hier_result res[1];
+out:
+	free(detail);
+	return rc;
+}
 
-		memset(&B, 0, sizeof(B));
-		memset(res, 0, sizeof(res));
-		B.plan = plan;
-		B.state_dir = state_dir;
-		B.ders = &der - idx;  /* only ders[idx] is read for a top CA */
-		B.res = res - idx;
-		if (next > 0 && (extra = calloc(next, sizeof(*extra))) != NULL)
-			for (k = 0; k < next; k++)
-				gnutls_x509_crt_export2(ext[k], GNUTLS_X509_FMT_DER,
-							&extra[k]);
-		rc = write_ca_files(&B, idx, extra, extra ? next : 0, err);
-		for (k = 0; extra != NULL && k < next; k++)
-			gnutls_free(extra[k].data);
-		free(extra);
-		free(res[0].cert_path);
-		free(res[0].chain_path);
-		if (rc != PKI_OK)
-			goto out;
-	}
+/* Publish the certificate and its chain (with the external CA). */
+static int
+publish_cert(struct cert_import *ci, const char *state_dir,
+	     struct pki_error *err)
+{
+	struct builder B;
+	gnutls_datum_t *extra = NULL;
+	struct pki_hier_result res[1];
+	unsigned k;
+	int rc;
+
+	memset(&B, 0, sizeof(B));
+	memset(res, 0, sizeof(res));
+	B.plan = ci->plan;
+	B.state_dir = state_dir;
+	B.ders = &ci->der - ci->idx;  /* only ders[idx] is read for a top CA */
+	B.res = res - ci->idx;
+	if (ci->next > 0 && (extra = calloc(ci->next, sizeof(*extra))) != NULL)
+		for (k = 0; k < ci->next; k++)
+			gnutls_x509_crt_export2(ci->ext[k], GNUTLS_X509_FMT_DER,
+						&extra[k]);
+	rc = write_ca_files(&B, ci->idx, extra, extra ? ci->next : 0, err);
+	for (k = 0; extra != NULL && k < ci->next; k++)
+		gnutls_free(extra[k].data);
+	free(extra);
+	free(res[0].cert_path);
+	free(res[0].chain_path);
+	return rc;
+}
+
+int
+pki_hier_import_cert(const struct pki_hier_plan *plan, const char *state_dir,
+		     struct pki_store *st, const char *ca_name,
+		     const gnutls_datum_t *cert, struct pki_error *err)
+{
+	struct cert_import ci;
+	unsigned k;
+	int rc;
+
+	memset(&ci, 0, sizeof(ci));
+	ci.plan = plan;
+	ci.ca_name = ca_name;
+	ci.now = pki_now();
+	if ((rc = find_pending_ca(&ci, st, err)) != PKI_OK ||
+	    (rc = pki_cert_parse(cert, &ci.crt, err)) != PKI_OK ||
+	    (rc = match_request(&ci, err)) != PKI_OK ||
+	    (rc = check_ca_cert(&ci, err)) != PKI_OK ||
+	    (rc = verify_external(&ci, err)) != PKI_OK ||
+	    (rc = record_cert(&ci, st, err)) != PKI_OK ||
+	    (rc = publish_cert(&ci, state_dir, err)) != PKI_OK)
+		goto out;
 	rc = PKI_OK;
 out:
-	for (k = 0; k < next; k++)
-		gnutls_x509_crt_deinit(ext[k]);
-	gnutls_free(ext);
-	if (crt != NULL)
-		gnutls_x509_crt_deinit(crt);
-	if (crq != NULL)
-		gnutls_x509_crq_deinit(crq);
-	gnutls_free(der.data);
-	gnutls_free(cdn.data);
-	gnutls_free(qdn.data);
-	pki_ca_record_clear(&rec);
-	free(path);
-	free(detail);
+	for (k = 0; k < ci.next; k++)
+		gnutls_x509_crt_deinit(ci.ext[k]);
+	gnutls_free(ci.ext);
+	if (ci.crt != NULL)
+		gnutls_x509_crt_deinit(ci.crt);
+	gnutls_free(ci.der.data);
+	pki_ca_record_clear(&ci.rec);
 	return rc;
 }

@@ -399,23 +399,287 @@ nc_add(gnutls_x509_name_constraints_t nc, int permitted, unsigned type,
 	return PKI_OK;
 }
 
+/* basicConstraints (critical), keyUsage (critical) and extKeyUsage, from
+ * the profile and the subject's key algorithm. */
+static int
+set_usage(gnutls_x509_crt_t crt, const struct pki_cert_template *tpl,
+	  gnutls_pubkey_t subject_pub, struct pki_error *err)
+{
+	const struct pki_profile *p = tpl->profile;
+	unsigned bits = 0;
+	size_t i;
+	int ret, pk;
+
+	if ((ret = gnutls_x509_crt_set_basic_constraints(crt, p->is_ca ? 1 : 0,
+			tpl->path_len >= 0 ? tpl->path_len : -1)) < 0)
+		return pki__gnutls_error(err, ret, "basicConstraints");
+	pk = gnutls_pubkey_get_pk_algorithm(subject_pub, &bits);
+	if ((ret = gnutls_x509_crt_set_key_usage(crt,
+			pki_profile_key_usage(tpl, pk))) < 0)
+		return pki__gnutls_error(err, ret, "keyUsage");
+	for (i = 0; p->eku != NULL && p->eku[i] != NULL; i++)
+		if ((ret = gnutls_x509_crt_set_key_purpose_oid(crt, p->eku[i],
+							       0)) < 0)
+			return pki__gnutls_error(err, ret, "extKeyUsage");
+	return PKI_OK;
+}
+
+/* subjectKeyIdentifier; authorityKeyIdentifier = the issuer's SKI (on a
+ * self-signed root, issuer_crt NULL, its own SKI).  An issuer without an
+ * SKI leaves the AKI out: the lint reports it. */
+static int
+set_key_ids(gnutls_x509_crt_t crt, gnutls_pubkey_t subject_pub,
+	    gnutls_x509_crt_t issuer_crt, struct pki_error *err)
+{
+	unsigned char ski[PKI_KEY_IDENTIFIER_SIZE], aki[64];
+	size_t aki_len = sizeof(aki);
+	unsigned crit;
+	int ret, rc;
+
+	if ((rc = pki_profile_key_identifier(subject_pub, ski, err)) != PKI_OK)
+		return rc;
+	if ((ret = gnutls_x509_crt_set_subject_key_id(crt, ski,
+						      sizeof(ski))) < 0)
+		return pki__gnutls_error(err, ret, "subjectKeyIdentifier");
+	if (issuer_crt == NULL) {
+		memcpy(aki, ski, sizeof(ski));
+		aki_len = sizeof(ski);
+	} else if (gnutls_x509_crt_get_subject_key_id(issuer_crt, aki, &aki_len,
+						      &crit) < 0) {
+		aki_len = 0;    /* the lint reports the missing AKI */
+	}
+	if (aki_len > 0 &&
+	    (ret = gnutls_x509_crt_set_authority_key_id(crt, aki, aki_len)) < 0)
+		return pki__gnutls_error(err, ret, "authorityKeyIdentifier");
+	return PKI_OK;
+}
+
+/* subjectAltName, when the template has names: critical when the subject
+ * is empty. */
+static int
+set_san(gnutls_x509_crt_t crt, const struct pki_cert_template *tpl,
+	int empty_subject, struct pki_error *err)
+{
+	gnutls_subject_alt_names_t sans = NULL;
+	gnutls_datum_t der = { NULL, 0 };
+	size_t nsans = 0;
+	int ret, rc = PKI_E_CRYPTO;
+
+	if ((ret = gnutls_subject_alt_names_init(&sans)) < 0) {
+		rc = pki__gnutls_error(err, ret, "gnutls_subject_alt_names_init");
+		goto out;
+	}
+	if ((rc = build_sans(tpl, sans, &nsans, err)) != PKI_OK)
+		goto out;
+	rc = PKI_E_CRYPTO;
+	if (nsans > 0) {
+		if ((ret = gnutls_x509_ext_export_subject_alt_names(sans,
+								    &der)) < 0) {
+			rc = pki__gnutls_error(err, ret, "subjectAltName");
+			goto out;
+		}
+		if ((rc = add_ext(crt, "2.5.29.17", "subjectAltName", &der,
+				  empty_subject, err)) != PKI_OK)
+			goto out;
+	}
+	rc = PKI_OK;
+out:
+	gnutls_free(der.data);
+	if (sans != NULL)
+		gnutls_subject_alt_names_deinit(sans);
+	return rc;
+}
+
+/* nameConstraints (critical), when the template has any; the lint
+ * refuses them on non-CAs. */
+static int
+set_name_constraints(gnutls_x509_crt_t crt,
+		     const struct pki_cert_template *tpl, struct pki_error *err)
+{
+	gnutls_x509_name_constraints_t nc = NULL;
+	int ret, rc = PKI_E_CRYPTO;
+
+	if (tpl->permitted_dns.n + tpl->excluded_dns.n + tpl->permitted_ip.n +
+	    tpl->excluded_ip.n + tpl->permitted_email.n +
+	    tpl->excluded_email.n == 0)
+		return PKI_OK;
+	if ((ret = gnutls_x509_name_constraints_init(&nc)) < 0) {
+		rc = pki__gnutls_error(err, ret, "nameConstraints");
+		goto out;
+	}
+	if ((rc = nc_add(nc, 1, GNUTLS_SAN_DNSNAME, &tpl->permitted_dns,
+			 err)) != PKI_OK ||
+	    (rc = nc_add(nc, 0, GNUTLS_SAN_DNSNAME, &tpl->excluded_dns,
+			 err)) != PKI_OK ||
+	    (rc = nc_add(nc, 1, GNUTLS_SAN_IPADDRESS, &tpl->permitted_ip,
+			 err)) != PKI_OK ||
+	    (rc = nc_add(nc, 0, GNUTLS_SAN_IPADDRESS, &tpl->excluded_ip,
+			 err)) != PKI_OK ||
+	    (rc = nc_add(nc, 1, GNUTLS_SAN_RFC822NAME,
+			 &tpl->permitted_email, err)) != PKI_OK ||
+	    (rc = nc_add(nc, 0, GNUTLS_SAN_RFC822NAME,
+			 &tpl->excluded_email, err)) != PKI_OK)
+		goto out;
+	rc = PKI_E_CRYPTO;
+	if ((ret = gnutls_x509_crt_set_name_constraints(crt, nc, 1)) < 0) {
+		rc = pki__gnutls_error(err, ret, "nameConstraints");
+		goto out;
+	}
+	rc = PKI_OK;
+out:
+	if (nc != NULL)
+		gnutls_x509_name_constraints_deinit(nc);
+	return rc;
+}
+
+/* certificatePolicies: one policy per OID of the template. */
+static int
+set_policies(gnutls_x509_crt_t crt, const struct pki_cert_template *tpl,
+	     struct pki_error *err)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < tpl->policy_oids.n; i++) {
+		struct gnutls_x509_policy_st pol;
+
+		memset(&pol, 0, sizeof(pol));
+		pol.oid = tpl->policy_oids.v[i];
+		if ((ret = gnutls_x509_crt_set_policy(crt, &pol, 0)) < 0)
+			return pki_error_set(err, PKI_E_INVALID, "policy OID "
+					     "'%s': %s", pol.oid,
+					     gnutls_strerror(ret));
+	}
+	return PKI_OK;
+}
+
+/* cRLDistributionPoints, when the template has CRL URLs. */
+static int
+set_crl_dist_points(gnutls_x509_crt_t crt,
+		    const struct pki_cert_template *tpl, struct pki_error *err)
+{
+	gnutls_x509_crl_dist_points_t cdp = NULL;
+	gnutls_datum_t der = { NULL, 0 }, d;
+	size_t i;
+	int ret, rc = PKI_E_CRYPTO;
+
+	if (tpl->crl_urls.n == 0)
+		return PKI_OK;
+	if ((ret = gnutls_x509_crl_dist_points_init(&cdp)) < 0) {
+		rc = pki__gnutls_error(err, ret, "cRLDistributionPoints");
+		goto out;
+	}
+	for (i = 0; i < tpl->crl_urls.n; i++) {
+		d.data = (unsigned char *)tpl->crl_urls.v[i];
+		d.size = (unsigned)strlen(tpl->crl_urls.v[i]);
+		if ((ret = gnutls_x509_crl_dist_points_set(cdp,
+				GNUTLS_SAN_URI, &d, 0)) < 0) {
+			rc = pki__gnutls_error(err, ret, "CRL URL");
+			goto out;
+		}
+	}
+	if ((ret = gnutls_x509_ext_export_crl_dist_points(cdp, &der)) < 0) {
+		rc = pki__gnutls_error(err, ret, "cRLDistributionPoints");
+		goto out;
+	}
+	if ((rc = add_ext(crt, "2.5.29.31", "cRLDistributionPoints", &der, 0,
+			  err)) != PKI_OK)
+		goto out;
+	rc = PKI_OK;
+out:
+	gnutls_free(der.data);
+	if (cdp != NULL)
+		gnutls_x509_crl_dist_points_deinit(cdp);
+	return rc;
+}
+
+/* freshestCRL (delta CRLs), when the template has delta CRL URLs: GnuTLS
+ * 3.7 has no setter. */
+static int
+set_freshest_crl(gnutls_x509_crt_t crt, const struct pki_cert_template *tpl,
+		 struct pki_error *err)
+{
+	gnutls_datum_t der = { NULL, 0 };
+	int rc = PKI_OK;
+
+	if (tpl->freshest_crl_urls.n > 0 &&
+	    (rc = encode_freshest_crl(&tpl->freshest_crl_urls, &der,
+				      err)) == PKI_OK)
+		rc = add_ext(crt, "2.5.29.46", "freshestCRL", &der, 0, err);
+	gnutls_free(der.data);
+	return rc;
+}
+
+/* authorityInfoAccess, when the template has OCSP or caIssuers URLs: OCSP
+ * first, then caIssuers. */
+static int
+set_aia(gnutls_x509_crt_t crt, const struct pki_cert_template *tpl,
+	struct pki_error *err)
+{
+	gnutls_x509_aia_t aia = NULL;
+	gnutls_datum_t der = { NULL, 0 }, d;
+	size_t i;
+	int ret, rc = PKI_E_CRYPTO;
+
+	if (tpl->ocsp_urls.n + tpl->ca_issuers_urls.n == 0)
+		return PKI_OK;
+	if ((ret = gnutls_x509_aia_init(&aia)) < 0) {
+		rc = pki__gnutls_error(err, ret, "authorityInfoAccess");
+		goto out;
+	}
+	for (i = 0; i < tpl->ocsp_urls.n + tpl->ca_issuers_urls.n; i++) {
+		int ocsp = i < tpl->ocsp_urls.n;
+		const char *u = ocsp ? tpl->ocsp_urls.v[i] :
+				tpl->ca_issuers_urls.v[i - tpl->ocsp_urls.n];
+
+		d.data = (unsigned char *)u;
+		d.size = (unsigned)strlen(u);
+		if ((ret = gnutls_x509_aia_set(aia, ocsp ? GNUTLS_OID_AD_OCSP :
+					       GNUTLS_OID_AD_CAISSUERS,
+					       GNUTLS_SAN_URI, &d)) < 0) {
+			rc = pki__gnutls_error(err, ret, "AIA URL");
+			goto out;
+		}
+	}
+	if ((ret = gnutls_x509_ext_export_aia(aia, &der)) < 0) {
+		rc = pki__gnutls_error(err, ret, "authorityInfoAccess");
+		goto out;
+	}
+	if ((rc = add_ext(crt, "1.3.6.1.5.5.7.1.1", "authorityInfoAccess",
+			  &der, 0, err)) != PKI_OK)
+		goto out;
+	rc = PKI_OK;
+out:
+	gnutls_free(der.data);
+	if (aia != NULL)
+		gnutls_x509_aia_deinit(aia);
+	return rc;
+}
+
+/* id-pkix-ocsp-nocheck, on OCSP responder certificates only. */
+static int
+set_ocsp_nocheck(gnutls_x509_crt_t crt, const struct pki_cert_template *tpl,
+		 struct pki_error *err)
+{
+	gnutls_datum_t der = { NULL, 0 };
+	int rc = PKI_OK;
+
+	if (tpl->profile->id == PKI_PROFILE_OCSP_SIGNING &&
+	    (rc = encode_ocsp_nocheck(&der, err)) == PKI_OK)
+		rc = add_ext(crt, "1.3.6.1.5.5.7.48.1.5", "id-pkix-ocsp-nocheck",
+			     &der, 0, err);
+	gnutls_free(der.data);
+	return rc;
+}
+
 /* Build the to-be-signed certificate (not yet signed). */
 static int
 build_crt(const struct pki_cert_template *tpl, gnutls_pubkey_t subject_pub,
 	  gnutls_x509_crt_t issuer_crt, gnutls_x509_crt_t *out,
 	  struct pki_error *err)
 {
-	const struct pki_profile *p = tpl->profile;
 	gnutls_x509_crt_t crt = NULL;
-	gnutls_subject_alt_names_t sans = NULL;
-	gnutls_x509_name_constraints_t nc = NULL;
-	gnutls_x509_crl_dist_points_t cdp = NULL;
-	gnutls_x509_aia_t aia = NULL;
-	gnutls_datum_t der = { NULL, 0 }, d;
-	unsigned char ski[PKI_KEY_IDENTIFIER_SIZE], aki[64];
-	size_t aki_len = sizeof(aki), nsans = 0, i;
-	unsigned crit, bits = 0;
-	int ret, rc = PKI_E_CRYPTO, empty = 1, pk;
+	int ret, rc = PKI_E_CRYPTO, empty = 1;
 
 	*out = NULL;
 	if ((ret = gnutls_x509_crt_init(&crt)) < 0) {
@@ -434,205 +698,21 @@ build_crt(const struct pki_cert_template *tpl, gnutls_pubkey_t subject_pub,
 				       "validity or public key");
 		goto out;
 	}
-	if ((rc = set_subject(crt, NULL, &tpl->subject, &empty, err)) != PKI_OK)
+	if ((rc = set_subject(crt, NULL, &tpl->subject, &empty, err)) != PKI_OK ||
+	    (rc = set_usage(crt, tpl, subject_pub, err)) != PKI_OK ||
+	    (rc = set_key_ids(crt, subject_pub, issuer_crt, err)) != PKI_OK ||
+	    (rc = set_san(crt, tpl, empty, err)) != PKI_OK ||
+	    (rc = set_name_constraints(crt, tpl, err)) != PKI_OK ||
+	    (rc = set_policies(crt, tpl, err)) != PKI_OK ||
+	    (rc = set_crl_dist_points(crt, tpl, err)) != PKI_OK ||
+	    (rc = set_freshest_crl(crt, tpl, err)) != PKI_OK ||
+	    (rc = set_aia(crt, tpl, err)) != PKI_OK ||
+	    (rc = set_ocsp_nocheck(crt, tpl, err)) != PKI_OK)
 		goto out;
-	rc = PKI_E_CRYPTO;
-
-	/* basicConstraints (critical) and keyUsage (critical) */
-	if ((ret = gnutls_x509_crt_set_basic_constraints(crt, p->is_ca ? 1 : 0,
-			tpl->path_len >= 0 ? tpl->path_len : -1)) < 0) {
-		rc = pki__gnutls_error(err, ret, "basicConstraints");
-		goto out;
-	}
-	pk = gnutls_pubkey_get_pk_algorithm(subject_pub, &bits);
-	if ((ret = gnutls_x509_crt_set_key_usage(crt,
-			pki_profile_key_usage(tpl, pk))) < 0) {
-		rc = pki__gnutls_error(err, ret, "keyUsage");
-		goto out;
-	}
-	for (i = 0; p->eku != NULL && p->eku[i] != NULL; i++)
-		if ((ret = gnutls_x509_crt_set_key_purpose_oid(crt, p->eku[i],
-							       0)) < 0) {
-			rc = pki__gnutls_error(err, ret, "extKeyUsage");
-			goto out;
-		}
-
-	/* subjectKeyIdentifier; authorityKeyIdentifier = the issuer's SKI
-	 * (on a self-signed root, its own SKI) */
-	if ((rc = pki_profile_key_identifier(subject_pub, ski, err)) != PKI_OK)
-		goto out;
-	rc = PKI_E_CRYPTO;
-	if ((ret = gnutls_x509_crt_set_subject_key_id(crt, ski,
-						      sizeof(ski))) < 0) {
-		rc = pki__gnutls_error(err, ret, "subjectKeyIdentifier");
-		goto out;
-	}
-	if (issuer_crt == NULL) {
-		memcpy(aki, ski, sizeof(ski));
-		aki_len = sizeof(ski);
-	} else if (gnutls_x509_crt_get_subject_key_id(issuer_crt, aki, &aki_len,
-						      &crit) < 0) {
-		aki_len = 0;    /* the lint reports the missing AKI */
-	}
-	if (aki_len > 0 &&
-	    (ret = gnutls_x509_crt_set_authority_key_id(crt, aki, aki_len)) < 0) {
-		rc = pki__gnutls_error(err, ret, "authorityKeyIdentifier");
-		goto out;
-	}
-
-	/* subjectAltName: critical when the subject is empty */
-	if ((ret = gnutls_subject_alt_names_init(&sans)) < 0) {
-		rc = pki__gnutls_error(err, ret, "gnutls_subject_alt_names_init");
-		goto out;
-	}
-	if ((rc = build_sans(tpl, sans, &nsans, err)) != PKI_OK)
-		goto out;
-	rc = PKI_E_CRYPTO;
-	if (nsans > 0) {
-		if ((ret = gnutls_x509_ext_export_subject_alt_names(sans,
-								    &der)) < 0) {
-			rc = pki__gnutls_error(err, ret, "subjectAltName");
-			goto out;
-		}
-		if ((rc = add_ext(crt, "2.5.29.17", "subjectAltName", &der,
-				  empty, err)) != PKI_OK)
-			goto out;
-		gnutls_free(der.data);
-		der.data = NULL;
-	}
-
-	/* nameConstraints (critical); the lint refuses them on non-CAs */
-	if (tpl->permitted_dns.n + tpl->excluded_dns.n + tpl->permitted_ip.n +
-	    tpl->excluded_ip.n + tpl->permitted_email.n +
-	    tpl->excluded_email.n > 0) {
-		if ((ret = gnutls_x509_name_constraints_init(&nc)) < 0) {
-			rc = pki__gnutls_error(err, ret, "nameConstraints");
-			goto out;
-		}
-		if ((rc = nc_add(nc, 1, GNUTLS_SAN_DNSNAME, &tpl->permitted_dns,
-				 err)) != PKI_OK ||
-		    (rc = nc_add(nc, 0, GNUTLS_SAN_DNSNAME, &tpl->excluded_dns,
-				 err)) != PKI_OK ||
-		    (rc = nc_add(nc, 1, GNUTLS_SAN_IPADDRESS, &tpl->permitted_ip,
-				 err)) != PKI_OK ||
-		    (rc = nc_add(nc, 0, GNUTLS_SAN_IPADDRESS, &tpl->excluded_ip,
-				 err)) != PKI_OK ||
-		    (rc = nc_add(nc, 1, GNUTLS_SAN_RFC822NAME,
-				 &tpl->permitted_email, err)) != PKI_OK ||
-		    (rc = nc_add(nc, 0, GNUTLS_SAN_RFC822NAME,
-				 &tpl->excluded_email, err)) != PKI_OK)
-			goto out;
-		rc = PKI_E_CRYPTO;
-		if ((ret = gnutls_x509_crt_set_name_constraints(crt, nc, 1)) < 0) {
-			rc = pki__gnutls_error(err, ret, "nameConstraints");
-			goto out;
-		}
-	}
-
-	/* certificatePolicies */
-	for (i = 0; i < tpl->policy_oids.n; i++) {
-		struct gnutls_x509_policy_st pol;
-
-		memset(&pol, 0, sizeof(pol));
-		pol.oid = tpl->policy_oids.v[i];
-		if ((ret = gnutls_x509_crt_set_policy(crt, &pol, 0)) < 0) {
-			rc = pki_error_set(err, PKI_E_INVALID, "policy OID '%s': "
-					   "%s", pol.oid, gnutls_strerror(ret));
-			goto out;
-		}
-	}
-
-	/* cRLDistributionPoints */
-	if (tpl->crl_urls.n > 0) {
-		if ((ret = gnutls_x509_crl_dist_points_init(&cdp)) < 0) {
-			rc = pki__gnutls_error(err, ret, "cRLDistributionPoints");
-			goto out;
-		}
-		for (i = 0; i < tpl->crl_urls.n; i++) {
-			d.data = (unsigned char *)tpl->crl_urls.v[i];
-			d.size = (unsigned)strlen(tpl->crl_urls.v[i]);
-			if ((ret = gnutls_x509_crl_dist_points_set(cdp,
-					GNUTLS_SAN_URI, &d, 0)) < 0) {
-				rc = pki__gnutls_error(err, ret, "CRL URL");
-				goto out;
-			}
-		}
-		if ((ret = gnutls_x509_ext_export_crl_dist_points(cdp, &der)) < 0) {
-			rc = pki__gnutls_error(err, ret, "cRLDistributionPoints");
-			goto out;
-		}
-		if ((rc = add_ext(crt, "2.5.29.31", "cRLDistributionPoints", &der,
-				  0, err)) != PKI_OK)
-			goto out;
-		gnutls_free(der.data);
-		der.data = NULL;
-	}
-
-	/* freshestCRL (delta CRLs): GnuTLS 3.7 has no setter */
-	if (tpl->freshest_crl_urls.n > 0) {
-		if ((rc = encode_freshest_crl(&tpl->freshest_crl_urls, &der,
-					      err)) != PKI_OK ||
-		    (rc = add_ext(crt, "2.5.29.46", "freshestCRL", &der, 0,
-				  err)) != PKI_OK)
-			goto out;
-		gnutls_free(der.data);
-		der.data = NULL;
-	}
-
-	/* authorityInfoAccess: OCSP first, then caIssuers */
-	if (tpl->ocsp_urls.n + tpl->ca_issuers_urls.n > 0) {
-		if ((ret = gnutls_x509_aia_init(&aia)) < 0) {
-			rc = pki__gnutls_error(err, ret, "authorityInfoAccess");
-			goto out;
-		}
-		for (i = 0; i < tpl->ocsp_urls.n + tpl->ca_issuers_urls.n; i++) {
-			int ocsp = i < tpl->ocsp_urls.n;
-			const char *u = ocsp ? tpl->ocsp_urls.v[i] :
-					tpl->ca_issuers_urls.v[i -
-							tpl->ocsp_urls.n];
-
-			d.data = (unsigned char *)u;
-			d.size = (unsigned)strlen(u);
-			if ((ret = gnutls_x509_aia_set(aia, ocsp ?
-					GNUTLS_OID_AD_OCSP :
-					GNUTLS_OID_AD_CAISSUERS,
-					GNUTLS_SAN_URI, &d)) < 0) {
-				rc = pki__gnutls_error(err, ret, "AIA URL");
-				goto out;
-			}
-		}
-		if ((ret = gnutls_x509_ext_export_aia(aia, &der)) < 0) {
-			rc = pki__gnutls_error(err, ret, "authorityInfoAccess");
-			goto out;
-		}
-		if ((rc = add_ext(crt, "1.3.6.1.5.5.7.1.1", "authorityInfoAccess",
-				  &der, 0, err)) != PKI_OK)
-			goto out;
-		gnutls_free(der.data);
-		der.data = NULL;
-	}
-
-	/* id-pkix-ocsp-nocheck on OCSP responder certificates */
-	if (p->id == PKI_PROFILE_OCSP_SIGNING) {
-		if ((rc = encode_ocsp_nocheck(&der, err)) != PKI_OK ||
-		    (rc = add_ext(crt, "1.3.6.1.5.5.7.48.1.5",
-				  "id-pkix-ocsp-nocheck", &der, 0, err)) !=
-		    PKI_OK)
-			goto out;
-	}
 	*out = crt;
 	crt = NULL;
 	rc = PKI_OK;
 out:
-	gnutls_free(der.data);
-	if (aia != NULL)
-		gnutls_x509_aia_deinit(aia);
-	if (cdp != NULL)
-		gnutls_x509_crl_dist_points_deinit(cdp);
-	if (nc != NULL)
-		gnutls_x509_name_constraints_deinit(nc);
-	if (sans != NULL)
-		gnutls_subject_alt_names_deinit(sans);
 	gnutls_x509_crt_deinit(crt);
 	return rc;
 }

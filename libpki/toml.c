@@ -1429,31 +1429,134 @@ out:
 	return rc;
 }
 
+/* A [header] or [[header]] being resolved, part by part. */
+struct header {
+	const struct key_path *k;
+	unsigned line, col;             /* of the header */
+	int aot;                        /* [[...]] */
+	struct pki_toml_table *t;       /* the table reached so far */
+	unsigned depth;                 /* its nesting level */
+};
+
+/* Part kp of the header names nothing yet: an implicit table on the way,
+ * or the table or array of tables the header defines. */
+static int
+header_add(struct parser *p, struct header *h, const struct key_part *kp,
+	   int final)
+{
+	struct pki_toml_value nv;
+	int rc;
+
+	if (!final)
+		return table_add_table(p, h->t, kp, TF_IMPLICIT, kp->line,
+				       kp->col, &h->t);
+	if (!h->aot)
+		return table_add_table(p, h->t, kp, TF_DEFINED, h->line, h->col,
+				       &h->t);
+	memset(&nv, 0, sizeof(nv));
+	nv.type = PKI_TOML_ARRAY;
+	nv.line = h->line;
+	nv.column = h->col;
+	if ((nv.u.arr = calloc(1, sizeof(*nv.u.arr))) == NULL)
+		return nomem(p);
+	if ((rc = table_add(p, h->t, kp->s, kp->len, kp->line, kp->col,
+			    &nv)) != 0) {
+		value_free(&nv);
+		return rc;
+	}
+	h->depth++;
+	return aot_append(p, nv.u.arr, h->line, h->col, &h->t);
+}
+
+/* Part i (not the last) of the header names v: enter it if it is a table
+ * or the last table of an array of tables. */
+static int
+header_enter(struct parser *p, struct header *h, size_t i,
+	     struct pki_toml_value *v)
+{
+	const struct key_part *kp = &h->k->parts[i];
+	char name[128], part[128];
+	int rc;
+
+	if (v->type == PKI_TOML_TABLE && !(v->u.tab->flags & TF_INLINE)) {
+		h->t = v->u.tab;
+		return 0;
+	}
+	if (is_aot(v)) {
+		h->depth++;
+		if ((rc = check_depth(p, h->depth, kp->line, kp->col)) != 0)
+			return rc;
+		h->t = v->u.arr->items[v->u.arr->n - 1].u.tab;
+		return 0;
+	}
+	return fail_at(p, kp->line, kp->col, "cannot define table '%s' inside "
+		       "'%s': that is %s (line %u)",
+		       key_text(h->k, h->k->n, name, sizeof(name)),
+		       key_text(h->k, i + 1, part, sizeof(part)),
+		       kind_of(v), v->line);
+}
+
+/* The last part of the header names v already: append to an array of
+ * tables, or define a table so far only implied by other headers. */
+static int
+header_define(struct parser *p, struct header *h, struct pki_toml_value *v)
+{
+	char name[128];
+
+	if (h->aot) {
+		if (!is_aot(v))
+			return fail_at(p, h->line, h->col, "cannot define array "
+				       "of tables '%s': it is already %s "
+				       "(line %u)",
+				       key_text(h->k, h->k->n, name,
+						sizeof(name)),
+				       kind_of(v), v->line);
+		h->depth++;
+		return aot_append(p, v->u.arr, h->line, h->col, &h->t);
+	}
+	if (v->type != PKI_TOML_TABLE || (v->u.tab->flags & ~TF_IMPLICIT) != 0)
+		return fail_at(p, h->line, h->col, "cannot define table '%s': "
+			       "it is already %s (line %u)",
+			       key_text(h->k, h->k->n, name, sizeof(name)),
+			       (v->type == PKI_TOML_TABLE &&
+				(v->u.tab->flags & TF_DEFINED)) ?
+			       "defined" : kind_of(v), v->line);
+	h->t = v->u.tab;
+	h->t->flags |= TF_DEFINED;
+	h->t->line = h->line;
+	h->t->column = h->col;
+	v->line = h->line;
+	v->column = h->col;
+	return 0;
+}
+
 /* [a.b.c] or [[a.b.c]]: make *cur the table that following keys go to. */
 static int
 parse_header(struct parser *p, struct pki_toml_table *root,
 	     struct pki_toml_table **cur, unsigned *cur_depth)
 {
 	struct key_path k = { 0, 0, NULL };
-	struct pki_toml_table *t = root;
-	struct pki_toml_value *v, nv;
+	struct header h;
 	const struct key_part *kp;
-	unsigned line = p->line, col = p->col, depth = 0;
-	char name[128], part[128];
-	int aot = 0, rc;
+	int rc;
 	size_t i;
 	long idx;
 
+	memset(&h, 0, sizeof(h));
+	h.k = &k;
+	h.line = p->line;
+	h.col = p->col;
+	h.t = root;
 	adv(p);
 	if (peek(p) == '[') {
-		aot = 1;
+		h.aot = 1;
 		adv(p);
 	}
 	skip_ws(p);
 	if ((rc = parse_key(p, &k)) != 0)
 		goto out;
-	if (take_char(p, ']') != 0 || (aot && take_char(p, ']') != 0)) {
-		rc = fail_unexpected(p, aot ? "']]' to close the array of "
+	if (take_char(p, ']') != 0 || (h.aot && take_char(p, ']') != 0)) {
+		rc = fail_unexpected(p, h.aot ? "']]' to close the array of "
 				     "tables header" : "']' to close the "
 				     "table header");
 		goto out;
@@ -1462,95 +1565,21 @@ parse_header(struct parser *p, struct pki_toml_table *root,
 		int final = i + 1 == k.n;
 
 		kp = &k.parts[i];
-		depth++;
-		if ((rc = check_depth(p, depth + (unsigned)(final && aot),
+		h.depth++;
+		if ((rc = check_depth(p, h.depth + (unsigned)(final && h.aot),
 				      kp->line, kp->col)) != 0)
 			goto out;
-		if ((idx = table_lookup(p, t, kp->s, kp->len)) < 0) {
-			if (!final) {
-				rc = table_add_table(p, t, kp, TF_IMPLICIT,
-						     kp->line, kp->col, &t);
-			} else if (!aot) {
-				rc = table_add_table(p, t, kp, TF_DEFINED, line,
-						     col, &t);
-			} else {
-				memset(&nv, 0, sizeof(nv));
-				nv.type = PKI_TOML_ARRAY;
-				nv.line = line;
-				nv.column = col;
-				if ((nv.u.arr = calloc(1, sizeof(*nv.u.arr))) ==
-				    NULL) {
-					rc = nomem(p);
-					goto out;
-				}
-				if ((rc = table_add(p, t, kp->s, kp->len, kp->line,
-						    kp->col, &nv)) != 0) {
-					value_free(&nv);
-					goto out;
-				}
-				depth++;
-				rc = aot_append(p, nv.u.arr, line, col, &t);
-			}
-			if (rc != 0)
-				goto out;
-			continue;
-		}
-		v = &t->items[idx].val;
-		if (!final) {
-			if (v->type == PKI_TOML_TABLE &&
-			    !(v->u.tab->flags & TF_INLINE)) {
-				t = v->u.tab;
-				continue;
-			}
-			if (is_aot(v)) {
-				depth++;
-				if ((rc = check_depth(p, depth, kp->line,
-						      kp->col)) != 0)
-					goto out;
-				t = v->u.arr->items[v->u.arr->n - 1].u.tab;
-				continue;
-			}
-			rc = fail_at(p, kp->line, kp->col, "cannot define "
-				     "table '%s' inside '%s': that is %s "
-				     "(line %u)",
-				     key_text(&k, k.n, name, sizeof(name)),
-				     key_text(&k, i + 1, part, sizeof(part)),
-				     kind_of(v), v->line);
+		if ((idx = table_lookup(p, h.t, kp->s, kp->len)) < 0)
+			rc = header_add(p, &h, kp, final);
+		else if (!final)
+			rc = header_enter(p, &h, i, &h.t->items[idx].val);
+		else
+			rc = header_define(p, &h, &h.t->items[idx].val);
+		if (rc != 0)
 			goto out;
-		}
-		if (aot) {
-			if (!is_aot(v)) {
-				rc = fail_at(p, line, col, "cannot define array "
-					     "of tables '%s': it is already %s "
-					     "(line %u)",
-					     key_text(&k, k.n, name, sizeof(name)),
-					     kind_of(v), v->line);
-				goto out;
-			}
-			depth++;
-			if ((rc = aot_append(p, v->u.arr, line, col, &t)) != 0)
-				goto out;
-			continue;
-		}
-		if (v->type != PKI_TOML_TABLE ||
-		    (v->u.tab->flags & ~TF_IMPLICIT) != 0) {
-			rc = fail_at(p, line, col, "cannot define table '%s': "
-				     "it is already %s (line %u)",
-				     key_text(&k, k.n, name, sizeof(name)),
-				     (v->type == PKI_TOML_TABLE &&
-				      (v->u.tab->flags & TF_DEFINED)) ?
-				     "defined" : kind_of(v), v->line);
-			goto out;
-		}
-		t = v->u.tab;
-		t->flags |= TF_DEFINED;
-		t->line = line;
-		t->column = col;
-		v->line = line;
-		v->column = col;
 	}
-	*cur = t;
-	*cur_depth = depth;
+	*cur = h.t;
+	*cur_depth = h.depth;
 	rc = 0;
 out:
 	key_path_free(&k);
