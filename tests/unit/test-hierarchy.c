@@ -12,24 +12,17 @@
 
 #include <gnutls/gnutls.h>
 
+#include "fixture.h"
 #include "hierarchy.h"
 #include "store.h"
 #include "key.h"
 
-static char tmpdir[] = "/tmp/spork-hier-XXXXXX";
+static char tmpdir[FIXTURE_DIR_MAX];
 
 static const char *
 write_file(const char *name, const char *text, size_t len)
 {
-	static char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	fclose(f);
-	return path;
+	return fixture_file_write(tmpdir, name, text, len);
 }
 
 static int
@@ -334,8 +327,7 @@ test_build_and_diff(void **state)
 		"[[issuing_cas]]\ncommon_name=\"I\"\nvalidity_years=2\n";
 
 	(void)state;
-	setenv("SPORK_ARGON2_MEMORY_KIB", "8192", 1);
-	setenv("SPORK_ARGON2_PASSES", "1", 1);
+	fixture_argon2_cheap();
 	snprintf(db, sizeof(db), "%s/spork.db", tmpdir);
 	assert_int_equal(pki_store_open(db, 1, &st, &err), PKI_OK);
 	assert_int_equal(pki_keystore_open(tmpdir, pass_cb, NULL, &ks, &err), PKI_OK);
@@ -374,6 +366,21 @@ test_build_and_diff(void **state)
 	pki_store_close(st);
 }
 
+static int
+group_setup(void **state)
+{
+	(void)state;
+	fixture_dir_make(tmpdir, sizeof(tmpdir), "hier");
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	return fixture_dir_remove(tmpdir);
+}
+
 int
 main(void)
 {
@@ -386,16 +393,10 @@ main(void)
 		cmocka_unit_test(test_file_collisions),
 		cmocka_unit_test(test_build_and_diff),
 	};
-	char cmd[600];
 	int rc;
 
-	if (mkdtemp(tmpdir) == NULL)
-		return 99;
 	gnutls_global_init();
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
 	gnutls_global_deinit();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		rc = rc ? rc : 1;
 	return rc;
 }
