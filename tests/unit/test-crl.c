@@ -188,6 +188,9 @@ crl_put(const char *name, const gnutls_datum_t *der)
 /* Run a shell command in tmpdir; returns its output (caller frees) and
  * exit status. */
 static char *
+run(int *status, const char *fmt, ...) PKI_PRINTF(2, 3);
+
+static char *
 run(int *status, const char *fmt, ...)
 {
 	char cmd[4096], *out = NULL;
@@ -219,6 +222,9 @@ run(int *status, const char *fmt, ...)
 }
 
 /* Run and require exit status 0 and every needle in the output. */
+static void
+run_expect(const char *const *needles, const char *fmt, ...) PKI_PRINTF(2, 3);
+
 static void
 run_expect(const char *const *needles, const char *fmt, ...)
 {
