@@ -3,10 +3,11 @@
  * temporary directory, a store opened in it, a pinned environment
  * (clock, cheap Argon2) and fresh keys for small test CAs.
  *
- * Every function here either succeeds or fails the running test (or the
- * cmocka set-up that called it) with a message naming the failing call;
- * none returns an error for the caller to check.  Include <cmocka.h>
- * (with its prerequisites) before this header.
+ * A function here that sets something up either succeeds or fails the
+ * running test (or the cmocka set-up that called it) with a message
+ * naming the failing call; there is no error for the caller to check.
+ * The removal functions return a status a cmocka teardown can return.
+ * Include <cmocka.h> (with its prerequisites) before this header.
  */
 #ifndef SPORK_TESTS_FIXTURE_H
 #define SPORK_TESTS_FIXTURE_H
