@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +17,11 @@
 #include <sqlite3.h>
 
 #include "audit.h"
+#include "fixture.h"
 #include "store.h"
 
 #define NOW 1767225600          /* 2026-01-01T00:00:00Z */
 #define ROWS 6
-
-struct fx {
-	char dir[256];
-	char path[300];
-	struct pki_store *st;
-};
 
 struct problems {
 	int n;
@@ -36,24 +30,13 @@ struct problems {
 	char msg[16][256];
 };
 
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static void
 append(struct pki_store *st, int64_t ts, const char *actor,
        const char *action, const char *object, const char *detail)
 {
 	struct pki_error err = { 0 };
-	char t[32];
 
-	snprintf(t, sizeof(t), "%lld", (long long)ts);
-	setenv("SPORK_NOW", t, 1);
+	fixture_clock_set(ts);
 	if (pki_store_audit(st, actor, action, object, detail, &err) != PKI_OK)
 		fail_msg("audit: %s", err.msg);
 }
@@ -62,18 +45,10 @@ append(struct pki_store *st, int64_t ts, const char *actor,
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct pki_error err = { 0 };
-	const char *tmp = getenv("TMPDIR");
+	struct fixture_store *f;
 
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s/spork-audit.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/spork.db", f->dir);
 	setenv("SPORK_ACTOR", "alice", 1);
-	if (pki_store_open(f->path, 1, &f->st, &err) != PKI_OK)
-		fail_msg("open: %s", err.msg);
+	f = fixture_store_new("audit");
 	append(f->st, NOW, NULL, "pki.build.ca", "Root CA",
 	       "{\"algorithm\":\"ecdsa-p384\"}");
 	append(f->st, NOW + 3600, NULL, "pki.build.ca", "Issuing CA", NULL);
@@ -91,12 +66,7 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fx *f = *state;
-
-	pki_store_close(f->st);
-	nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
+	return fixture_store_free(*state);
 }
 
 /* Tamper through a separate connection, as someone with sqlite3 would. */
@@ -140,7 +110,7 @@ verify(struct pki_store *st, struct problems *pr, struct pki_audit_result *res,
 static void
 test_chain_ok(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_audit_result res;
 	struct pki_audit_row *v = NULL;
 	struct problems pr;
@@ -201,7 +171,7 @@ test_hash_is_unambiguous(void **state)
 static void
 test_append_rules(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_audit_row *v = NULL;
 	struct pki_audit_result res;
 	struct problems pr;
@@ -242,7 +212,7 @@ test_append_rules(void **state)
 static void
 test_altered_row_named(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_audit_result res;
 	struct problems pr;
 	struct pki_error err = { 0 };
@@ -268,7 +238,7 @@ test_altered_row_named(void **state)
 static void
 test_deleted_row_named(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct problems pr;
 	struct pki_error err = { 0 };
 
@@ -292,7 +262,7 @@ test_deleted_row_named(void **state)
 static void
 test_deleted_range_named(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct problems pr;
 	struct pki_error err = { 0 };
 
@@ -307,7 +277,7 @@ test_deleted_range_named(void **state)
 static void
 test_truncated_tail_named(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct problems pr;
 	struct pki_audit_result res;
 	struct pki_error err = { 0 };
@@ -332,7 +302,7 @@ test_truncated_tail_named(void **state)
 static void
 test_inserted_row_named(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct problems pr;
 	struct pki_error err = { 0 };
 
@@ -352,7 +322,7 @@ test_inserted_row_named(void **state)
 static void
 test_inserted_chained_row_named(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_audit_row *v = NULL;
 	struct problems pr;
 	struct pki_error err = { 0 };
@@ -378,7 +348,7 @@ test_inserted_chained_row_named(void **state)
 static void
 test_inserted_middle_row_named(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct problems pr;
 	struct pki_error err = { 0 };
 
@@ -399,7 +369,7 @@ test_inserted_middle_row_named(void **state)
 static void
 test_rehashed_row_found(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_audit_row *v = NULL;
 	struct problems pr;
 	struct pki_error err = { 0 };
@@ -425,7 +395,7 @@ test_rehashed_row_found(void **state)
 static void
 test_head_removed(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct problems pr;
 	struct pki_error err = { 0 };
 
@@ -439,7 +409,7 @@ test_head_removed(void **state)
 static void
 test_list_filters(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_audit_filter flt;
 	struct pki_audit_row *v = NULL;
 	struct pki_error err = { 0 };

@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 #include <libtasn1.h>
 
 #include "crl.h"
+#include "fixture.h"
 #include "util.h"
 
 extern const asn1_static_node pki__pkix_asn1_tab[];
@@ -70,16 +70,11 @@ dig_for(gnutls_pk_algorithm_t pk)
 static void
 key_make(gnutls_pk_algorithm_t pk, gnutls_privkey_t *key)
 {
-	gnutls_x509_privkey_t xkey;
 	unsigned bits = pk == GNUTLS_PK_RSA ? 2048 :
 			pk == GNUTLS_PK_ECDSA ?
 			GNUTLS_CURVE_TO_BITS(ecdsa_curve) : 0;
 
-	gnutls_ok(gnutls_x509_privkey_init(&xkey));
-	gnutls_ok(gnutls_x509_privkey_generate2(xkey, pk, bits, 0, NULL, 0));
-	gnutls_ok(gnutls_privkey_init(key));
-	gnutls_ok(gnutls_privkey_import_x509(*key, xkey,
-					     GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE));
+	*key = fixture_key_generate(pk, bits);
 }
 
 static void
@@ -160,15 +155,7 @@ leaf_make(const struct ca *ca, const unsigned char *serial, size_t slen,
 static void
 file_put(const char *name, const void *data, size_t len)
 {
-	char path[PATH_MAX];
-	FILE *f;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", tmpdir, name) >=
-	    sizeof(path))
-		fail();
-	assert_non_null(f = fopen(path, "wb"));
-	assert_int_equal(fwrite(data, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	fixture_file_write(tmpdir, name, data, len);
 }
 
 static void
@@ -201,6 +188,9 @@ crl_put(const char *name, const gnutls_datum_t *der)
 /* Run a shell command in tmpdir; returns its output (caller frees) and
  * exit status. */
 static char *
+run(int *status, const char *fmt, ...) PKI_PRINTF(2, 3);
+
+static char *
 run(int *status, const char *fmt, ...)
 {
 	char cmd[4096], *out = NULL;
@@ -232,6 +222,9 @@ run(int *status, const char *fmt, ...)
 }
 
 /* Run and require exit status 0 and every needle in the output. */
+static void
+run_expect(const char *const *needles, const char *fmt, ...) PKI_PRINTF(2, 3);
+
 static void
 run_expect(const char *const *needles, const char *fmt, ...)
 {
@@ -1385,40 +1378,14 @@ test_many(void **state)
 /* ------------------------------------------------------------ setup */
 
 static int
-rm_tree(const char *path)
-{
-	char sub[PATH_MAX];
-	struct dirent *d;
-	struct stat st;
-	DIR *dir;
-
-	if (lstat(path, &st) != 0)
-		return -1;
-	if (S_ISDIR(st.st_mode) && (dir = opendir(path)) != NULL) {
-		while ((d = readdir(dir)) != NULL) {
-			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, d->d_name);
-			rm_tree(sub);
-		}
-		closedir(dir);
-		return rmdir(path);
-	}
-	return unlink(path);
-}
-
-static int
 setup(void **state)
 {
-	const char *t = getenv("TMPDIR");
 	int st;
 	char *out;
 
 	(void)state;
 	now = (int64_t)time(NULL);
-	snprintf(tmpdir, sizeof(tmpdir), "%s/test-crl.XXXXXX", t ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
+	fixture_dir_make(tmpdir, sizeof(tmpdir), "crl");
 	ca_make(&p256, GNUTLS_PK_ECDSA, "CN=Test CA,O=spork");
 	crt_put("ca.pem", p256.crt);
 	out = run(&st, "openssl version");
@@ -1437,9 +1404,7 @@ teardown(void **state)
 {
 	(void)state;
 	ca_free(&p256);
-	if (getenv("KEEP_TMP") == NULL)
-		rm_tree(tmpdir);
-	return 0;
+	return fixture_dir_remove(tmpdir);
 }
 
 int

@@ -10,7 +10,6 @@
 #include <cmocka.h>
 
 #include <ctype.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "audit.h"
 #include "crl.h"
 #include "enroll.h"
+#include "fixture.h"
 #include "hierarchy.h"
 #include "issue.h"
 
@@ -55,22 +55,13 @@ static const char policy_toml[] =
 	"pattern = \"*.bad.test.example\"\n";
 
 struct fx {
-	char dir[256];
+	char dir[FIXTURE_DIR_MAX];
 	struct pki_store *st;
 	struct pki_keystore *ks;
 	struct pki_policy *pol;
 	struct pki_enroll e;
 	int wrong_pass;
 };
-
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static int
 passfn(void *ctx, const char *label, int is_new, char *buf, size_t size,
@@ -88,13 +79,7 @@ passfn(void *ctx, const char *label, int is_new, char *buf, size_t size,
 static void
 write_file(const char *dir, const char *name, const char *text)
 {
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs(text, fp);
-	fclose(fp);
+	fixture_file_write(dir, name, text, strlen(text));
 }
 
 static int
@@ -106,26 +91,22 @@ setup(void **state)
 	struct pki_hier_result *res = NULL;
 	struct pki_diags d = { 0, NULL };
 	struct pki_hier_build_opts opts = { 0, NULL, NULL };
-	const char *tmp = getenv("TMPDIR");
+	const char *path;
 	/* Cheap Argon2id: 8 MiB, one pass. */
 	struct pki_keystore_opts ko = { .passfn = passfn, .passctx = f,
 		.argon2 = { .t_cost = 1, .m_cost_kib = 8192, .lanes = 1 } };
-	char path[512], db[512];
 
 	assert_non_null(f);
 	setenv("SPORK_ACTOR", "tester", 1);
-	unsetenv("SPORK_NOW");
-	snprintf(f->dir, sizeof(f->dir), "%s/spork-enroll.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	write_file(f->dir, "h.toml", hier_toml);
-	snprintf(path, sizeof(path), "%s/h.toml", f->dir);
-	snprintf(db, sizeof(db), "%s/spork.db", f->dir);
+	fixture_clock_real();
+	fixture_dir_make(f->dir, sizeof(f->dir), "enroll");
+	path = fixture_file_write(f->dir, "h.toml", hier_toml,
+				  strlen(hier_toml));
 	if (pki_hier_load(path, &plan, &d, &err) != PKI_OK)
 		fail_msg("hier_load: %s (%zu diags: %s)", err.msg, d.n,
 			 d.n ? d.v[0].msg : "");
-	if (pki_store_open(db, 1, &f->st, &err) != PKI_OK ||
-	    pki_keystore_open(f->dir, &ko, &f->ks, &err) != PKI_OK ||
+	fixture_store_open(f->dir, NULL, 0, &f->st);
+	if (pki_keystore_open(f->dir, &ko, &f->ks, &err) != PKI_OK ||
 	    pki_hier_build(plan, f->dir, f->st, f->ks, &opts, &res, &err) != PKI_OK)
 		fail_msg("build: %s", err.msg);
 	pki_hier_results_free(res, plan->n);
@@ -147,13 +128,14 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
+	int rc;
 
 	pki_policy_free(f->pol);
 	pki_keystore_free(f->ks);
 	pki_store_close(f->st);
-	nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rc = fixture_dir_remove(f->dir);
 	free(f);
-	return 0;
+	return rc;
 }
 
 /* A DER CSR for a new key of pk/bits with CN cn and DNS SANs. */

@@ -12,24 +12,17 @@
 
 #include <gnutls/gnutls.h>
 
+#include "fixture.h"
 #include "hierarchy.h"
 #include "store.h"
 #include "key.h"
 
-static char tmpdir[] = "/tmp/spork-hier-XXXXXX";
+static char tmpdir[FIXTURE_DIR_MAX];
 
 static const char *
 write_file(const char *name, const char *text, size_t len)
 {
-	static char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, len, f), len);
-	fclose(f);
-	return path;
+	return fixture_file_write(tmpdir, name, text, len);
 }
 
 static int
@@ -375,6 +368,21 @@ test_build_and_diff(void **state)
 	pki_store_close(st);
 }
 
+static int
+group_setup(void **state)
+{
+	(void)state;
+	fixture_dir_make(tmpdir, sizeof(tmpdir), "hier");
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	return fixture_dir_remove(tmpdir);
+}
+
 int
 main(void)
 {
@@ -387,16 +395,10 @@ main(void)
 		cmocka_unit_test(test_file_collisions),
 		cmocka_unit_test(test_build_and_diff),
 	};
-	char cmd[600];
 	int rc;
 
-	if (mkdtemp(tmpdir) == NULL)
-		return 99;
 	gnutls_global_init();
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
 	gnutls_global_deinit();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		rc = rc ? rc : 1;
 	return rc;
 }

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "policy.h"
 
 /* The example from the product description (seed 000), line for line. */
@@ -658,14 +659,15 @@ test_decision_str(void **state)
 static void
 test_load_file(void **state)
 {
-	char dir[] = "/tmp/test-policy.XXXXXX", path[64], missing[64];
+	char dir[FIXTURE_DIR_MAX], path[FIXTURE_PATH_MAX],
+	     missing[FIXTURE_PATH_MAX];
 	struct pki_policy *pol = NULL;
 	struct pki_error err = { 0 };
 	static const char *const names[] = { "db.internal.quantumnexus.com" };
 	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	fixture_dir_make(dir, sizeof(dir), "policy");
 	snprintf(path, sizeof(path), "%s/domain-policy.toml", dir);
 	snprintf(missing, sizeof(missing), "%s/missing.toml", dir);
 	assert_non_null(f = fopen(path, "w"));

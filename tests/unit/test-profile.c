@@ -21,6 +21,7 @@
 #include <gnutls/x509-ext.h>
 #include <gnutls/x509.h>
 
+#include "fixture.h"
 #include "issue.h"
 #include "profile.h"
 
@@ -28,7 +29,7 @@
 #define DAY ((int64_t)86400)
 
 struct fixture {
-	char dir[64];
+	char dir[FIXTURE_DIR_MAX];
 	int64_t now;
 	gnutls_privkey_t root_key, sub_key, rsa_key, ec_key, ed_key;
 	gnutls_pubkey_t root_pub, sub_pub, rsa_pub, ec_pub, ed_pub;
@@ -41,15 +42,8 @@ static struct fixture F;
 static gnutls_privkey_t
 gen_key(gnutls_pk_algorithm_t pk, unsigned bits, gnutls_pubkey_t *pub)
 {
-	gnutls_x509_privkey_t x;
-	gnutls_privkey_t k;
+	gnutls_privkey_t k = fixture_key_generate(pk, bits);
 
-	assert_int_equal(gnutls_x509_privkey_init(&x), 0);
-	assert_int_equal(gnutls_x509_privkey_generate2(x, pk, bits, 0, NULL, 0),
-			 0);
-	assert_int_equal(gnutls_privkey_init(&k), 0);
-	assert_int_equal(gnutls_privkey_import_x509(k, x,
-			 GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE), 0);
 	assert_int_equal(pki_issue_pubkey_from_privkey(k, pub, NULL), PKI_OK);
 	return k;
 }
@@ -78,15 +72,9 @@ static void
 write_pem(const char *name, const gnutls_datum_t *der)
 {
 	gnutls_datum_t pem = { NULL, 0 };
-	char path[128];
-	FILE *fp;
 
 	assert_int_equal(gnutls_pem_base64_encode2("CERTIFICATE", der, &pem), 0);
-	snprintf(path, sizeof(path), "%s/%s", F.dir, name);
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(pem.data, 1, pem.size, fp), pem.size);
-	assert_int_equal(fclose(fp), 0);
+	fixture_file_write(F.dir, name, pem.data, pem.size);
 	gnutls_free(pem.data);
 }
 
@@ -126,8 +114,7 @@ setup(void **state)
 	gnutls_datum_t der = { NULL, 0 };
 
 	(void)state;
-	strcpy(F.dir, "/tmp/spork-test-profile-XXXXXX");
-	assert_non_null(mkdtemp(F.dir));
+	fixture_dir_make(F.dir, sizeof(F.dir), "profile");
 	F.now = (int64_t)time(NULL);
 	F.root_key = gen_key(GNUTLS_PK_ECDSA,
 			     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1),
@@ -188,8 +175,6 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
 	gnutls_x509_crt_deinit(F.root);
 	gnutls_x509_crt_deinit(F.sub);
@@ -204,8 +189,7 @@ teardown(void **state)
 	gnutls_pubkey_deinit(F.rsa_pub);
 	gnutls_pubkey_deinit(F.ec_pub);
 	gnutls_pubkey_deinit(F.ed_pub);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", F.dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return fixture_dir_remove(F.dir);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -647,7 +631,7 @@ test_serial(void **state)
 	struct pki_error err;
 	gnutls_datum_t der;
 	gnutls_x509_crt_t c;
-	char hex[64], cmd[256], line[128];
+	char hex[64], cmd[FIXTURE_PATH_MAX + 64], line[128];
 	FILE *fp;
 	int i, high = 0;
 
@@ -999,7 +983,7 @@ test_csr_roundtrip(void **state)
 	char buf[128];
 	size_t sz = sizeof(buf);
 	FILE *fp;
-	char path[128];
+	char path[FIXTURE_PATH_MAX];
 
 	(void)state;
 	make_csr(F.ec_key, &der);
@@ -1054,7 +1038,7 @@ test_csr_hostile(void **state)
 	gnutls_privkey_t weak;
 	gnutls_pubkey_t weak_pub;
 	unsigned char *big;
-	char path[128];
+	char path[FIXTURE_PATH_MAX];
 
 	(void)state;
 	/* RSA-1024 */

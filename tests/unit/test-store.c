@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,55 +21,25 @@
 
 #include <sqlite3.h>
 
+#include "fixture.h"
 #include "store.h"
 
 #define NOW 1767225600          /* 2026-01-01T00:00:00Z */
 #define DAY 86400
 
-struct fx {
-	char dir[256];
-	char path[300];
-	struct pki_store *st;
-};
-
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	struct pki_error err = { 0 };
-	const char *tmp = getenv("TMPDIR");
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "%s/spork-store.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof(f->path), "%s/spork.db", f->dir);
-	setenv("SPORK_NOW", "1767225600", 1);
+	fixture_clock_set(NOW);
 	setenv("SPORK_ACTOR", "tester", 1);
-	if (pki_store_open(f->path, 1, &f->st, &err) != PKI_OK)
-		fail_msg("open: %s", err.msg);
-	*state = f;
+	*state = fixture_store_new("store");
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	struct fx *f = *state;
-
-	pki_store_close(f->st);
-	nftw(f->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
+	return fixture_store_free(*state);
 }
 
 /* Run SQL on the database through a separate raw connection. */
@@ -204,7 +173,7 @@ must_add_cert(struct pki_store *st, int64_t issuer, const char *serial,
 static void
 test_migrations(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_store *st2 = NULL;
 	struct pki_error err = { 0 };
 	struct stat sb;
@@ -242,7 +211,7 @@ test_migrations(void **state)
 static void
 test_newer_schema_refused(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_store *st2 = NULL;
 	struct pki_error err = { 0 };
 	char sql[128];
@@ -259,7 +228,7 @@ test_newer_schema_refused(void **state)
 static void
 test_foreign_files_refused(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_store *st2 = NULL;
 	struct pki_error err = { 0 };
 	char other[400], junk[4096];
@@ -283,7 +252,7 @@ test_foreign_files_refused(void **state)
 static void
 test_transactions(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_error err = { 0 };
 
 	assert_int_equal(pki_store_begin(f->st, &err), PKI_OK);
@@ -304,7 +273,7 @@ test_transactions(void **state)
 static void
 test_ca_records(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_ca_record r, *v = NULL;
 	struct pki_cert_record c;
 	struct pki_error err = { 0 };
@@ -440,7 +409,7 @@ test_serial_canon(void **state)
 static void
 test_cert_insert_get(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_cert_record c;
 	struct pki_error err = { 0 };
 	int64_t a, b, id1, id2, id;
@@ -567,7 +536,7 @@ count_list(struct pki_store *st, const struct pki_cert_filter *flt)
 static void
 test_cert_list_filters(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_cert_filter flt;
 	struct pki_cert_record *v = NULL;
 	struct pki_error err = { 0 };
@@ -689,7 +658,7 @@ test_cert_list_filters(void **state)
 static void
 test_revoke_rules(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_cert_record c;
 	struct pki_ca_record ca;
 	struct pki_error err = { 0 };
@@ -846,7 +815,7 @@ record_crl(struct pki_store *st, int64_t ca, int64_t base, int64_t *num,
 static void
 test_crls(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_crl_record r;
 	struct pki_cert_record c;
 	struct pki_revocation_cursor *cur = NULL;
@@ -1079,7 +1048,7 @@ child(const char *path, int which, const char *numfile)
 static void
 test_concurrent_writers(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	char files[2][400], line[64];
 	unsigned char seen[2 * CRLS_PER_CHILD + 1];
 	pid_t pid[2];
@@ -1145,7 +1114,7 @@ test_concurrent_writers(void **state)
 static void
 test_concurrent_first_open(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	char path[400];
 	pid_t pid[4];
 	int round, i, status;
@@ -1207,7 +1176,7 @@ maxrss_kib(void)
 static void
 test_revocation_walk_constant_memory(void **state)
 {
-	struct fx *f = *state;
+	struct fixture_store *f = *state;
 	struct pki_error err = { 0 };
 	const char *e = getenv("SPORK_TEST_REVOCATIONS");
 	int64_t rows = e ? atoll(e) : 100000, n = 0, ca;

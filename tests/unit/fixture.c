@@ -1,0 +1,162 @@
+/* Set-up and teardown shared by the unit tests: see fixture.h. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fixture.h"
+
+void
+fixture_dir_make(char *dir, size_t size, const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+	size_t max = size < FIXTURE_DIR_MAX ? size : FIXTURE_DIR_MAX;
+	int n;
+
+	n = snprintf(dir, max, "%s/spork-%s.XXXXXX",
+		     tmp != NULL && *tmp != '\0' ? tmp : "/tmp", name);
+	if (n < 0 || (size_t)n >= max)
+		fail_msg("fixture: TMPDIR is too long for a %zu-byte name", max);
+	if (mkdtemp(dir) == NULL)
+		fail_msg("fixture: mkdtemp %s: %s", dir, strerror(errno));
+}
+
+static int
+remove_entry(const char *path, const struct stat *sb, int flag,
+	     struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	if (remove(path) != 0)
+		print_error("fixture: remove %s: %s\n", path, strerror(errno));
+	return 0;
+}
+
+int
+fixture_dir_remove(const char *dir)
+{
+	struct stat sb;
+
+	if (dir == NULL || *dir == '\0')
+		return 0;
+	if (getenv("KEEP_TMP") != NULL) {
+		print_message("fixture: kept %s\n", dir);
+		return 0;
+	}
+	nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return lstat(dir, &sb) == 0 ? -1 : 0;
+}
+
+const char *
+fixture_file_write(const char *dir, const char *name, const void *data,
+		   size_t len)
+{
+	static char path[FIXTURE_PATH_MAX + 64];
+	FILE *fp;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		fail_msg("fixture: file name too long: %s/%s", dir, name);
+	if ((fp = fopen(path, "wb")) == NULL)
+		fail_msg("fixture: fopen %s: %s", path, strerror(errno));
+	if (fwrite(data, 1, len, fp) != len) {
+		fclose(fp);
+		fail_msg("fixture: write %s: %s", path, strerror(errno));
+	}
+	if (fclose(fp) != 0)
+		fail_msg("fixture: close %s: %s", path, strerror(errno));
+	return path;
+}
+
+void
+fixture_store_open(const char *dir, char *path, size_t size,
+		   struct pki_store **st)
+{
+	struct pki_error err = { 0 };
+	char db[FIXTURE_PATH_MAX];
+	int n;
+
+	n = snprintf(db, sizeof(db), "%s/spork.db", dir);
+	if (n < 0 || (size_t)n >= sizeof(db))
+		fail_msg("fixture: directory name too long: %s", dir);
+	if (pki_store_open(db, 1, st, &err) != PKI_OK)
+		fail_msg("open: %s", err.msg);
+	if (path != NULL)
+		snprintf(path, size, "%s", db);
+}
+
+struct fixture_store *
+fixture_store_new(const char *name)
+{
+	struct fixture_store *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	fixture_dir_make(f->dir, sizeof(f->dir), name);
+	fixture_store_open(f->dir, f->path, sizeof(f->path), &f->st);
+	return f;
+}
+
+int
+fixture_store_free(struct fixture_store *f)
+{
+	int rc;
+
+	if (f == NULL)
+		return 0;
+	pki_store_close(f->st);
+	rc = fixture_dir_remove(f->dir);
+	free(f);
+	return rc;
+}
+
+void
+fixture_clock_set(int64_t t)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%lld", (long long)t);
+	setenv("SPORK_NOW", s, 1);
+}
+
+void
+fixture_clock_real(void)
+{
+	unsetenv("SPORK_NOW");
+}
+
+void
+fixture_argon2_cheap(void)
+{
+	setenv("SPORK_ARGON2_MEMORY_KIB", "8192", 1);
+	setenv("SPORK_ARGON2_PASSES", "1", 1);
+}
+
+gnutls_privkey_t
+fixture_key_generate(gnutls_pk_algorithm_t pk, unsigned bits)
+{
+	gnutls_x509_privkey_t x = NULL;
+	gnutls_privkey_t key = NULL;
+	int ret;
+
+	if ((ret = gnutls_x509_privkey_init(&x)) < 0 ||
+	    (ret = gnutls_x509_privkey_generate2(x, pk, bits, 0, NULL, 0)) < 0)
+		fail_msg("fixture: generate %s key: %s",
+			 gnutls_pk_algorithm_get_name(pk), gnutls_strerror(ret));
+	if ((ret = gnutls_privkey_init(&key)) < 0 ||
+	    (ret = gnutls_privkey_import_x509(key, x,
+			GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE)) < 0)
+		fail_msg("fixture: import key: %s", gnutls_strerror(ret));
+	return key;
+}
