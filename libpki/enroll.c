@@ -557,12 +557,12 @@ issuer_check(const struct issuer *is, int64_t now, struct pki_error *err)
 				     "end-entity certificates come from "
 				     "issuing CAs", r->name, r->role);
 	if (now < r->not_before) {
-		pki__time_str(r->not_before, t, sizeof(t));
+		pki_time_format(r->not_before, t);
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is not valid "
 				     "before %s", r->name, t);
 	}
 	if (now >= r->not_after) {
-		pki__time_str(r->not_after, t, sizeof(t));
+		pki_time_format(r->not_after, t);
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' expired on %s",
 				     r->name, t);
 	}
@@ -1043,7 +1043,7 @@ job_validity(const struct job *j, const struct pki_ca_record *ca, int64_t now,
 	*na = now + (int64_t)days * 86400 - 1;
 	if (*na > ca->not_after) {
 		if (j->days_explicit) {
-			pki__time_str(ca->not_after, t, sizeof(t));
+			pki_time_format(ca->not_after, t);
 			return pki_error_set(err, PKI_E_INVALID, "CA '%s' is "
 					     "valid only until %s: ask for at "
 					     "most %lld days", ca->name, t,
@@ -1062,8 +1062,8 @@ audit_detail(const struct job *j, const struct issuer *is,
 	char nb[32], na[32], *s;
 	json_t *o;
 
-	pki__time_str(r->not_before, nb, sizeof(nb));
-	pki__time_str(r->not_after, na, sizeof(na));
+	pki_time_format(r->not_before, nb);
+	pki_time_format(r->not_after, na);
 	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}",
 		      "ca", is->rec.name, "profile", r->profile,
 		      "subject", r->subject, "sans", names_json(&j->names),
@@ -1612,7 +1612,7 @@ revocation_commit(const struct pki_enroll *e, struct pki_cert_record *r,
 		json_object_set_new(o, "reason",
 				    json_string(pki_crl_reason_name(reason)));
 		if (inv != 0) {
-			pki__time_str(inv, t, sizeof(t));
+			pki_time_format(inv, t);
 			json_object_set_new(o, "invalidity_date", json_string(t));
 		}
 		if (r->ca_id != 0)
@@ -1681,7 +1681,7 @@ pki_enroll_revoke(const struct pki_enroll *e, const char *serial,
 			goto out;
 		}
 		if (invalidity_date > now) {
-			pki__time_str(invalidity_date, t, sizeof(t));
+			pki_time_format(invalidity_date, t);
 			rc = pki_error_set(err, PKI_E_INVALID, "the invalidity "
 					   "date %s is in the future; it is "
 					   "when the key is known or suspected "
@@ -1692,7 +1692,7 @@ pki_enroll_revoke(const struct pki_enroll *e, const char *serial,
 	if ((rc = pki_enroll_find(e, serial, ca_name, &r, err)) != PKI_OK)
 		goto out;
 	if (r.revoked) {
-		pki__time_str(r.revoked_at, t, sizeof(t));
+		pki_time_format(r.revoked_at, t);
 		rc = pki_error_set(err, PKI_E_EXISTS, "%s is already revoked "
 				   "(%s, since %s)%s", r.serial,
 				   reason_str(r.reason), t,

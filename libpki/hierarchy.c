@@ -1321,7 +1321,7 @@ pki_hier_diff(const struct pki_hier_plan *plan, struct pki_store *st,
 		if (s[i].not_after > ps->not_after) {
 			char pa[32];
 
-			pki__time_str(ps->not_after, pa, sizeof(pa));
+			pki_time_format(ps->not_after, pa);
 			diag(d, n->line, n->column, "'%s' would outlive its "
 			     "parent '%s', which expires %s; shorten its "
 			     "validity", n->name, plan->nodes[n->parent].name, pa);
@@ -1825,7 +1825,7 @@ check_room_below(const struct pki_hier_plan *plan, size_t idx,
 				     "below it in %s need %u or more", what,
 				     pathlen, below, below == 1 ? "" : "s",
 				     plan->path, below);
-	pki__time_str(expires, when, sizeof(when));
+	pki_time_format(expires, when);
 	for (j = idx + 1; j < plan->n; j++)
 		if (plan->nodes[j].parent == idx &&
 		    node_not_after(&plan->nodes[j], now) > expires)

@@ -724,7 +724,7 @@ lint_validity(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 	gnutls_datum_t der = { NULL, 0 };
 	asn1_node cert = NULL;
 	int64_t nb, na, inb, ina;
-	char a[32], b[32];
+	char a[PKI_TIME_STRLEN], b[PKI_TIME_STRLEN];
 	int ret;
 
 	nb = (int64_t)gnutls_x509_crt_get_activation_time(crt);
@@ -747,14 +747,14 @@ lint_validity(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 		inb = (int64_t)gnutls_x509_crt_get_activation_time(issuer);
 		ina = (int64_t)gnutls_x509_crt_get_expiration_time(issuer);
 		if (nb < inb) {
-			pki__time_str(nb, a, sizeof(a));
-			pki__time_str(inb, b, sizeof(b));
+			pki_time_format(nb, a);
+			pki_time_format(inb, b);
 			find(f, "notBefore %s is before the issuer's notBefore "
 			     "%s", a, b);
 		}
 		if (na > ina) {
-			pki__time_str(na, a, sizeof(a));
-			pki__time_str(ina, b, sizeof(b));
+			pki_time_format(na, a);
+			pki_time_format(ina, b);
 			find(f, "notAfter %s is after the issuer's notAfter %s "
 			     "(shorten the validity or renew the issuer)", a, b);
 		}

@@ -311,14 +311,10 @@ pki__days_from_civil(int64_t y, unsigned m, unsigned d)
 void
 pki__time_str(int64_t t, char *buf, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	char s[PKI_TIME_STRLEN];
 
-	if (gmtime_r(&tt, &tm) == NULL) {
-		snprintf(buf, len, "(invalid time)");
-		return;
-	}
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	pki_time_format(t, s);
+	snprintf(buf, len, "%s", s);
 }
 
 int

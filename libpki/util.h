@@ -42,7 +42,9 @@ int pki__hexval(int c);
  * the number of bytes, or -1 if malformed or longer than outmax. */
 long pki__unhex(const char *in, unsigned char *out, size_t outmax);
 
-/* Format t (UTC) as "2026-01-02T03:04:05Z" into buf (>= 21 bytes). */
+/* pki_time_format() into a buffer of len bytes (cut to fit).  Kept for
+ * store.c, whose time_str() still calls it; new code calls
+ * pki_time_format(). */
 void pki__time_str(int64_t t, char *buf, size_t len);
 
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" (or a bare integer) into *t; 0 on success. */
