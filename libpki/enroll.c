@@ -1497,32 +1497,29 @@ out:
 int
 pki_enroll_reason_parse(const char *s, int *reason, struct pki_error *err)
 {
-	char *end;
-	long v;
-	int r = -1;
+	char names[256];
+	size_t len = 0;
+	int r = pki_crl_reason_parse(s), i;
 
-	if (s != NULL && *s >= '0' && *s <= '9') {
-		errno = 0;
-		v = strtol(s, &end, 10);
-		if (errno == 0 && *end == '\0' && v >= 0 && v <= 10)
-			r = (int)v;
-		if (r >= 0 && pki_crl_reason_name(r) == NULL)
-			r = -1;
-	} else {
-		r = pki_crl_reason_parse(s);
-	}
 	if (r == PKI_CRL_REASON_REMOVE_FROM_CRL)
 		return pki_error_set(err, PKI_E_INVALID, "removeFromCRL is not a "
 				     "revocation reason; a certificateHold is "
 				     "lifted with 'spork cert unhold'");
-	if (r < 0)
+	if (r < 0) {
+		/* The reasons a revocation may give, from crl.c's table. */
+		names[0] = '\0';
+		for (i = 0; i < PKI_CRL_REASON__MAX; i++)
+			if (pki_crl_reason_name(i) != NULL &&
+			    i != PKI_CRL_REASON_REMOVE_FROM_CRL &&
+			    len < sizeof(names))
+				len += (size_t)snprintf(names + len,
+							sizeof(names) - len,
+							"%s%s", len ? ", " : "",
+							pki_crl_reason_name(i));
 		return pki_error_set(err, PKI_E_INVALID, "unknown revocation "
-				     "reason '%s'; use one of unspecified, "
-				     "keyCompromise, cACompromise, "
-				     "affiliationChanged, superseded, "
-				     "cessationOfOperation, certificateHold, "
-				     "privilegeWithdrawn, aACompromise",
-				     s ? s : "");
+				     "reason '%s'; use one of %s", s ? s : "",
+				     names);
+	}
 	*reason = r;
 	return PKI_OK;
 }
