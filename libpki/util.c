@@ -392,3 +392,29 @@ pki__asn1_defs(asn1_node *defs, struct pki_error *err)
 	*defs = asn1_defs;
 	return PKI_OK;
 }
+
+const char *
+pki__quote(const char *s, size_t slen, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < slen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (o + 8 >= len) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
