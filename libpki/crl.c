@@ -67,10 +67,18 @@ pki_crl_reason_name(int reason)
 int
 pki_crl_reason_parse(const char *name)
 {
-	int i;
+	const char *d;
+	int i, v = 0;
 
 	if (name == NULL)
 		return -1;
+	if (*name >= '0' && *name <= '9') {
+		/* A number: decimal digits only, a defined code. */
+		for (d = name; *d >= '0' && *d <= '9' && v < PKI_CRL_REASON__MAX;
+		     d++)
+			v = v * 10 + (*d - '0');
+		return *d == '\0' && pki_crl_reason_name(v) != NULL ? v : -1;
+	}
 	for (i = 0; i < PKI_CRL_REASON__MAX; i++) {
 		const char *r = reason_names[i], *n = name;
 

@@ -46,9 +46,11 @@ enum pki_crl_reason {
 const char *pki_crl_reason_name(int reason);
 
 /*
- * Parse a reason name as pki_crl_reason_name() prints it, case-insensitive,
- * also accepting "key-compromise" style spellings.  Returns the code, or
- * -1 if unknown.
+ * Parse a reason: a name as pki_crl_reason_name() prints it, in any case
+ * and with '-' and '_' ignored ("key-compromise", "KEY_COMPROMISE"), or
+ * its decimal code ("1").  Returns the code, or -1 for anything else (an
+ * unknown name, 7, a number past 10, other characters).  removeFromCRL
+ * (8) is returned like the others: callers that revoke refuse it.
  */
 int pki_crl_reason_parse(const char *name);
 

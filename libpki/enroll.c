@@ -10,7 +10,6 @@
  */
 #include <config.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "crl.h"
 #include "enroll.h"
 #include "issue.h"
+#include "name.h"
 #include "util.h"
 
 /* Bounds on what one request may ask for. */
@@ -134,15 +134,14 @@ add_unique(struct pki_strlist *l, const char *s, struct pki_error *err)
 
 /* Canonical text form of an IP address; PKI_E_INVALID if it is none. */
 static int
-ip_canon(const char *in, char *out, size_t outlen, struct pki_error *err)
+ip_canon(const char *in, char out[PKI_NAME_IP_STRLEN], struct pki_error *err)
 {
-	unsigned char b[16];
-	size_t n;
+	struct pki_name_ip ip;
 
-	if (pki_ip_parse(in, b, &n, NULL) != PKI_OK ||
-	    inet_ntop(n == 4 ? AF_INET : AF_INET6, b, out, (socklen_t)outlen) == NULL)
+	if (pki_name_ip_parse(in, &ip, NULL) != PKI_OK)
 		return pki_error_set(err, PKI_E_INVALID, "'%s' is not an IP "
 				     "address", in);
+	pki_name_ip_format(&ip, out);
 	return PKI_OK;
 }
 
@@ -166,7 +165,7 @@ add_name(struct names *n, const char *type, const char *value,
 		return add_unique(&n->dns, buf, err);
 	}
 	if (strcmp(type, "ip") == 0) {
-		if (ip_canon(value, buf, sizeof(buf), err) != PKI_OK)
+		if (ip_canon(value, buf, err) != PKI_OK)
 			return PKI_E_INVALID;
 		return add_unique(&n->ip, buf, err);
 	}
@@ -183,8 +182,8 @@ static int
 add_spec(struct names *n, const char *item, struct pki_error *err)
 {
 	static const char *const types[] = { "dns", "ip", "email", "uri", NULL };
-	unsigned char b[16];
-	size_t i, bl;
+	struct pki_name_ip ip;
+	size_t i;
 	const char *colon = strchr(item, ':');
 
 	if (colon != NULL) {
@@ -197,7 +196,7 @@ add_spec(struct names *n, const char *item, struct pki_error *err)
 				return add_name(n, t, colon + 1, err);
 			}
 	}
-	if (pki_ip_parse(item, b, &bl, NULL) == PKI_OK)
+	if (pki_name_ip_parse(item, &ip, NULL) == PKI_OK)
 		return add_name(n, "ip", item, err);
 	if (strstr(item, "://") != NULL)
 		return add_name(n, "uri", item, err);
@@ -376,7 +375,8 @@ subject_from(const struct dn_src *s, struct pki_subject *subj,
 static int
 names_from_csr(gnutls_x509_crq_t crq, struct names *n, struct pki_error *err)
 {
-	char buf[MAX_NAME + 1], ip[INET6_ADDRSTRLEN];
+	char buf[MAX_NAME + 1], ip[PKI_NAME_IP_STRLEN];
+	struct pki_name_ip addr;
 	unsigned seq, type, crit;
 	size_t size;
 	int ret, rc;
@@ -400,13 +400,13 @@ names_from_csr(gnutls_x509_crq_t crq, struct names *n, struct pki_error *err)
 		buf[size] = '\0';
 		switch (type) {
 		case GNUTLS_SAN_IPADDRESS:
-			if ((size != 4 && size != 16) ||
-			    inet_ntop(size == 4 ? AF_INET : AF_INET6, buf, ip,
-				      sizeof(ip)) == NULL)
+			if (pki_name_ip_from_bytes((unsigned char *)buf, size,
+						   &addr, NULL) != PKI_OK)
 				return pki_error_set(err, PKI_E_INVALID, "the "
 						     "request has an iPAddress "
 						     "of %zu octets", size);
-			rc = add_name(n, "ip", ip, err);
+			rc = add_name(n, "ip", pki_name_ip_format(&addr, ip),
+				      err);
 			break;
 		case GNUTLS_SAN_DNSNAME:
 		case GNUTLS_SAN_RFC822NAME:
@@ -557,12 +557,12 @@ issuer_check(const struct issuer *is, int64_t now, struct pki_error *err)
 				     "end-entity certificates come from "
 				     "issuing CAs", r->name, r->role);
 	if (now < r->not_before) {
-		pki__time_str(r->not_before, t, sizeof(t));
+		pki_time_format(r->not_before, t);
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is not valid "
 				     "before %s", r->name, t);
 	}
 	if (now >= r->not_after) {
-		pki__time_str(r->not_after, t, sizeof(t));
+		pki_time_format(r->not_after, t);
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' expired on %s",
 				     r->name, t);
 	}
@@ -752,8 +752,8 @@ check_name_constraints(const struct names *n, const gnutls_datum_t *chain,
 	gnutls_x509_crt_t crt = NULL;
 	gnutls_x509_name_constraints_t nc = NULL;
 	gnutls_datum_t dn = { NULL, 0 };
-	unsigned char ip[16];
-	size_t c, k, i, iplen;
+	struct pki_name_ip ip;
+	size_t c, k, i;
 	unsigned crit;
 	int ret, rc = PKI_OK;
 
@@ -781,11 +781,11 @@ check_name_constraints(const struct names *n, const gnutls_datum_t *chain,
 				gnutls_datum_t v;
 
 				if (kinds[k].type == GNUTLS_SAN_IPADDRESS) {
-					if (pki_ip_parse(l->v[i], ip, &iplen,
-							 NULL) != PKI_OK)
+					if (pki_name_ip_parse(l->v[i], &ip,
+							      NULL) != PKI_OK)
 						continue;
-					v.data = ip;
-					v.size = (unsigned)iplen;
+					v.data = ip.addr;
+					v.size = (unsigned)ip.len;
 				} else {
 					v.data = (unsigned char *)l->v[i];
 					v.size = (unsigned)strlen(l->v[i]);
@@ -921,7 +921,7 @@ job_names(struct job *j, struct pki_error *err)
 	const struct pki_profile *p = j->prof;
 	struct names *n = &j->names;
 	char *cn = j->subj.common_name;
-	char ipbuf[INET6_ADDRSTRLEN];
+	char ipbuf[PKI_NAME_IP_STRLEN];
 	int wild = p->id == PKI_PROFILE_TLS_SERVER, rc;
 	size_t i;
 	static const struct {
@@ -944,7 +944,7 @@ job_names(struct job *j, struct pki_error *err)
 						     "out of memory");
 			j->subj.common_name = cn;
 		} else if (cn != NULL) {
-			if (ip_canon(cn, ipbuf, sizeof(ipbuf), NULL) == PKI_OK) {
+			if (ip_canon(cn, ipbuf, NULL) == PKI_OK) {
 				if ((rc = add_name(n, "ip", ipbuf, err)) != PKI_OK)
 					return rc;
 			} else if (valid_as(PKI_SAN_DNS, cn, 1)) {
@@ -1043,7 +1043,7 @@ job_validity(const struct job *j, const struct pki_ca_record *ca, int64_t now,
 	*na = now + (int64_t)days * 86400 - 1;
 	if (*na > ca->not_after) {
 		if (j->days_explicit) {
-			pki__time_str(ca->not_after, t, sizeof(t));
+			pki_time_format(ca->not_after, t);
 			return pki_error_set(err, PKI_E_INVALID, "CA '%s' is "
 					     "valid only until %s: ask for at "
 					     "most %lld days", ca->name, t,
@@ -1062,8 +1062,8 @@ audit_detail(const struct job *j, const struct issuer *is,
 	char nb[32], na[32], *s;
 	json_t *o;
 
-	pki__time_str(r->not_before, nb, sizeof(nb));
-	pki__time_str(r->not_after, na, sizeof(na));
+	pki_time_format(r->not_before, nb);
+	pki_time_format(r->not_after, na);
 	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}",
 		      "ca", is->rec.name, "profile", r->profile,
 		      "subject", r->subject, "sans", names_json(&j->names),
@@ -1514,32 +1514,29 @@ out:
 int
 pki_enroll_reason_parse(const char *s, int *reason, struct pki_error *err)
 {
-	char *end;
-	long v;
-	int r = -1;
+	char names[256];
+	size_t len = 0;
+	int r = pki_crl_reason_parse(s), i;
 
-	if (s != NULL && *s >= '0' && *s <= '9') {
-		errno = 0;
-		v = strtol(s, &end, 10);
-		if (errno == 0 && *end == '\0' && v >= 0 && v <= 10)
-			r = (int)v;
-		if (r >= 0 && pki_crl_reason_name(r) == NULL)
-			r = -1;
-	} else {
-		r = pki_crl_reason_parse(s);
-	}
 	if (r == PKI_CRL_REASON_REMOVE_FROM_CRL)
 		return pki_error_set(err, PKI_E_INVALID, "removeFromCRL is not a "
 				     "revocation reason; a certificateHold is "
 				     "lifted with 'spork cert unhold'");
-	if (r < 0)
+	if (r < 0) {
+		/* The reasons a revocation may give, from crl.c's table. */
+		names[0] = '\0';
+		for (i = 0; i < PKI_CRL_REASON__MAX; i++)
+			if (pki_crl_reason_name(i) != NULL &&
+			    i != PKI_CRL_REASON_REMOVE_FROM_CRL &&
+			    len < sizeof(names))
+				len += (size_t)snprintf(names + len,
+							sizeof(names) - len,
+							"%s%s", len ? ", " : "",
+							pki_crl_reason_name(i));
 		return pki_error_set(err, PKI_E_INVALID, "unknown revocation "
-				     "reason '%s'; use one of unspecified, "
-				     "keyCompromise, cACompromise, "
-				     "affiliationChanged, superseded, "
-				     "cessationOfOperation, certificateHold, "
-				     "privilegeWithdrawn, aACompromise",
-				     s ? s : "");
+				     "reason '%s'; use one of %s", s ? s : "",
+				     names);
+	}
 	*reason = r;
 	return PKI_OK;
 }
@@ -1629,7 +1626,7 @@ revocation_commit(const struct pki_enroll *e, struct pki_cert_record *r,
 		json_object_set_new(o, "reason",
 				    json_string(pki_crl_reason_name(reason)));
 		if (inv != 0) {
-			pki__time_str(inv, t, sizeof(t));
+			pki_time_format(inv, t);
 			json_object_set_new(o, "invalidity_date", json_string(t));
 		}
 		if (r->ca_id != 0)
@@ -1698,7 +1695,7 @@ pki_enroll_revoke(const struct pki_enroll *e, const char *serial,
 			goto out;
 		}
 		if (invalidity_date > now) {
-			pki__time_str(invalidity_date, t, sizeof(t));
+			pki_time_format(invalidity_date, t);
 			rc = pki_error_set(err, PKI_E_INVALID, "the invalidity "
 					   "date %s is in the future; it is "
 					   "when the key is known or suspected "
@@ -1709,7 +1706,7 @@ pki_enroll_revoke(const struct pki_enroll *e, const char *serial,
 	if ((rc = pki_enroll_find(e, serial, ca_name, &r, err)) != PKI_OK)
 		goto out;
 	if (r.revoked) {
-		pki__time_str(r.revoked_at, t, sizeof(t));
+		pki_time_format(r.revoked_at, t);
 		rc = pki_error_set(err, PKI_E_EXISTS, "%s is already revoked "
 				   "(%s, since %s)%s", r.serial,
 				   reason_str(r.reason), t,

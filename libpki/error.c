@@ -115,6 +115,17 @@ pki_now(void)
 	return (int64_t)time(NULL);
 }
 
+void
+pki_time_format(int64_t t, char buf[PKI_TIME_STRLEN])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, PKI_TIME_STRLEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, PKI_TIME_STRLEN, "(invalid time)");
+}
+
 const char *
 pki_version(void)
 {

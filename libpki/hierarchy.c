@@ -4,14 +4,12 @@
  */
 #include <config.h>
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
@@ -22,6 +20,7 @@
 
 #include "hierarchy.h"
 #include "issue.h"
+#include "name.h"
 #include "toml.h"
 #include "util.h"
 
@@ -396,72 +395,26 @@ check_oid(const char *s)
 	return digits > 0 && arcs >= 1;
 }
 
+/* A dNSName constraint: a host name or ".domain" (name.h). */
 static int
 check_dns_constraint(const char *s)
 {
-	size_t len = strlen(s), i;
-
-	if (len == 0 || len > 253)
-		return 0;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '.'))
-			return 0;
-		if (c == '.' && i + 1 < len && s[i + 1] == '.')
-			return 0;
-	}
-	return s[len - 1] != '.';
+	return pki_name_dns_check(s, PKI_NAME_DNS_LEADING_DOT |
+				  PKI_NAME_DNS_NUMERIC_TLD, NULL) == PKI_OK;
 }
 
 static int
 check_email_constraint(const char *s)
 {
-	const char *at = strchr(s, '@');
-
-	if (at != NULL && strchr(at + 1, '@') != NULL)
-		return 0;
-	return check_dns_constraint(at != NULL ? at + 1 : s) ||
-	       (at == NULL && s[0] == '.' && check_dns_constraint(s + 1));
+	return pki_name_email_constraint_check(s, NULL) == PKI_OK;
 }
 
 static int
 check_cidr(const char *s)
 {
-	char buf[64];
-	unsigned char addr[16];
-	const char *slash = strchr(s, '/');
-	char *end;
-	long bits;
-	int v6;
-	size_t alen, i;
+	struct pki_name_cidr c;
 
-	if (slash == NULL || (size_t)(slash - s) >= sizeof(buf))
-		return 0;
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = '\0';
-	v6 = strchr(buf, ':') != NULL;
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, addr) != 1)
-		return 0;
-	errno = 0;
-	bits = strtol(slash + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || end == slash + 1 || bits < 0 ||
-	    bits > (v6 ? 128 : 32))
-		return 0;
-	/* No host bits set below the prefix. */
-	alen = v6 ? 16 : 4;
-	for (i = 0; i < alen; i++) {
-		long lo = (long)i * 8;
-		unsigned char mask;
-
-		if (lo + 8 <= bits)
-			continue;
-		mask = lo >= bits ? 0xff : (unsigned char)(0xff >> (bits - lo));
-		if (addr[i] & mask)
-			return 0;
-	}
-	return 1;
+	return pki_name_cidr_parse(s, 0, &c, NULL) == PKI_OK;
 }
 
 static int
@@ -932,22 +885,6 @@ node_spec(const struct pki_hier_plan *p, struct pki_hier_node *n)
 	return 0;
 }
 
-/* 1 if name is dns or a subdomain of it (case-insensitive). */
-static int
-dns_within(const char *name, const char *dns)
-{
-	size_t ln = strlen(name), ld = strlen(dns);
-
-	if (dns[0] == '.') {
-		dns++;
-		ld--;
-	}
-	if (ln == ld)
-		return strcasecmp(name, dns) == 0;
-	return ln > ld && name[ln - ld - 1] == '.' &&
-	       strcasecmp(name + ln - ld, dns) == 0;
-}
-
 /*
  * GnuTLS (3.7) checks the common name of every certificate below a CA
  * with permitted DNS name constraints as if it were a DNS name, CAs
@@ -969,7 +906,7 @@ check_cn_constraints(struct loader *L, size_t i)
 		if (a->tpl.permitted_dns.n == 0)
 			continue;
 		for (k = 0; k < a->tpl.permitted_dns.n; k++)
-			if (dns_within(cn, a->tpl.permitted_dns.v[k]))
+			if (pki_name_dns_within(cn, a->tpl.permitted_dns.v[k]))
 				break;
 		if (k == a->tpl.permitted_dns.n)
 			diag(L->d, n->line, n->column, "'%s' sits below '%s', "
@@ -1339,7 +1276,7 @@ pki_hier_diff(const struct pki_hier_plan *plan, struct pki_store *st,
 		if (s[i].not_after > ps->not_after) {
 			char pa[32];
 
-			pki__time_str(ps->not_after, pa, sizeof(pa));
+			pki_time_format(ps->not_after, pa);
 			diag(d, n->line, n->column, "'%s' would outlive its "
 			     "parent '%s', which expires %s; shorten its "
 			     "validity", n->name, plan->nodes[n->parent].name, pa);
@@ -1843,7 +1780,7 @@ check_room_below(const struct pki_hier_plan *plan, size_t idx,
 				     "below it in %s need %u or more", what,
 				     pathlen, below, below == 1 ? "" : "s",
 				     plan->path, below);
-	pki__time_str(expires, when, sizeof(when));
+	pki_time_format(expires, when);
 	for (j = idx + 1; j < plan->n; j++)
 		if (plan->nodes[j].parent == idx &&
 		    node_not_after(&plan->nodes[j], now) > expires)

@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <libtasn1.h>
 
 #include "issue.h"
+#include "name.h"
 #include "util.h"
 
 #define CSR_MAX (64 * 1024)
@@ -325,9 +325,9 @@ build_sans(const struct pki_cert_template *tpl, gnutls_subject_alt_names_t sans,
 		{ &tpl->san_email, GNUTLS_SAN_RFC822NAME },
 		{ &tpl->san_uri, GNUTLS_SAN_URI },
 	};
-	unsigned char ip[16];
+	struct pki_name_ip ip;
 	gnutls_datum_t d;
-	size_t i, j, iplen;
+	size_t i, j;
 	int ret, rc;
 
 	*count = 0;
@@ -336,11 +336,11 @@ build_sans(const struct pki_cert_template *tpl, gnutls_subject_alt_names_t sans,
 			const char *v = k[i].l->v[j];
 
 			if (k[i].type == GNUTLS_SAN_IPADDRESS) {
-				if ((rc = pki_ip_parse(v, ip, &iplen, err)) !=
+				if ((rc = pki_name_ip_parse(v, &ip, err)) !=
 				    PKI_OK)
 					return rc;
-				d.data = ip;
-				d.size = (unsigned)iplen;
+				d.data = ip.addr;
+				d.size = (unsigned)ip.len;
 			} else {
 				d.data = (unsigned char *)v;
 				d.size = (unsigned)strlen(v);
@@ -373,17 +373,19 @@ static int
 nc_add(gnutls_x509_name_constraints_t nc, int permitted, unsigned type,
        const struct pki_strlist *l, struct pki_error *err)
 {
+	struct pki_name_cidr c;
 	unsigned char b[32];
 	gnutls_datum_t d;
-	size_t i, bl;
+	size_t i;
 	int ret, rc;
 
 	for (i = 0; i < l->n; i++) {
 		if (type == GNUTLS_SAN_IPADDRESS) {
-			if ((rc = pki_cidr_parse(l->v[i], b, &bl, err)) != PKI_OK)
+			if ((rc = pki_name_cidr_parse(l->v[i], 0, &c, err)) !=
+			    PKI_OK)
 				return rc;
 			d.data = b;
-			d.size = (unsigned)bl;
+			d.size = (unsigned)pki_name_cidr_netmask(&c, b);
 		} else {
 			d.data = (unsigned char *)l->v[i];
 			d.size = (unsigned)strlen(l->v[i]);
@@ -929,9 +931,9 @@ pki_issue_make_csr(const struct pki_cert_template *tpl, gnutls_privkey_t key,
 {
 	gnutls_x509_crq_t crq = NULL;
 	gnutls_pubkey_t pub = NULL;
-	unsigned char ip[16];
+	struct pki_name_ip ip;
 	gnutls_datum_t d;
-	size_t i, j, iplen;
+	size_t i, j;
 	unsigned bits = 0;
 	int ret, rc = PKI_E_INVALID, empty, pk;
 
@@ -983,13 +985,13 @@ pki_issue_make_csr(const struct pki_cert_template *tpl, gnutls_privkey_t key,
 				d.data = (unsigned char *)k[i].l->v[j];
 				d.size = (unsigned)strlen(k[i].l->v[j]);
 				if (k[i].t == GNUTLS_SAN_IPADDRESS) {
-					if ((rc = pki_ip_parse(k[i].l->v[j], ip,
-							       &iplen, err)) !=
+					if ((rc = pki_name_ip_parse(k[i].l->v[j],
+								    &ip, err)) !=
 					    PKI_OK)
 						goto out;
 					rc = PKI_E_CRYPTO;
-					d.data = ip;
-					d.size = (unsigned)iplen;
+					d.data = ip.addr;
+					d.size = (unsigned)ip.len;
 				}
 				ret = gnutls_x509_crq_set_subject_alt_name(crq,
 					k[i].t, d.data, d.size,
@@ -1102,7 +1104,8 @@ pki_issue_template_from_csr(gnutls_x509_crq_t crq,
 			    struct pki_cert_template *tpl,
 			    struct pki_error *err)
 {
-	char buf[1024], ipstr[INET6_ADDRSTRLEN];
+	char buf[1024], ipstr[PKI_NAME_IP_STRLEN];
+	struct pki_name_ip ip;
 	size_t sz, i;
 	unsigned seq, type, crit;
 	struct pki_strlist *l;
@@ -1160,13 +1163,12 @@ pki_issue_template_from_csr(gnutls_x509_crq_t crq,
 			break;
 		case GNUTLS_SAN_IPADDRESS:
 			l = &tpl->san_ip;
-			if ((sz != 4 && sz != 16) ||
-			    inet_ntop(sz == 4 ? AF_INET : AF_INET6, buf, ipstr,
-				      sizeof(ipstr)) == NULL)
+			if (pki_name_ip_from_bytes((unsigned char *)buf, sz, &ip,
+						   NULL) != PKI_OK)
 				return pki_error_set(err, rc, "the request has an "
 						     "IP address of %zu octets",
 						     sz);
-			v = ipstr;
+			v = pki_name_ip_format(&ip, ipstr);
 			break;
 		default:
 			return pki_error_set(err, rc, "the request asks for a "

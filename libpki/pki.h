@@ -80,6 +80,17 @@ void pki_error_clear(struct pki_error *err);
  */
 int64_t pki_now(void);
 
+/* Room for pki_time_format()'s text and its NUL. */
+#define PKI_TIME_STRLEN 21
+
+/*
+ * Write t (seconds since the epoch) as an RFC 3339 UTC time,
+ * "2026-01-02T03:04:05Z", into buf.  A time whose text would not fit
+ * (after the year 9999) or that gmtime cannot convert is written
+ * "(invalid time)".
+ */
+void pki_time_format(int64_t t, char buf[PKI_TIME_STRLEN]);
+
 /* Zero memory in a way the compiler may not elide. */
 void pki_memzero(void *p, size_t n);
 

@@ -5,36 +5,21 @@
  */
 #include <config.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "name.h"
 #include "policy.h"
 #include "toml.h"
 #include "util.h"
-
-#define DNS_NAME_MAX  253   /* without the trailing dot */
-#define DNS_LABEL_MAX 63
-#define DNS_LABELS_MAX 127  /* 253 bytes hold at most 127 labels */
-#define QUOTE_MAX     160   /* bytes of untrusted text echoed in a message */
 
 /* A rule: its public face plus the parsed pattern. */
 struct rule {
 	struct pki_policy_rule pub;
 	int is_ip;
-	/* DNS pattern: lower case, no trailing dot, dots replaced by NULs */
-	char *canon;          /* the normalised pattern, dots kept */
-	char *lbuf;           /* canon with NULs between labels */
-	const char **labels;  /* nlabels pointers into lbuf */
-	size_t nlabels;
-	int lead_star;        /* leftmost label is "*": one or more labels */
-	/* IP pattern */
-	int family;           /* AF_INET or AF_INET6 */
-	unsigned char addr[16];
-	unsigned prefix;      /* bits that must match */
+	struct pki_name_dns glob;  /* DNS pattern */
+	struct pki_name_cidr cidr; /* IP pattern: a range, or one address */
 };
 
 struct pki_policy {
@@ -47,11 +32,8 @@ struct pki_policy {
 struct name {
 	enum pki_policy_name_type type;
 	char canon[PKI_POLICY_NAME_MAX];
-	char lbuf[PKI_POLICY_NAME_MAX];
-	const char *labels[DNS_LABELS_MAX + 1];
-	size_t nlabels;
-	int family;
-	unsigned char addr[16];
+	struct pki_name_dns dns;  /* DNS and wildcard names */
+	struct pki_name_ip ip;    /* IP addresses */
 };
 
 static const char *const kind_names[PKI_POLICY__MAX] = {
@@ -67,145 +49,20 @@ pki_policy_kind_name(enum pki_policy_kind kind)
 	return kind_names[kind];
 }
 
-/*
- * Copy untrusted text into buf for a message: bytes outside printable
- * ASCII, '"' and '\\' become \xNN; long text is cut with "...".
- */
-static const char *
-quote(const char *s, size_t slen, char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-
-	for (i = 0; i < slen; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (o + 8 >= len) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		} else
-			buf[o++] = (char)c;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-/*
- * Glob within one label: '*' matches any run of characters (possibly
- * empty), '?' exactly one.  Both strings are NUL-terminated, lower case.
- */
-static int
-glob_label(const char *p, const char *s)
-{
-	const char *star = NULL, *resume = NULL;
-
-	while (*s != '\0') {
-		if (*p == '*') {
-			star = p++;
-			resume = s;
-		} else if (*p == '?' || *p == *s) {
-			p++;
-			s++;
-		} else if (star != NULL) {
-			p = star + 1;
-			s = ++resume;
-		} else
-			return 0;
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
-}
-
-/* Do the last m labels of lab[0..n) match pat[0..m) label by label? */
-static int
-suffix_match(const char *const *pat, size_t m, const char *const *lab,
-	     size_t n)
-{
-	size_t i;
-
-	if (n < m)
-		return 0;
-	for (i = 0; i < m; i++)
-		if (!glob_label(pat[m - 1 - i], lab[n - 1 - i]))
-			return 0;
-	return 1;
-}
-
-/* Does a DNS rule match the host name lab[0..n)? */
-static int
-dns_match(const struct rule *r, const char *const *lab, size_t n)
-{
-	if (r->lead_star)
-		return n > r->nlabels - 1 &&
-		       suffix_match(r->labels + 1, r->nlabels - 1, lab, n);
-	return n == r->nlabels && suffix_match(r->labels, r->nlabels, lab, n);
-}
-
-/*
- * A wildcard request "*.S" stands for every name L.S with one label L.
- * covers: the rule matches all of them (used for allow rules).
- * Otherwise: the rule matches at least one of them (used for deny rules).
- * A leading-star rule "*.T" matches L.S for every L or for none, so both
- * questions have the same answer for it.  Any other rule matches no L.S
- * for every L; it may match some when its labels after the first match S,
- * and we assume its first label matches some label (conservative).
- */
-static int
-wildcard_match(const struct rule *r, const char *const *lab, size_t n,
-	       int covers)
-{
-	const char *const *s = lab + 1;
-	size_t k = n - 1;
-
-	if (r->lead_star)
-		return suffix_match(r->labels + 1, r->nlabels - 1, s, k);
-	if (covers)
-		return 0;
-	return r->nlabels == k + 1 &&
-	       suffix_match(r->labels + 1, r->nlabels - 1, s, k);
-}
-
-static int
-ip_match(const struct rule *r, const struct name *nm)
-{
-	unsigned full, rest;
-
-	if (r->family != nm->family)
-		return 0;
-	full = r->prefix / 8;
-	rest = r->prefix % 8;
-	if (memcmp(r->addr, nm->addr, full) != 0)
-		return 0;
-	if (rest != 0) {
-		unsigned char mask = (unsigned char)(0xff00u >> rest);
-
-		if ((r->addr[full] & mask) != (nm->addr[full] & mask))
-			return 0;
-	}
-	return 1;
-}
-
 static int
 rule_hits(const struct rule *r, const struct name *nm)
 {
 	int deny = r->pub.kind == PKI_POLICY_DENY;
 
+	/* An allow rule must cover every name a wildcard stands for; a
+	 * deny rule blocks it when it may match any of them. */
 	switch (nm->type) {
 	case PKI_POLICY_NAME_IP:
-		return r->is_ip && ip_match(r, nm);
+		return r->is_ip && pki_name_cidr_contains(&r->cidr, &nm->ip);
 	case PKI_POLICY_NAME_DNS:
-		return !r->is_ip && dns_match(r, nm->labels, nm->nlabels);
 	case PKI_POLICY_NAME_WILDCARD:
-		return !r->is_ip &&
-		       wildcard_match(r, nm->labels, nm->nlabels, !deny);
+		return !r->is_ip && pki_name_glob_match(&r->glob, &nm->dns,
+							!deny);
 	default:
 		return 0;
 	}
@@ -241,180 +98,73 @@ decide(const struct pki_policy *pol, const struct name *nm,
 
 /* ------------------------------------------------------------ names */
 
+/* Fill nm from an address; refuse IPv4-mapped IPv6 addresses. */
 static int
-is_ldh(int c)
+name_from_ip(struct name *nm, const struct pki_name_ip *ip,
+	     struct pki_error *err)
 {
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-static int
-all_digits(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-/* Fill nm->canon/addr from a binary address; refuse IPv4-mapped IPv6. */
-static int
-name_from_addr(struct name *nm, int family, const unsigned char *addr,
-	       struct pki_error *err)
-{
-	static const unsigned char mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	size_t len = family == AF_INET ? 4 : 16;
-
 	memset(nm, 0, sizeof(*nm));
 	nm->type = PKI_POLICY_NAME_IP;
-	nm->family = family;
-	memcpy(nm->addr, addr, len);
-	if (inet_ntop(family, addr, nm->canon, sizeof(nm->canon)) == NULL)
-		return pki_error_set(err, PKI_E_INVALID,
-				     "inet_ntop: cannot format an IP address");
-	if (family == AF_INET6 && memcmp(addr, mapped, sizeof(mapped)) == 0)
+	nm->ip = *ip;
+	pki_name_ip_format(ip, nm->canon);
+	if (pki_name_ip_is_v4mapped(ip))
 		return pki_error_set(err, PKI_E_INVALID,
 				     "%s is an IPv4-mapped IPv6 address: request "
 				     "the IPv4 address %u.%u.%u.%u instead",
-				     nm->canon, addr[12], addr[13], addr[14],
-				     addr[15]);
+				     nm->canon, ip->addr[12], ip->addr[13],
+				     ip->addr[14], ip->addr[15]);
 	return PKI_OK;
 }
 
 /*
- * Validate and normalise a requested name.  dns_only refuses IP address
- * literals (a dNSName that looks like an address).
+ * Validate and normalise a requested name: an IP address when it has a
+ * ':' or is a dotted quad, else a DNS or wildcard name.  dns_only refuses
+ * IP address literals (a dNSName that looks like an address).
  */
 static int
 name_parse(const char *name, int dns_only, struct name *nm,
 	   struct pki_error *err)
 {
-	char q[QUOTE_MAX];
-	unsigned char bin[16];
-	size_t len, i, start;
-	int rc = PKI_E_INVALID;
+	char q[PKI__QUOTE_MAX];
+	struct pki_name_ip ip;
+	size_t len;
+	int rc = PKI_E_INVALID, is_ip;
 
 	memset(nm, 0, sizeof(*nm));
 	if (name == NULL || name[0] == '\0') {
 		rc = pki_error_set(err, PKI_E_INVALID, "empty name");
 		goto out;
 	}
-	len = strnlen(name, DNS_NAME_MAX + 2);
-	if (len > DNS_NAME_MAX + 1) {
+	len = strnlen(name, PKI_NAME_DNS_MAX + 2);
+	if (len > PKI_NAME_DNS_MAX + 1) {
 		rc = pki_error_set(err, PKI_E_INVALID,
 				   "\"%s\" is longer than %d characters",
-				   quote(name, len, q, sizeof(q)), DNS_NAME_MAX);
+				   pki__quote(name, len, q, sizeof(q)),
+				   PKI_NAME_DNS_MAX);
 		goto out;
 	}
-	if (strchr(name, ':') != NULL || inet_pton(AF_INET, name, bin) == 1) {
-		int v6 = strchr(name, ':') != NULL;
-
-		if (dns_only) {
+	is_ip = pki_name_ip_parse(name, &ip, NULL) == PKI_OK;
+	if (is_ip || strchr(name, ':') != NULL) {
+		if (dns_only)
 			rc = pki_error_set(err, PKI_E_INVALID,
 					   "\"%s\" is an IP address, not a DNS "
 					   "name: request it as an IP address",
-					   quote(name, len, q, sizeof(q)));
-			goto out;
-		}
-		if (v6 && inet_pton(AF_INET6, name, bin) != 1) {
+					   pki__quote(name, len, q, sizeof(q)));
+		else if (!is_ip)
 			rc = pki_error_set(err, PKI_E_INVALID,
 					   "\"%s\" is not a valid IPv6 address",
-					   quote(name, len, q, sizeof(q)));
-			goto out;
-		}
-		rc = name_from_addr(nm, v6 ? AF_INET6 : AF_INET, bin, err);
+					   pki__quote(name, len, q, sizeof(q)));
+		else
+			rc = name_from_ip(nm, &ip, err);
 		goto out;
 	}
-
-	/* DNS name: lower case, one trailing dot ignored. */
-	if (name[len - 1] == '.')
-		len--;
-	if (len == 0 || len > DNS_NAME_MAX) {
-		rc = pki_error_set(err, PKI_E_INVALID,
-				   "\"%s\" is not a valid host name: %s",
-				   quote(name, strlen(name), q, sizeof(q)),
-				   len == 0 ? "it has no labels"
-					    : "it is longer than 253 characters");
+	if ((rc = pki_name_dns_parse(name, PKI_NAME_DNS_WILDCARD_ANY |
+				     PKI_NAME_DNS_TRAILING_DOT, &nm->dns,
+				     err)) != PKI_OK)
 		goto out;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c >= 0x80) {
-			rc = pki_error_set(err, PKI_E_INVALID,
-					   "\"%s\" is not a valid host name: "
-					   "write internationalized names as "
-					   "A-labels (xn--...)",
-					   quote(name, len, q, sizeof(q)));
-			goto out;
-		}
-		nm->canon[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	nm->canon[len] = '\0';
-	memcpy(nm->lbuf, nm->canon, len + 1);
-	nm->type = PKI_POLICY_NAME_DNS;
-	for (start = 0, i = 0; i <= len; i++) {
-		const char *label;
-		size_t llen, j;
-
-		if (i < len && nm->lbuf[i] != '.')
-			continue;
-		nm->lbuf[i] = '\0';
-		label = nm->lbuf + start;
-		llen = i - start;
-		if (llen == 0 || llen > DNS_LABEL_MAX) {
-			rc = pki_error_set(err, PKI_E_INVALID,
-					   "\"%s\" is not a valid host name: %s",
-					   quote(nm->canon, len, q, sizeof(q)),
-					   llen == 0 ? "it has an empty label"
-						     : "a label is longer than 63 "
-						       "characters");
-			goto out;
-		}
-		if (strcmp(label, "*") == 0 && nm->nlabels == 0 && i < len)
-			nm->type = PKI_POLICY_NAME_WILDCARD;
-		else {
-			for (j = 0; j < llen; j++)
-				if (!is_ldh((unsigned char)label[j]))
-					break;
-			if (j < llen) {
-				rc = pki_error_set(err, PKI_E_INVALID,
-						   label[j] == '*'
-						   ? "\"%s\" is not a valid host "
-						     "name: a wildcard must be "
-						     "the whole leftmost label, "
-						     "as in *.example.com"
-						   : "\"%s\" is not a valid host "
-						     "name: only letters, digits "
-						     "and '-' are allowed in a "
-						     "label",
-						   quote(nm->canon, len, q,
-							 sizeof(q)));
-				goto out;
-			}
-			if (label[0] == '-' || label[llen - 1] == '-') {
-				rc = pki_error_set(err, PKI_E_INVALID,
-						   "\"%s\" is not a valid host "
-						   "name: a label cannot begin "
-						   "or end with '-'",
-						   quote(nm->canon, len, q,
-							 sizeof(q)));
-				goto out;
-			}
-		}
-		nm->labels[nm->nlabels++] = label;
-		start = i + 1;
-	}
-	if (all_digits(nm->labels[nm->nlabels - 1])) {
-		rc = pki_error_set(err, PKI_E_INVALID,
-				   "\"%s\" is not a valid host name: its last "
-				   "label is numeric",
-				   quote(nm->canon, len, q, sizeof(q)));
-		goto out;
-	}
+	nm->type = nm->dns.wildcard ? PKI_POLICY_NAME_WILDCARD
+				    : PKI_POLICY_NAME_DNS;
+	memcpy(nm->canon, nm->dns.name, nm->dns.len + 1);
 	rc = PKI_OK;
 out:
 	return rc;
@@ -427,8 +177,8 @@ decision_invalid(struct pki_policy_decision *d, const char *name)
 		return;
 	memset(d, 0, sizeof(*d));
 	if (name != NULL)
-		quote(name, strnlen(name, DNS_NAME_MAX + 2), d->name,
-		      sizeof(d->name));
+		pki__quote(name, strnlen(name, PKI_NAME_DNS_MAX + 2), d->name,
+			   sizeof(d->name));
 }
 
 static int
@@ -465,17 +215,15 @@ pki_policy_check_ip(const struct pki_policy *pol, const unsigned char *addr,
 		    size_t len, struct pki_policy_decision *d,
 		    struct pki_error *err)
 {
+	struct pki_name_ip ip;
 	struct name nm;
 	int rc;
 
-	if (addr == NULL || (len != 4 && len != 16)) {
+	if ((rc = pki_name_ip_from_bytes(addr, len, &ip, err)) != PKI_OK) {
 		decision_invalid(d, NULL);
-		return pki_error_set(err, PKI_E_INVALID,
-				     "an IP address is 4 or 16 bytes, not %zu",
-				     len);
+		return rc;
 	}
-	if ((rc = name_from_addr(&nm, len == 4 ? AF_INET : AF_INET6, addr,
-				 err)) != PKI_OK) {
+	if ((rc = name_from_ip(&nm, &ip, err)) != PKI_OK) {
 		decision_invalid(d, nm.canon);
 		return rc;
 	}
@@ -491,15 +239,15 @@ denied(const struct pki_policy *pol, const struct pki_policy_decision *d,
 	const struct pki_policy_rule *r = d->rule;
 	const char *where = pol != NULL && pol->path != NULL ? pol->path
 							     : "the domain policy";
-	char q[QUOTE_MAX];
+	char q[PKI__QUOTE_MAX];
 
 	if (r != NULL)
 		return pki_error_set(err, PKI_E_DENIED,
 				     "%s is denied by [[%s]] #%u pattern \"%s\" "
 				     "(line %u of %s)", d->name,
 				     pki_policy_kind_name(r->kind), r->index,
-				     quote(r->pattern, strlen(r->pattern), q,
-					   sizeof(q)),
+				     pki__quote(r->pattern, strlen(r->pattern),
+						q, sizeof(q)),
 				     r->line, where);
 	if (d->type == PKI_POLICY_NAME_WILDCARD)
 		return pki_error_set(err, PKI_E_DENIED,
@@ -538,20 +286,19 @@ pki_policy_check_names(const struct pki_policy *pol,
 		}
 	}
 	for (i = 0; i < nip; i++) {
-		char q[QUOTE_MAX];
+		char q[PKI__QUOTE_MAX];
 		const char *s = ip[i];
 
-		if (s == NULL || strchr(s, ':') == NULL) {
-			unsigned char b[4];
+		struct pki_name_ip b;
 
-			if (s == NULL || inet_pton(AF_INET, s, b) != 1) {
-				rc = pki_error_set(err, PKI_E_INVALID,
-						   "\"%s\" is not an IP address",
-						   s == NULL ? "" :
-						   quote(s, strnlen(s, 64), q,
-							 sizeof(q)));
-				goto out;
-			}
+		if (s == NULL || (strchr(s, ':') == NULL &&
+				  pki_name_ip_parse(s, &b, NULL) != PKI_OK)) {
+			rc = pki_error_set(err, PKI_E_INVALID,
+					   "\"%s\" is not an IP address",
+					   s == NULL ? "" :
+					   pki__quote(s, strnlen(s, 64), q,
+						      sizeof(q)));
+			goto out;
 		}
 		if ((rc = check_name(pol, s, 0, &d, err)) != PKI_OK)
 			goto out;
@@ -570,7 +317,7 @@ pki_policy_decision_str(const struct pki_policy_decision *d, char *buf,
 			size_t len)
 {
 	const struct pki_policy_rule *r = d->rule;
-	char q[QUOTE_MAX];
+	char q[PKI__QUOTE_MAX];
 
 	if (len == 0)
 		return buf;
@@ -581,31 +328,13 @@ pki_policy_decision_str(const struct pki_policy_decision *d, char *buf,
 		snprintf(buf, len, "%s: %s by [[%s]] #%u \"%s\" (line %u)",
 			 d->name, d->allowed ? "allowed" : "denied",
 			 pki_policy_kind_name(r->kind), r->index,
-			 quote(r->pattern, strlen(r->pattern), q, sizeof(q)),
+			 pki__quote(r->pattern, strlen(r->pattern), q,
+				    sizeof(q)),
 			 r->line);
 	return buf;
 }
 
 /* ------------------------------------------------------------ patterns */
-
-/* Parse a non-negative decimal prefix length without leading zeros. */
-static int
-parse_prefix(const char *s, unsigned max, unsigned *out)
-{
-	unsigned v = 0;
-
-	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (unsigned)(*s - '0');
-		if (v > max)
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
 
 /* Is this pattern written as an address or range (or trying to be)? */
 static int
@@ -625,180 +354,30 @@ looks_like_ip(const char *p)
 	return digit;
 }
 
+/*
+ * Parse the pattern of r, an IP range or address (10.0.0.0/8, 10.1.2.3)
+ * or a DNS pattern, naming its position v in the message when it fails.
+ */
 static int
-ip_pattern(struct rule *r, const char *p, const struct pki_toml_value *v,
-	   struct pki_error *err)
+rule_pattern(struct rule *r, const struct pki_toml_value *v,
+	     struct pki_error *err)
 {
-	char addr[INET6_ADDRSTRLEN + 1], q[QUOTE_MAX];
-	const char *slash = strchr(p, '/');
-	size_t alen = slash != NULL ? (size_t)(slash - p) : strlen(p);
-	unsigned max, i;
-	int rc = PKI_E_INVALID;
+	char msg[sizeof(err->msg)];
+	int rc;
 
-	r->is_ip = 1;
-	r->family = strchr(p, ':') != NULL ? AF_INET6 : AF_INET;
-	max = r->family == AF_INET ? 32 : 128;
-	if (alen < sizeof(addr)) {
-		memcpy(addr, p, alen);
-		addr[alen] = '\0';
+	r->is_ip = looks_like_ip(r->pub.pattern);
+	if (!r->is_ip)
+		rc = pki_name_glob_parse(r->pub.pattern, &r->glob, err);
+	else if ((rc = pki_name_cidr_parse(r->pub.pattern, PKI_NAME_CIDR_BARE,
+					   &r->cidr, err)) != PKI_OK &&
+		 err != NULL) {
+		memcpy(msg, err->msg, sizeof(msg));
+		pki_error_set(err, rc, "pattern %s", msg);
 	}
-	if (alen >= sizeof(addr) || inet_pton(r->family, addr, r->addr) != 1) {
-		rc = pki_error_at(err, PKI_E_INVALID, v->line, v->column,
-				  "pattern \"%s\" is not a valid %s address "
-				  "or CIDR range",
-				  quote(p, strlen(p), q, sizeof(q)),
-				  r->family == AF_INET ? "IPv4" : "IPv6");
-		goto out;
+	if (rc != PKI_OK && err != NULL) {
+		err->line = v->line;
+		err->column = v->column;
 	}
-	r->prefix = max;
-	if (slash != NULL && parse_prefix(slash + 1, max, &r->prefix) != 0) {
-		rc = pki_error_at(err, PKI_E_INVALID, v->line, v->column,
-				  "pattern \"%s\": the prefix length after '/' "
-				  "must be a number from 0 to %u",
-				  quote(p, strlen(p), q, sizeof(q)), max);
-		goto out;
-	}
-	for (i = r->prefix; i < max; i++)
-		if (r->addr[i / 8] & (0x80u >> (i % 8))) {
-			unsigned char net[16];
-			char nbuf[INET6_ADDRSTRLEN];
-			unsigned j;
-
-			memcpy(net, r->addr, sizeof(net));
-			for (j = r->prefix; j < max; j++)
-				net[j / 8] &= (unsigned char)~(0x80u >> (j % 8));
-			inet_ntop(r->family, net, nbuf, sizeof(nbuf));
-			rc = pki_error_at(err, PKI_E_INVALID, v->line,
-					  v->column,
-					  "pattern \"%s\" has bits set after "
-					  "the /%u prefix: write %s/%u",
-					  quote(p, strlen(p), q, sizeof(q)),
-					  r->prefix, nbuf, r->prefix);
-			goto out;
-		}
-	rc = PKI_OK;
-out:
-	return rc;
-}
-
-/* Number of dots in the first len bytes of s. */
-static size_t
-dots(const char *s, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		if (s[i] == '.')
-			n++;
-	return n;
-}
-
-static int
-dns_pattern(struct rule *r, const char *p, const struct pki_toml_value *v,
-	    struct pki_error *err)
-{
-	char q[QUOTE_MAX];
-	const char *why = NULL;
-	size_t len = strlen(p), i, j, start, nl = 0;
-	int rc = PKI_E_INVALID, numeric = 0, only_num = 1;
-
-	quote(p, len, q, sizeof(q));
-	if (len > 0 && p[len - 1] == '.')
-		len--;
-	if (len == 0 || len > DNS_NAME_MAX) {
-		why = len == 0 ? "it has no labels" : "it is longer than 253 "
-						       "characters";
-		goto bad;
-	}
-	if ((r->canon = malloc(len + 1)) == NULL ||
-	    (r->lbuf = malloc(len + 1)) == NULL ||
-	    (r->labels = calloc(dots(p, len) + 1,
-				 sizeof(*r->labels))) == NULL) {
-		rc = pki_error_set(err, PKI_E_NOMEM, "malloc: out of memory "
-				   "for a policy pattern");
-		goto out;
-	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c >= 0x80) {
-			why = "write internationalized names as A-labels "
-			      "(xn--...)";
-			goto bad;
-		}
-		r->canon[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	r->canon[len] = '\0';
-	memcpy(r->lbuf, r->canon, len + 1);
-	for (start = 0, i = 0; i <= len; i++) {
-		char *label;
-		size_t llen;
-		int digits = 1;
-
-		if (i < len && r->lbuf[i] != '.')
-			continue;
-		r->lbuf[i] = '\0';
-		label = r->lbuf + start;
-		llen = i - start;
-		if (llen == 0) {
-			why = start == 0 ? "it begins with '.' (write "
-					   "*.example.com for every subdomain)"
-					 : "it has an empty label";
-			goto bad;
-		}
-		if (llen > DNS_LABEL_MAX) {
-			why = "a label is longer than 63 characters";
-			goto bad;
-		}
-		for (j = 0; j < llen; j++) {
-			unsigned char c = (unsigned char)label[j];
-
-			if (c == '*' && label[j + 1] == '*') {
-				why = "write '*' once, not \"**\"";
-				goto bad;
-			}
-			if (c == '[' || c == ']' || c == '\\' || c == '{') {
-				why = "only the globs '*' and '?' are supported";
-				goto bad;
-			}
-			if (c == ' ' || c == '\t') {
-				why = "it contains white space";
-				goto bad;
-			}
-			if (!is_ldh(c) && c != '*' && c != '?') {
-				why = "only letters, digits, '-', '*' and '?' "
-				      "are allowed in a label";
-				goto bad;
-			}
-			if (c < '0' || c > '9')
-				digits = 0;
-			if (c != '*' && c != '?' && (c < '0' || c > '9'))
-				only_num = 0;
-		}
-		if (digits)
-			numeric = 1;
-		if (nl == 0 && strcmp(label, "*") == 0)
-			r->lead_star = 1;
-		r->labels[nl++] = label;
-		start = i + 1;
-	}
-	r->nlabels = nl;
-	if (numeric && only_num) {
-		why = "an IP pattern is an address or a CIDR range such as "
-		      "10.0.0.0/8, not a glob";
-		goto bad;
-	}
-	if (all_digits(r->labels[nl - 1])) {
-		why = "its last label is numeric";
-		goto bad;
-	}
-	rc = PKI_OK;
-	goto out;
-bad:
-	rc = pki_error_at(err, PKI_E_INVALID, v->line, v->column,
-			  "pattern \"%s\" is not a valid DNS pattern: %s", q,
-			  why);
-out:
 	return rc;
 }
 
@@ -808,9 +387,8 @@ same_pattern(const struct rule *a, const struct rule *b)
 	if (a->is_ip != b->is_ip)
 		return 0;
 	if (a->is_ip)
-		return a->family == b->family && a->prefix == b->prefix &&
-		       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
-	return strcmp(a->canon, b->canon) == 0;
+		return pki_name_cidr_equal(&a->cidr, &b->cidr);
+	return strcmp(a->glob.name, b->glob.name) == 0;
 }
 
 /* Is s a string value usable as text (no NUL, bounded)? */
@@ -832,6 +410,62 @@ string_value(const struct pki_toml_keyval *kv, const char *what,
 	return PKI_OK;
 }
 
+/* Set the comment of rule r (kind kname, index) from kv. */
+static int
+rule_comment(struct rule *r, const char *kname, unsigned index,
+	     const struct pki_toml_keyval *kv, struct pki_error *err)
+{
+	const struct pki_toml_value *v = &kv->val;
+	size_t j;
+	int rc;
+
+	if ((rc = string_value(kv, "comment", kname, index, err)) != PKI_OK)
+		return rc;
+	if (v->u.s.len > PKI_POLICY_COMMENT_MAX)
+		return pki_error_at(err, PKI_E_INVALID, v->line, v->column,
+				    "comment in [[%s]] #%u is longer than %d "
+				    "bytes", kname, index,
+				    PKI_POLICY_COMMENT_MAX);
+	for (j = 0; j < v->u.s.len; j++) {
+		unsigned char c = (unsigned char)v->u.s.ptr[j];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return pki_error_at(err, PKI_E_INVALID, v->line,
+					    v->column, "comment in [[%s]] #%u "
+					    "must be one line of text", kname,
+					    index);
+	}
+	free((char *)r->pub.comment);
+	if ((r->pub.comment = pki__strdup(v->u.s.ptr)) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "strdup: out of memory");
+	return PKI_OK;
+}
+
+/* Refuse r when an earlier rule of pol has the same pattern. */
+static int
+rule_unique(const struct pki_policy *pol, const struct rule *r,
+	    struct pki_error *err)
+{
+	char q[PKI__QUOTE_MAX];
+	size_t i;
+
+	for (i = 0; i < pol->n; i++)
+		if (same_pattern(&pol->rules[i], r)) {
+			const struct pki_policy_rule *o = &pol->rules[i].pub;
+
+			return pki_error_at(err, PKI_E_INVALID, r->pub.line,
+					    r->pub.column, "duplicate pattern "
+					    "\"%s\": already [[%s]] #%u at line "
+					    "%u",
+					    pki__quote(r->pub.pattern,
+						       strlen(r->pub.pattern),
+						       q, sizeof(q)),
+					    pki_policy_kind_name(o->kind),
+					    o->index, o->line);
+		}
+	return PKI_OK;
+}
+
 static int
 parse_rule(struct pki_policy *pol, enum pki_policy_kind kind,
 	   unsigned index, const struct pki_toml_value *tv,
@@ -841,7 +475,7 @@ parse_rule(struct pki_policy *pol, enum pki_policy_kind kind,
 	const struct pki_toml_table *t = tv->u.tab;
 	const struct pki_toml_value *pv = NULL;
 	struct rule *r = &pol->rules[pol->n];
-	char q[QUOTE_MAX];
+	char q[PKI__QUOTE_MAX];
 	size_t i;
 	int rc = PKI_E_INVALID;
 
@@ -857,46 +491,16 @@ parse_rule(struct pki_policy *pol, enum pki_policy_kind kind,
 				goto out;
 			pv = &kv->val;
 		} else if (kv->keylen == 7 && strcmp(kv->key, "comment") == 0) {
-			const struct pki_toml_value *v = &kv->val;
-			size_t j;
-
-			if ((rc = string_value(kv, "comment", kname, index,
-					       err)) != PKI_OK)
+			if ((rc = rule_comment(r, kname, index, kv, err)) !=
+			    PKI_OK)
 				goto out;
-			if (v->u.s.len > PKI_POLICY_COMMENT_MAX) {
-				rc = pki_error_at(err, PKI_E_INVALID, v->line,
-						  v->column, "comment in [[%s]] "
-						  "#%u is longer than %d bytes",
-						  kname, index,
-						  PKI_POLICY_COMMENT_MAX);
-				goto out;
-			}
-			for (j = 0; j < v->u.s.len; j++) {
-				unsigned char c = (unsigned char)v->u.s.ptr[j];
-
-				if ((c < 0x20 && c != '\t') || c == 0x7f) {
-					rc = pki_error_at(err, PKI_E_INVALID,
-							  v->line, v->column,
-							  "comment in [[%s]] "
-							  "#%u must be one "
-							  "line of text",
-							  kname, index);
-					goto out;
-				}
-			}
-			free((char *)r->pub.comment);
-			if ((r->pub.comment = pki__strdup(v->u.s.ptr)) == NULL) {
-				rc = pki_error_set(err, PKI_E_NOMEM,
-						   "strdup: out of memory");
-				goto out;
-			}
 		} else {
 			rc = pki_error_at(err, PKI_E_INVALID, kv->line,
 					  kv->column, "unknown key \"%s\" in "
 					  "[[%s]] #%u (expected pattern or "
 					  "comment)",
-					  quote(kv->key, kv->keylen, q,
-						sizeof(q)), kname, index);
+					  pki__quote(kv->key, kv->keylen, q,
+						     sizeof(q)), kname, index);
 			goto out;
 		}
 	}
@@ -920,26 +524,9 @@ parse_rule(struct pki_policy *pol, enum pki_policy_kind kind,
 		rc = pki_error_set(err, PKI_E_NOMEM, "strdup: out of memory");
 		goto out;
 	}
-	rc = looks_like_ip(r->pub.pattern)
-	     ? ip_pattern(r, r->pub.pattern, pv, err)
-	     : dns_pattern(r, r->pub.pattern, pv, err);
-	if (rc != PKI_OK)
+	if ((rc = rule_pattern(r, pv, err)) != PKI_OK ||
+	    (rc = rule_unique(pol, r, err)) != PKI_OK)
 		goto out;
-	for (i = 0; i < pol->n; i++)
-		if (same_pattern(&pol->rules[i], r)) {
-			const struct pki_policy_rule *o = &pol->rules[i].pub;
-
-			rc = pki_error_at(err, PKI_E_INVALID, pv->line,
-					  pv->column, "duplicate pattern "
-					  "\"%s\": already [[%s]] #%u at "
-					  "line %u",
-					  quote(r->pub.pattern,
-						strlen(r->pub.pattern), q,
-						sizeof(q)),
-					  pki_policy_kind_name(o->kind),
-					  o->index, o->line);
-			goto out;
-		}
 	rc = PKI_OK;
 out:
 	/* The rule is counted either way so pki_policy_free releases it. */
@@ -952,9 +539,6 @@ rule_free(struct rule *r)
 {
 	free((char *)r->pub.pattern);
 	free((char *)r->pub.comment);
-	free(r->canon);
-	free(r->lbuf);
-	free(r->labels);
 }
 
 void
@@ -979,7 +563,7 @@ pki_policy_parse(const char *buf, size_t len, struct pki_policy **out,
 	struct pki_policy *pol = NULL;
 	unsigned count[PKI_POLICY__MAX] = { 0 };
 	size_t i, j, total = 0;
-	char q[QUOTE_MAX];
+	char q[PKI__QUOTE_MAX];
 	int rc = PKI_E_FAIL;
 
 	*out = NULL;
@@ -1017,8 +601,8 @@ pki_policy_parse(const char *buf, size_t len, struct pki_policy **out,
 					  kv->column, "unknown key \"%s\" "
 					  "(a domain policy holds only "
 					  "[[allow]] and [[deny]] tables)",
-					  quote(kv->key, kv->keylen, q,
-						sizeof(q)));
+					  pki__quote(kv->key, kv->keylen, q,
+						     sizeof(q)));
 			goto out;
 		}
 		if (kv->val.type != PKI_TOML_ARRAY) {

@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include <gnutls/x509-ext.h>
 #include <libtasn1.h>
 
+#include "name.h"
 #include "profile.h"
 #include "util.h"
 
@@ -318,106 +318,26 @@ int
 pki_ip_parse(const char *s, unsigned char out[16], size_t *outlen,
 	     struct pki_error *err)
 {
-	if (s != NULL && strchr(s, ':') == NULL &&
-	    inet_pton(AF_INET, s, out) == 1) {
-		*outlen = 4;
-		return PKI_OK;
-	}
-	if (s != NULL && strchr(s, ':') != NULL &&
-	    inet_pton(AF_INET6, s, out) == 1) {
-		*outlen = 16;
-		return PKI_OK;
-	}
-	return pki_error_set(err, PKI_E_INVALID, "'%s' is not an IP address "
-			     "(write 192.0.2.1 or 2001:db8::1)", s ? s : "");
+	struct pki_name_ip ip;
+	int rc;
+
+	if ((rc = pki_name_ip_parse(s, &ip, err)) != PKI_OK)
+		return rc;
+	memcpy(out, ip.addr, ip.len);
+	*outlen = ip.len;
+	return PKI_OK;
 }
 
 int
 pki_cidr_parse(const char *s, unsigned char out[32], size_t *outlen,
 	       struct pki_error *err)
 {
-	char addr[64];
-	const char *slash;
-	char *end;
-	unsigned long prefix;
-	size_t alen, i;
-	int rc = PKI_E_INVALID;
+	struct pki_name_cidr c;
+	int rc;
 
-	if (s == NULL || (slash = strchr(s, '/')) == NULL ||
-	    (size_t)(slash - s) >= sizeof(addr) || slash[1] < '0' ||
-	    slash[1] > '9')
-		goto bad;
-	memcpy(addr, s, (size_t)(slash - s));
-	addr[slash - s] = '\0';
-	prefix = strtoul(slash + 1, &end, 10);
-	if (*end != '\0' || (slash[1] == '0' && slash[2] != '\0'))
-		goto bad;
-	if (pki_ip_parse(addr, out, &alen, NULL) != PKI_OK ||
-	    prefix > alen * 8)
-		goto bad;
-	for (i = 0; i < alen; i++) {
-		unsigned b = prefix >= (i + 1) * 8 ? 8 :
-			     prefix > i * 8 ? (unsigned)(prefix - i * 8) : 0;
-		unsigned char m = (unsigned char)(b ? 0xffu << (8 - b) : 0);
-
-		out[alen + i] = m;
-		if (out[i] & (unsigned char)~m)
-			return pki_error_set(err, rc, "'%s' has host bits set "
-					     "after the /%lu prefix; write the "
-					     "network address", s, prefix);
-	}
-	*outlen = alen * 2;
-	return PKI_OK;
-bad:
-	return pki_error_set(err, rc, "'%s' is not an IP range in CIDR form "
-			     "(write 10.0.0.0/8 or 2001:db8::/32)", s ? s : "");
-}
-
-static int
-dns_check(const char *v, int allow_wildcard, struct pki_error *err)
-{
-	const char *p = v, *label;
-	size_t n = strlen(v), len;
-
-	if (n == 0 || n > 253)
-		return pki_error_set(err, PKI_E_INVALID, "DNS name '%s' is empty "
-				     "or longer than 253 characters", v);
-	if (p[0] == '*' && p[1] == '.') {
-		if (!allow_wildcard)
-			return pki_error_set(err, PKI_E_INVALID, "wildcard DNS "
-					     "name '%s' is not allowed here", v);
-		p += 2;
-		if (strchr(p, '.') == NULL)
-			return pki_error_set(err, PKI_E_INVALID, "wildcard DNS "
-					     "name '%s' must have at least two "
-					     "labels after '*.'", v);
-	}
-	for (;;) {
-		label = p;
-		while (*p != '\0' && *p != '.') {
-			char c = *p;
-
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			      (c >= '0' && c <= '9') || c == '-'))
-				return pki_error_set(err, PKI_E_INVALID, "DNS name "
-						     "'%s' has a character other "
-						     "than letters, digits, '-' "
-						     "and '.'", v);
-			p++;
-		}
-		len = (size_t)(p - label);
-		if (len == 0 || len > 63)
-			return pki_error_set(err, PKI_E_INVALID, "DNS name '%s' "
-					     "has an empty label or one longer "
-					     "than 63 characters", v);
-		if (label[0] == '-' || label[len - 1] == '-')
-			return pki_error_set(err, PKI_E_INVALID, "DNS name '%s' "
-					     "has a label that starts or ends "
-					     "with '-'", v);
-		if (*p == '\0')
-			break;
-		p++;
-	}
+	if ((rc = pki_name_cidr_parse(s, 0, &c, err)) != PKI_OK)
+		return rc;
+	*outlen = pki_name_cidr_netmask(&c, out);
 	return PKI_OK;
 }
 
@@ -425,35 +345,23 @@ int
 pki_san_check(enum pki_san_type type, const char *value, int allow_wildcard,
 	      struct pki_error *err)
 {
-	unsigned char ip[16];
-	size_t iplen, i;
-	const char *at, *p;
+	struct pki_name_ip ip;
+	struct pki_name_email email;
+	size_t i;
+	const char *p;
 
 	if (value == NULL)
 		return pki_error_set(err, PKI_E_INVALID, "empty name");
 	switch (type) {
 	case PKI_SAN_DNS:
-		return dns_check(value, allow_wildcard, err);
+		return pki_name_dns_check(value, PKI_NAME_DNS_NUMERIC_TLD |
+					  (allow_wildcard ?
+					   PKI_NAME_DNS_WILDCARD : 0), err);
 	case PKI_SAN_IP:
-		return pki_ip_parse(value, ip, &iplen, err);
+		return pki_name_ip_parse(value, &ip, err);
 	case PKI_SAN_EMAIL:
-		at = strrchr(value, '@');
-		if (at == NULL || at == value || strlen(value) > 254)
-			return pki_error_set(err, PKI_E_INVALID, "'%s' is not an "
-					     "email address (local@domain)",
-					     value);
-		for (p = value; p < at; p++)
-			if (*p <= ' ' || *p >= 0x7f || *p == '@')
-				return pki_error_set(err, PKI_E_INVALID, "email "
-						     "address '%s' has a space, "
-						     "'@' or a non-ASCII "
-						     "character before the "
-						     "domain", value);
-		if (dns_check(at + 1, 0, NULL) != PKI_OK)
-			return pki_error_set(err, PKI_E_INVALID, "email address "
-					     "'%s' has an invalid domain",
-					     value);
-		return PKI_OK;
+		return pki_name_email_parse(value, PKI_NAME_DNS_NUMERIC_TLD,
+					    &email, err);
 	case PKI_SAN_URI:
 		for (i = 0; value[i] != '\0'; i++) {
 			char c = value[i];
@@ -724,7 +632,7 @@ lint_validity(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 	gnutls_datum_t der = { NULL, 0 };
 	asn1_node cert = NULL;
 	int64_t nb, na, inb, ina;
-	char a[32], b[32];
+	char a[PKI_TIME_STRLEN], b[PKI_TIME_STRLEN];
 	int ret;
 
 	nb = (int64_t)gnutls_x509_crt_get_activation_time(crt);
@@ -747,14 +655,14 @@ lint_validity(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 		inb = (int64_t)gnutls_x509_crt_get_activation_time(issuer);
 		ina = (int64_t)gnutls_x509_crt_get_expiration_time(issuer);
 		if (nb < inb) {
-			pki__time_str(nb, a, sizeof(a));
-			pki__time_str(inb, b, sizeof(b));
+			pki_time_format(nb, a);
+			pki_time_format(inb, b);
 			find(f, "notBefore %s is before the issuer's notBefore "
 			     "%s", a, b);
 		}
 		if (na > ina) {
-			pki__time_str(na, a, sizeof(a));
-			pki__time_str(ina, b, sizeof(b));
+			pki_time_format(na, a);
+			pki_time_format(ina, b);
 			find(f, "notAfter %s is after the issuer's notAfter %s "
 			     "(shorten the validity or renew the issuer)", a, b);
 		}
@@ -892,16 +800,16 @@ san_type_name(unsigned t)
 	}
 }
 
-/* Is ip (4 or 16 bytes) one of the textual addresses in l? */
+/* Is ip one of the textual addresses in l? */
 static int
-ip_in_list(const struct pki_strlist *l, const unsigned char *ip, size_t n)
+ip_in_list(const struct pki_strlist *l, const struct pki_name_ip *ip)
 {
-	unsigned char b[16];
-	size_t bl, i;
+	struct pki_name_ip b;
+	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		if (pki_ip_parse(l->v[i], b, &bl, NULL) == PKI_OK && bl == n &&
-		    memcmp(b, ip, n) == 0)
+		if (pki_name_ip_parse(l->v[i], &b, NULL) == PKI_OK &&
+		    pki_name_ip_equal(&b, ip))
 			return 1;
 	return 0;
 }
@@ -914,7 +822,7 @@ lint_san(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 	gnutls_subject_alt_names_t sans = NULL;
 	size_t want = tpl->san_dns.n + tpl->san_ip.n + tpl->san_email.n +
 		      tpl->san_uri.n, have = 0;
-	char cn[256], ipstr[INET6_ADDRSTRLEN];
+	char cn[256], ipstr[PKI_NAME_IP_STRLEN];
 	size_t cnlen = sizeof(cn);
 	int cn_match = 0, has_cn;
 	unsigned i, type;
@@ -973,14 +881,16 @@ lint_san(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 			continue;
 		}
 		if (t == PKI_SAN_IP) {
-			if ((v.size != 4 && v.size != 16) ||
-			    inet_ntop(v.size == 4 ? AF_INET : AF_INET6, v.data,
-				      ipstr, sizeof(ipstr)) == NULL) {
+			struct pki_name_ip ip;
+
+			if (pki_name_ip_from_bytes(v.data, v.size, &ip, NULL) !=
+			    PKI_OK) {
 				find(f, "subjectAltName iPAddress of %u octets",
 				     v.size);
 				continue;
 			}
-			if (!ip_in_list(l, v.data, v.size))
+			pki_name_ip_format(&ip, ipstr);
+			if (!ip_in_list(l, &ip))
 				find(f, "subjectAltName IP %s was not requested",
 				     ipstr);
 			if (has_cn && strcmp(cn, ipstr) == 0)
@@ -1256,11 +1166,15 @@ nc_compare(gnutls_x509_name_constraints_t nc, int permitted,
 		} else if (type == GNUTLS_SAN_IPADDRESS) {
 			int found = 0;
 
-			for (k = 0; k < ip->n; k++)
-				if (pki_cidr_parse(ip->v[k], b, &bl, NULL) ==
-				    PKI_OK && bl == name.size &&
-				    memcmp(b, name.data, bl) == 0)
+			for (k = 0; k < ip->n; k++) {
+				struct pki_name_cidr c;
+
+				if (pki_name_cidr_parse(ip->v[k], 0, &c, NULL) ==
+				    PKI_OK &&
+				    (bl = pki_name_cidr_netmask(&c, b)) ==
+				    name.size && memcmp(b, name.data, bl) == 0)
 					found = 1;
+			}
 			if (!found)
 				find(f, "%s IP constraint of %u octets was not "
 				     "requested or is not a network/mask", what,

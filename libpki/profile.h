@@ -165,22 +165,26 @@ int pki_profile_key_identifier(gnutls_pubkey_t pub,
 			       unsigned char out[PKI_KEY_IDENTIFIER_SIZE],
 			       struct pki_error *err) PKI_WUR;
 
-/* "10.1.2.3" or "2001:db8::1" into 4 or 16 bytes (*outlen). */
+/* "10.1.2.3" or "2001:db8::1" into 4 or 16 bytes (*outlen), as
+ * pki_name_ip_parse() (name.h) reads it. */
 int pki_ip_parse(const char *s, unsigned char out[16], size_t *outlen,
 		 struct pki_error *err) PKI_WUR;
 
 /* "10.0.0.0/8" or "2001:db8::/32" into address then netmask, 8 or 32
  * bytes (*outlen): the form GnuTLS name constraints use.  Host bits set
- * in the address are refused (write 10.0.0.0/8, not 10.1.2.3/8). */
+ * in the address are refused (write 10.0.0.0/8, not 10.1.2.3/8).  As
+ * pki_name_cidr_parse() then pki_name_cidr_netmask() (name.h). */
 int pki_cidr_parse(const char *s, unsigned char out[32], size_t *outlen,
 		   struct pki_error *err) PKI_WUR;
 
 /*
  * Whether value is a well-formed subjectAltName of the given type, as the
- * lint judges it: DNS names are LDH labels (letters, digits, hyphens; no
- * leading or trailing hyphen; at most 63 octets a label and 253 in all;
- * no trailing dot), "*." in front only when allow_wildcard; IP addresses
- * as pki_ip_parse; email addresses local@domain with a DNS domain; URIs
+ * lint judges it: DNS names as pki_name_dns_parse() (name.h) takes them
+ * with PKI_NAME_DNS_NUMERIC_TLD (LDH labels, no leading or trailing
+ * hyphen, at most 63 octets a label and 253 in all, no trailing dot),
+ * plus PKI_NAME_DNS_WILDCARD ("*." in front of at least two labels) when
+ * allow_wildcard; IP addresses as pki_name_ip_parse(); email addresses
+ * as pki_name_email_parse() with a domain as for DNS names; URIs
  * "scheme:rest" of printable ASCII without spaces.  PKI_E_INVALID with a
  * message saying what is wrong; PKI_OK otherwise.
  */

@@ -311,14 +311,10 @@ pki__days_from_civil(int64_t y, unsigned m, unsigned d)
 void
 pki__time_str(int64_t t, char *buf, size_t len)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
+	char s[PKI_TIME_STRLEN];
 
-	if (gmtime_r(&tt, &tm) == NULL) {
-		snprintf(buf, len, "(invalid time)");
-		return;
-	}
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	pki_time_format(t, s);
+	snprintf(buf, len, "%s", s);
 }
 
 int
@@ -395,4 +391,30 @@ pki__asn1_defs(asn1_node *defs, struct pki_error *err)
 				     asn1_strerror(asn1_defs_rc), asn1_defs_msg);
 	*defs = asn1_defs;
 	return PKI_OK;
+}
+
+const char *
+pki__quote(const char *s, size_t slen, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < slen; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (o + 8 >= len) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		} else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
 }

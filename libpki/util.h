@@ -42,7 +42,9 @@ int pki__hexval(int c);
  * the number of bytes, or -1 if malformed or longer than outmax. */
 long pki__unhex(const char *in, unsigned char *out, size_t outmax);
 
-/* Format t (UTC) as "2026-01-02T03:04:05Z" into buf (>= 21 bytes). */
+/* pki_time_format() into a buffer of len bytes (cut to fit).  Kept for
+ * store.c, whose time_str() still calls it; new code calls
+ * pki_time_format(). */
 void pki__time_str(int64_t t, char *buf, size_t len);
 
 /* Parse "YYYY-MM-DDTHH:MM:SSZ" (or a bare integer) into *t; 0 on success. */
@@ -53,6 +55,17 @@ int64_t pki__days_from_civil(int64_t y, unsigned m, unsigned d);
 
 /* Map a GnuTLS error to a message: "<what>: <gnutls_strerror>". */
 int pki__gnutls_error(struct pki_error *err, int gnutls_rc, const char *what);
+
+/* The buffer a message gives pki__quote(): room for about 150 bytes of
+ * quoted text. */
+#define PKI__QUOTE_MAX 160
+
+/*
+ * Copy slen bytes of untrusted text into buf (len bytes, len >= 4) for a
+ * message: bytes outside printable ASCII, '"' and '\\' become \xNN; text
+ * that does not fit is cut with "...".  Returns buf, always NUL-terminated.
+ */
+const char *pki__quote(const char *s, size_t slen, char *buf, size_t len);
 
 /* strdup that returns NULL on NULL. */
 char *pki__strdup(const char *s);
