@@ -116,14 +116,14 @@ parse_time(const char *s, int end_of_day, int64_t *t)
 
 	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
 		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
-		if (pki__time_parse(buf, t) != 0)
+		if (pki_time_parse(buf, t) != 0)
 			return -1;
 		if (end_of_day)
 			*t += 86399;
 		return 0;
 	}
 	if (strchr(s, 'T') != NULL)
-		return pki__time_parse(s, t);
+		return pki_time_parse(s, t) == PKI_OK ? 0 : -1;
 	if (s[0] == '@') {
 		errno = 0;
 		v = strtoll(s + 1, &end, 10);
@@ -136,7 +136,7 @@ parse_time(const char *s, int end_of_day, int64_t *t)
 	if (s[0] == '\0' || strchr("smhdw", s[strlen(s) - 1]) == NULL ||
 	    spork_parse_duration(s, &ago) != 0)
 		return -1;
-	*t = pki_now() - ago;
+	*t = spork_now() - ago;
 	return 0;
 }
 
@@ -228,6 +228,7 @@ cmd_list(int argc, const char **argv)
 	poptContext ctx;
 	struct pki_audit_filter f;
 	struct pki_audit_row *rows = NULL;
+	struct pki_state *state = NULL;
 	struct pki_store *st = NULL;
 	struct pki_error err;
 	char serial[2 * PKI_STORE_SERIAL_MAX + 1];
@@ -263,8 +264,9 @@ cmd_list(int argc, const char **argv)
 	f.limit = o_limit > 0 ? (size_t)o_limit : 0;
 	f.action_prefix = o_action;
 	f.object = o_object;
-	if (spork_open(0, &st, NULL, &err) != PKI_OK ||
-	    pki_audit_list(st, &f, &rows, &n, &err) != PKI_OK) {
+	if (spork_state(PKI_STATE_READ, 0, &state, &err) != PKI_OK ||
+	    pki_audit_list((st = pki_state_store(state)), &f, &rows, &n,
+			   &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
@@ -296,7 +298,7 @@ cmd_list(int argc, const char **argv)
 	rc = SPORK_EXIT_OK;
 out:
 	pki_audit_rows_free(rows, n);
-	pki_store_close(st);
+	pki_state_close(state);
 	poptFreeContext(ctx);
 	return rc;
 }
@@ -335,6 +337,7 @@ static int
 cmd_verify(int argc, const char **argv)
 {
 	poptContext ctx;
+	struct pki_state *state = NULL;
 	struct pki_store *st = NULL;
 	struct pki_audit_result res;
 	struct pki_error err;
@@ -345,10 +348,11 @@ cmd_verify(int argc, const char **argv)
 	memset(&res, 0, sizeof(res));
 	if (parse("audit verify", argc, argv, verify_options, &ctx) != 0)
 		goto out;
-	if (spork_open(0, &st, NULL, &err) != PKI_OK) {
+	if (spork_state(PKI_STATE_READ, 0, &state, &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
+	st = pki_state_store(state);
 	if (spork_g.json)
 		problems = json_array();
 	vrc = pki_audit_verify(st, on_problem, problems, &res, &err);
@@ -372,7 +376,7 @@ cmd_verify(int argc, const char **argv)
 	rc = vrc == PKI_OK ? SPORK_EXIT_OK : spork_fail(&err, NULL);
 out:
 	json_decref(problems);
-	pki_store_close(st);
+	pki_state_close(state);
 	poptFreeContext(ctx);
 	return rc;
 }

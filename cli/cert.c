@@ -240,7 +240,7 @@ check_new_file(const char *path, const char *what, struct pki_error *err)
 /*
  * Where path will be once written, into out: the real path of its
  * directory and its base name (the file need not exist yet, and
- * pki__file_write replaces a symbolic link there rather than follow it).
+ * pki_file_write replaces a symbolic link there rather than follow it).
  * Returns -1 if the directory cannot be resolved.
  */
 static int
@@ -293,7 +293,7 @@ write_out(const char *path, const void *data, size_t len, unsigned mode,
 					     strerror(errno));
 		return PKI_OK;
 	}
-	return pki__file_write(path, data, len, mode, exclusive, err);
+	return pki_file_write(path, data, len, mode, exclusive, err);
 }
 
 /* PEM of der (and chain) into *out, a malloc'd NUL-terminated string. */
@@ -321,7 +321,7 @@ pem_of(const gnutls_datum_t *der, const gnutls_datum_t *chain, size_t nchain,
 	if (fclose(f) != 0 || ret < 0) {
 		free(*out);
 		*out = NULL;
-		return ret < 0 ? pki__gnutls_error(err, ret, "PEM encoding")
+		return ret < 0 ? spork_gnutls_error(err, ret, "PEM encoding")
 			       : pki_error_set(err, PKI_E_NOMEM, "out of memory");
 	}
 	return PKI_OK;
@@ -335,7 +335,8 @@ p12_password(const char *path, char *buf, size_t size, struct pki_error *err)
 
 	/* spork_passphrase never uses the CA passphrase sources for this. */
 	snprintf(label, sizeof(label), "PKCS#12 file %s", path ? path : "-");
-	return spork_passphrase(NULL, label, 1, buf, size, err);
+	return spork_passphrase(NULL, label, PKI_PASS_PKCS12_OUT, buf, size,
+				err);
 }
 
 /*
@@ -380,8 +381,8 @@ write_key(const char *path, gnutls_x509_privkey_t key, struct pki_error *err)
 	if ((ret = gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM,
 						     NULL, GNUTLS_PKCS_PLAIN,
 						     &pem)) < 0)
-		return pki__gnutls_error(err, ret, "exporting the new key");
-	rc = pki__file_write(path, pem.data, pem.size, 0600, 1, err);
+		return spork_gnutls_error(err, ret, "exporting the new key");
+	rc = pki_file_write(path, pem.data, pem.size, 0600, 1, err);
 	pki_memzero(pem.data, pem.size);
 	gnutls_free(pem.data);
 	return rc;
@@ -443,7 +444,7 @@ serial_of(struct pki_store *st, int64_t id)
 		return NULL;
 	memset(&r, 0, sizeof(r));
 	if (pki_store_cert_get_id(st, id, &r, NULL) == PKI_OK)
-		s = pki__strdup(r.serial);
+		s = spork_strdup(r.serial);
 	pki_cert_record_clear(&r);
 	return s;
 }
@@ -541,27 +542,27 @@ print_cert(struct pki_store *st, const struct pki_cert_record *r, int64_t now,
 /* ------------------------------------------------------------ context */
 
 struct env {
+	struct pki_state *state;
 	struct pki_store *st;
-	struct pki_keystore *ks;
-	struct pki_policy *policy;
 	struct pki_enroll e;
 };
 
 static int
 env_open(struct env *v, int with_keys, int with_policy, struct pki_error *err)
 {
+	const struct pki_policy *pol;
 	int rc;
 
 	memset(v, 0, sizeof(*v));
-	if ((rc = spork_open(0, &v->st, with_keys ? &v->ks : NULL, err)) != PKI_OK)
+	if ((rc = spork_state(with_keys ? PKI_STATE_CLI : PKI_STATE_READ, 0,
+			      &v->state, err)) != PKI_OK)
 		return rc;
-	if (with_policy &&
-	    (rc = pki_enroll_policy_load(spork_state_dir(), &v->policy, err)) != PKI_OK)
+	v->st = pki_state_store(v->state);
+	/* A policy file that does not parse stops the command before
+	 * anything is asked or signed. */
+	if (with_policy && (rc = pki_state_policy(v->state, &pol, err)) != PKI_OK)
 		return rc;
-	v->e.st = v->st;
-	v->e.ks = v->ks;
-	v->e.state_dir = spork_state_dir();
-	v->e.policy = v->policy;
+	v->e.state = v->state;
 	v->e.source = "cli";
 	return PKI_OK;
 }
@@ -569,10 +570,7 @@ env_open(struct env *v, int with_keys, int with_policy, struct pki_error *err)
 static void
 env_close(struct env *v)
 {
-	pki_policy_free(v->policy);
-	if (v->ks != NULL)
-		pki_keystore_free(v->ks);
-	pki_store_close(v->st);
+	pki_state_close(v->state);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -584,7 +582,7 @@ fail(const struct pki_error *err)
 	int rc;
 
 	if (err->line > 0)
-		path = pki_enroll_policy_path(spork_state_dir());
+		path = pki_state_path_of(spork_state_dir(), PKI_STATE_POLICY);
 	rc = spork_fail(err, path);
 	free(path);
 	return rc;
@@ -617,7 +615,7 @@ deliver(struct env *v, struct pki_enroll_result *res, const char *verb,
 	    (rc = write_out(o_out, pem, pemlen, 0644, 0, err)) != PKI_OK)
 		goto out;
 	if (spork_g.json) {
-		json_t *o = cert_json(v->st, &res->rec, pki_now());
+		json_t *o = cert_json(v->st, &res->rec, spork_now());
 
 		json_object_set_new(o, "pem", json_string(cert_pem));
 		json_object_set_new(o, "files", json_pack("{s:o, s:o, s:o}",
@@ -757,7 +755,7 @@ cmd_issue(int argc, const char **argv)
 			goto out;
 		}
 	if (o_csr != NULL) {
-		if (pki__file_read(o_csr, 64 * 1024, &csr, &err) != PKI_OK) {
+		if (pki_file_read(o_csr, 64 * 1024, &csr, &err) != PKI_OK) {
 			rc = spork_fail(&err, NULL);
 			goto out;
 		}
@@ -822,7 +820,7 @@ cmd_renew(int argc, const char **argv)
 		req.key_alg_set = 1;
 	}
 	if (o_csr != NULL) {
-		if (pki__file_read(o_csr, 64 * 1024, &csr, &err) != PKI_OK) {
+		if (pki_file_read(o_csr, 64 * 1024, &csr, &err) != PKI_OK) {
 			rc = spork_fail(&err, NULL);
 			goto out;
 		}
@@ -890,6 +888,7 @@ cmd_list(int argc, const char **argv)
 	struct pki_ca_record ca;
 	struct pki_error err;
 	struct list_ctx lc;
+	struct pki_state *state = NULL;
 	struct pki_store *st = NULL;
 	int rc;
 
@@ -902,7 +901,7 @@ cmd_list(int argc, const char **argv)
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
 	}
-	f.now = lc.now = pki_now();
+	f.now = lc.now = spork_now();
 	if (o_status != NULL) {
 		if (strcmp(o_status, "valid") == 0)
 			f.status = PKI_CERT_VALID;
@@ -931,10 +930,11 @@ cmd_list(int argc, const char **argv)
 				  "tls-client, code-signing, email, "
 				  "ocsp-signing, root-ca, sub-ca)", o_profile);
 	f.profile = o_profile;
-	if (spork_open(0, &st, NULL, &err) != PKI_OK) {
+	if (spork_state(PKI_STATE_READ, 0, &state, &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
+	st = pki_state_store(state);
 	if (o_ca != NULL) {
 		if (pki_store_ca_get(st, o_ca, &ca, &err) != PKI_OK) {
 			if (err.code == PKI_E_NOTFOUND)
@@ -974,7 +974,7 @@ cmd_list(int argc, const char **argv)
 	rc = SPORK_EXIT_OK;
 out:
 	pki_ca_record_clear(&ca);
-	pki_store_close(st);
+	pki_state_close(state);
 	poptFreeContext(ctx);
 	return rc;
 }
@@ -1003,7 +1003,7 @@ find_cert(struct env *v, const char *arg, struct pki_cert_record *r,
 					   "file", arg);
 		return rc;
 	}
-	if ((rc = pki__file_read(arg, 1 << 20, &in, err)) != PKI_OK)
+	if ((rc = pki_file_read(arg, 1 << 20, &in, err)) != PKI_OK)
 		goto out;
 	if ((rc = pki_cert_parse(&in, &crt, err)) != PKI_OK) {
 		pki_error_prefix(err, "%s", arg);
@@ -1011,10 +1011,10 @@ find_cert(struct env *v, const char *arg, struct pki_cert_record *r,
 	}
 	if ((ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der)) < 0 ||
 	    (ret = gnutls_fingerprint(GNUTLS_DIG_SHA256, &der, fp, &fplen)) < 0) {
-		rc = pki__gnutls_error(err, ret, arg);
+		rc = spork_gnutls_error(err, ret, arg);
 		goto out;
 	}
-	pki__hex(fp, fplen, hex);
+	spork_hex(fp, fplen, hex);
 	rc = pki_store_cert_get_sha256(v->st, hex, r, err);
 	if (rc == PKI_E_NOTFOUND) {
 		if (pki_cert_serial_hex(crt, serial, sizeof(serial), NULL) != PKI_OK)
@@ -1064,7 +1064,7 @@ cmd_show(int argc, const char **argv)
 		crt = NULL;
 	}
 	if (spork_g.json) {
-		json_t *o = cert_json(v.st, &r, pki_now());
+		json_t *o = cert_json(v.st, &r, spork_now());
 
 		if (crt != NULL) {
 			gnutls_datum_t dn = { NULL, 0 };
@@ -1085,7 +1085,7 @@ cmd_show(int argc, const char **argv)
 		json_object_set_new(o, "pem", json_string(pem));
 		spork_json_out(o);
 	} else if (!spork_g.quiet) {
-		print_cert(v.st, &r, pki_now(), crt);
+		print_cert(v.st, &r, spork_now(), crt);
 		if (o_pem)
 			fwrite(pem, 1, pemlen, stdout);
 	}
@@ -1189,11 +1189,11 @@ parse_time_arg(const char *s, int64_t *t)
 
 	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
 		snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
-		return pki__time_parse(buf, t);
+		return pki_time_parse(buf, t);
 	}
 	if (strchr(s, 'T') == NULL)
 		return -1;      /* a bare number would be ambiguous */
-	return pki__time_parse(s, t);
+	return pki_time_parse(s, t);
 }
 
 static int
@@ -1201,7 +1201,7 @@ report_revocation(struct env *v, const struct pki_cert_record *r,
 		  const char *verb)
 {
 	if (spork_g.json) {
-		spork_json_out(cert_json(v->st, r, pki_now()));
+		spork_json_out(cert_json(v->st, r, spork_now()));
 	} else if (!spork_g.quiet) {
 		printf("%s %s", verb, r->serial);
 		if (r->revoked) {

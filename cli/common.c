@@ -12,16 +12,19 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
-#include "lockbox.h"
 
 struct spork_globals spork_g;
 
 struct poptOption spork_common_options[] = {
 	{ "state-dir", 'd', POPT_ARG_STRING, &spork_g.state_dir, 0,
 	  "state directory (default $SPORK_STATE_DIR or /var/lib/spork)", "DIR" },
+	{ "config", '\0', POPT_ARG_STRING, &spork_g.config_file, 0,
+	  "read settings from FILE (default $SPORK_CONFIG or "
+	  "<state>/spork.toml)", "FILE" },
 	{ "passphrase-file", '\0', POPT_ARG_STRING, &spork_g.passphrase_file, 0,
 	  "read the passphrase of offline keys from FILE", "FILE" },
 	{ "json", '\0', POPT_ARG_NONE, &spork_g.json, 0,
@@ -68,14 +71,31 @@ spork_exit_code(int rc)
 	}
 }
 
+/* What the CLI suggests for libpki's hints (pki.h). */
+static const char *const hints[PKI_HINT__MAX] = {
+	[PKI_HINT_BUILD] = "build a hierarchy first (spork pki build) or give "
+		"--state-dir",
+	[PKI_HINT_NAME_CA] = "give --ca NAME",
+	[PKI_HINT_LIST_CAS] = "spork pki status lists the CAs",
+	[PKI_HINT_LIST_CERTS] = "spork cert list shows the certificates",
+	[PKI_HINT_IMPORT_CERT] = "import it with spork pki import-cert",
+	[PKI_HINT_UNHOLD] = "lift a hold with 'spork cert unhold'",
+	[PKI_HINT_FULL_CRL] = "run spork crl generate without --delta first",
+	[PKI_HINT_HIERARCHY] = "spork pki build makes them",
+};
+
 int
 spork_fail(const struct pki_error *err, const char *file)
 {
+	const char *msg = err->msg[0] ? err->msg : pki_strerror(err->code);
+	const char *hint = (unsigned)err->hint < PKI_HINT__MAX ?
+		hints[err->hint] : NULL;
+
 	if (file != NULL && err->line > 0)
-		fprintf(stderr, "%s:%u:%u: error: %s\n", file, err->line,
-			err->column, err->msg);
+		fprintf(stderr, "%s:%u:%u: error: %s%s%s\n", file, err->line,
+			err->column, msg, hint ? "; " : "", hint ? hint : "");
 	else
-		spork_warnx("%s", err->msg[0] ? err->msg : pki_strerror(err->code));
+		spork_warnx("%s%s%s", msg, hint ? "; " : "", hint ? hint : "");
 	return spork_exit_code(err->code);
 }
 
@@ -122,18 +142,6 @@ spork_parse(const char *cmd, int argc, const char **argv,
 	while (*rest != NULL && (*rest)[*nrest] != NULL)
 		(*nrest)++;
 	return 0;
-}
-
-const char *
-spork_state_dir(void)
-{
-	const char *e;
-
-	if (spork_g.state_dir != NULL)
-		return spork_g.state_dir;
-	if ((e = getenv("SPORK_STATE_DIR")) != NULL && *e != '\0')
-		return e;
-	return "/var/lib/spork";
 }
 
 /*
@@ -370,12 +378,18 @@ out:
 }
 
 int
-spork_passphrase(void *ctx, const char *label, int is_new, char *buf,
-		 size_t size, struct pki_error *err)
+spork_passphrase(void *ctx, const char *label, enum pki_pass_purpose purpose,
+		 char *buf, size_t size, struct pki_error *err)
 {
 	const char *creds = getenv("CREDENTIALS_DIRECTORY");
 	char path[PATH_MAX], prompt[512], again[1024];
-	int fd, rc, pkcs12 = strncmp(label, "PKCS#12 file", 12) == 0;
+	int fd, rc;
+	int pkcs12 = purpose == PKI_PASS_PKCS12_IN ||
+		purpose == PKI_PASS_PKCS12_OUT;
+	int is_new = purpose == PKI_PASS_NEW_KEY ||
+		purpose == PKI_PASS_PKCS12_OUT;
+	const char *what = pkcs12 ? "password" :
+		purpose == PKI_PASS_PIN ? "PIN" : "passphrase";
 
 	(void)ctx;
 	/* A PKCS#12 password is its own secret: never the CA passphrase. */
@@ -398,13 +412,13 @@ ask:
 	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
 		return pki_error_set(err, PKI_E_INVALID, "the %s for %s is "
 				     "needed and there is no terminal to ask on: "
-				     "give %s", pkcs12 ? "password" : "passphrase",
-				     label, pkcs12 ? "--pkcs12-passphrase-file "
+				     "give %s", what, label,
+				     pkcs12 ? "--pkcs12-passphrase-file "
 				     "FILE" : "--passphrase-file FILE (or run "
 				     "under systemd with a spork-passphrase "
 				     "credential)");
-	snprintf(prompt, sizeof(prompt), "%s passphrase for %s: ",
-		 is_new ? "New" : "Enter", label);
+	snprintf(prompt, sizeof(prompt), "%s %s for %s: ",
+		 is_new ? "New" : "Enter", pkcs12 ? "passphrase" : what, label);
 	rc = tty_read(fd, prompt, buf, size, err);
 	if (rc == PKI_OK && is_new) {
 		rc = tty_read(fd, "Repeat it: ", again, sizeof(again), err);
@@ -425,9 +439,10 @@ check:
 }
 
 /*
- * The environment variable name as a plain decimal number within
- * [min, max] into *out; unset or empty leaves *out alone.  Anything else
- * is PKI_E_INVALID.
+ * A number from the environment variable name into *out, when set: only
+ * decimal digits, min..max (the bounds checked again by libpki, here so
+ * the message names the variable).  Unset or empty leaves *out as it is;
+ * anything else is PKI_E_INVALID.
  */
 static int
 env_u32(const char *name, uint32_t min, uint32_t max, uint32_t *out,
@@ -452,61 +467,164 @@ env_u32(const char *name, uint32_t min, uint32_t max, uint32_t *out,
 	return PKI_OK;
 }
 
-int
-spork_open(int create, struct pki_store **st, struct pki_keystore **ks,
-	   struct pki_error *err)
+/* $SPORK_NOW (tests fix the clock with it), or 0. */
+static int64_t
+fixed_clock(void)
 {
-	const char *dir = spork_state_dir();
-	struct pki_keystore_opts ko = {
-		.passfn = spork_passphrase,
-		.argon2 = {
-			.t_cost = PKI_LOCKBOX_ARGON2_DEFAULT_PASSES,
-			.m_cost_kib = PKI_LOCKBOX_ARGON2_DEFAULT_KIB,
-			.lanes = PKI_LOCKBOX_ARGON2_DEFAULT_LANES,
-		},
-	};
-	char db[PATH_MAX];
-	struct stat sb;
+	const char *s = getenv("SPORK_NOW");
+	int64_t t;
+
+	if (s != NULL && *s != '\0' && pki_time_parse(s, &t) == PKI_OK)
+		return t;
+	return 0;
+}
+
+int64_t
+spork_now(void)
+{
+	int64_t t = fixed_clock();
+
+	return t != 0 ? t : (int64_t)time(NULL);
+}
+
+/* The configuration file named explicitly (--config, $SPORK_CONFIG). */
+static const char *
+config_explicit(void)
+{
+	const char *e;
+
+	if (spork_g.config_file != NULL)
+		return spork_g.config_file;
+	if ((e = getenv("SPORK_CONFIG")) != NULL && *e != '\0')
+		return e;
+	return NULL;
+}
+
+static struct pki_config *loaded_config;
+static int config_tried;
+
+/*
+ * Read spork.toml once per process: the file named explicitly (which must
+ * exist), else <state>/spork.toml when it exists.  Problems are printed
+ * as file:line:col and make the command fail (exit 7 for a bad file, 3
+ * for a missing explicit one).
+ */
+static int
+load_config(struct pki_error *err)
+{
+	struct pki_diags d = { 0, NULL };
+	const char *path = config_explicit();
+	char *dflt = NULL;
+	size_t i;
 	int rc;
 
-	*st = NULL;
-	if (ks != NULL)
-		*ks = NULL;
-	if (stat(dir, &sb) != 0) {
-		if (!create)
-			return pki_error_set(err, PKI_E_NOTFOUND, "state directory "
-					     "%s does not exist; build a "
-					     "hierarchy first (spork pki build) "
-					     "or give --state-dir", dir);
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return pki_error_set(err, PKI_E_IO, "cannot create %s: %s",
-					     dir, strerror(errno));
+	if (config_tried)
+		return loaded_config != NULL ? PKI_OK : err->code;
+	config_tried = 1;
+	if (path == NULL) {
+		if (asprintf(&dflt, "%s/%s", spork_state_dir(),
+			     PKI_CONFIG_FILE) < 0)
+			return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		if (access(dflt, F_OK) != 0 && errno == ENOENT) {
+			free(dflt);
+			loaded_config = pki_config_default();
+			return loaded_config != NULL ? PKI_OK :
+				pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		}
+		path = dflt;
 	}
-	snprintf(db, sizeof(db), "%s/spork.db", dir);
-	if (!create && access(db, F_OK) != 0)
-		return pki_error_set(err, PKI_E_NOTFOUND, "%s has no spork.db; "
-				     "build a hierarchy first (spork pki build)",
-				     dir);
-	if ((rc = pki_store_open(db, create, st, err)) != PKI_OK)
-		return rc;
-	if (ks == NULL)
-		return PKI_OK;
-	/* libpki reads no environment: what the key store needs from it
-	 * (tests lower the Argon2id costs) is read here. */
-	ko.credentials_dir = getenv("CREDENTIALS_DIRECTORY");
-	ko.pkcs11_module = getenv("SPORK_PKCS11_MODULE");
-	if ((rc = env_u32("SPORK_ARGON2_MEMORY_KIB", PKI_LOCKBOX_ARGON2_MIN_KIB,
-			  PKI_LOCKBOX_ARGON2_MAX_KIB, &ko.argon2.m_cost_kib,
-			  err)) != PKI_OK ||
-	    (rc = env_u32("SPORK_ARGON2_PASSES", PKI_LOCKBOX_ARGON2_MIN_PASSES,
-			  PKI_LOCKBOX_ARGON2_MAX_PASSES, &ko.argon2.t_cost,
-			  err)) != PKI_OK ||
-	    (rc = pki_keystore_open(dir, &ko, ks, err)) != PKI_OK) {
-		pki_store_close(*st);
-		*st = NULL;
-		return rc;
+	rc = pki_config_load(path, &loaded_config, &d, err);
+	for (i = 0; i < d.n; i++)
+		fprintf(stderr, "%s:%u:%u: error: %s\n", path, d.v[i].line,
+			d.v[i].column, d.v[i].msg);
+	if (rc == PKI_E_NOTFOUND)
+		pki_error_set(err, rc, "configuration file %s does not exist",
+			      path);
+	else if (rc != PKI_OK && err->line > 0)
+		pki_error_prefix(err, "%s:%u:%u", path, err->line, err->column);
+	if (rc != PKI_OK)
+		err->line = err->column = 0;
+	pki_diags_clear(&d);
+	free(dflt);
+	return rc;
+}
+
+const char *
+spork_state_dir(void)
+{
+	const char *e;
+
+	if (spork_g.state_dir != NULL)
+		return spork_g.state_dir;
+	if ((e = getenv("SPORK_STATE_DIR")) != NULL && *e != '\0')
+		return e;
+	/* An explicitly named file may say where the state is. */
+	if (config_explicit() != NULL && !config_tried) {
+		struct pki_error err;
+
+		pki_error_clear(&err);
+		(void)load_config(&err);
 	}
-	return PKI_OK;
+	if (loaded_config != NULL && loaded_config->state_dir != NULL)
+		return loaded_config->state_dir;
+	return "/var/lib/spork";
+}
+
+char *
+spork_config_path(int for_check)
+{
+	const char *e = config_explicit();
+	char *p = NULL;
+
+	(void)for_check;
+	if (e != NULL)
+		return strdup(e);
+	if (asprintf(&p, "%s/%s", spork_state_dir(), PKI_CONFIG_FILE) < 0)
+		return NULL;
+	return p;
+}
+
+int
+spork_config(const struct pki_config **out, struct pki_error *err)
+{
+	int rc = load_config(err);
+
+	*out = loaded_config;
+	return rc;
+}
+
+int
+spork_state(enum pki_state_purpose purpose, int create,
+	    struct pki_state **out, struct pki_error *err)
+{
+	struct pki_state_opts o;
+	const struct pki_config *c = NULL;
+	const char *dir;
+	int rc;
+
+	*out = NULL;
+	memset(&o, 0, sizeof(o));
+	if ((rc = spork_config(&c, err)) != PKI_OK)
+		return rc;
+	dir = spork_state_dir();
+	o.purpose = purpose;
+	o.create = create;
+	o.config = c;
+	o.passfn = spork_passphrase;
+	/* libpki reads no environment: what it needs from it is read here
+	 * (tests lower the Argon2id costs and fix the clock). */
+	o.credentials_dir = getenv("CREDENTIALS_DIRECTORY");
+	o.pkcs11_module = getenv("SPORK_PKCS11_MODULE");
+	o.actor = getenv("SPORK_ACTOR");
+	o.now = fixed_clock();
+	if ((rc = env_u32("SPORK_ARGON2_MEMORY_KIB", PKI_ARGON2_MIN_KIB,
+			  PKI_ARGON2_MAX_KIB, &o.argon2.m_cost_kib,
+			  err)) != PKI_OK ||
+	    (rc = env_u32("SPORK_ARGON2_PASSES", PKI_ARGON2_MIN_PASSES,
+			  PKI_ARGON2_MAX_PASSES, &o.argon2.t_cost,
+			  err)) != PKI_OK)
+		return rc;
+	return pki_state_open(dir, &o, out, err);
 }
 
 void
@@ -522,46 +640,46 @@ spork_json_out(json_t *v)
 const char *
 spork_time(int64_t t)
 {
-	static char buf[32];
+	static char buf[PKI_TIME_STRLEN];
 
 	if (t == 0)
 		return "-";
-	{
-		time_t tt = (time_t)t;
-		struct tm tm;
-
-		if (gmtime_r(&tt, &tm) == NULL)
-			return "(invalid)";
-		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
+	pki_time_format(t, buf);
 	return buf;
+}
+
+int
+spork_gnutls_error(struct pki_error *err, int gnutls_rc, const char *what)
+{
+	return pki_error_set(err, gnutls_rc == GNUTLS_E_MEMORY_ERROR ?
+			     PKI_E_NOMEM : PKI_E_CRYPTO, "%s: %s", what,
+			     gnutls_strerror(gnutls_rc));
+}
+
+void
+spork_hex(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+char *
+spork_strdup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
 }
 
 int
 spork_parse_duration(const char *s, int64_t *out)
 {
-	char *end;
-	long long v;
-	int64_t mul = 86400;
+	struct pki_error err;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || v < 0)
-		return -1;
-	if (*end != '\0') {
-		switch (*end) {
-		case 'w': mul = 7 * 86400; break;
-		case 'd': mul = 86400; break;
-		case 'h': mul = 3600; break;
-		case 'm': mul = 60; break;
-		case 's': mul = 1; break;
-		default: return -1;
-		}
-		if (end[1] != '\0')
-			return -1;
-	}
-	if (v > INT64_MAX / mul)
-		return -1;
-	*out = (int64_t)v * mul;
-	return 0;
+	pki_error_clear(&err);
+	return pki_duration_parse(s, out, &err) == PKI_OK ? 0 : -1;
 }

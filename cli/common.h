@@ -6,9 +6,12 @@
 #define SPORK_CLI_COMMON_H
 
 #include <popt.h>
+#include <gnutls/gnutls.h>
 #include <jansson.h>
 #include "pki.h"
+#include "config.h"
 #include "key.h"
+#include "state.h"
 #include "store.h"
 
 /* Exit codes (documented in spork(1)). */
@@ -25,6 +28,7 @@ enum spork_exit {
 
 struct spork_globals {
 	const char *state_dir;        /* --state-dir, $SPORK_STATE_DIR */
+	const char *config_file;      /* --config, $SPORK_CONFIG */
 	const char *passphrase_file;  /* --passphrase-file */
 	const char *pkcs12_pass_file; /* --pkcs12-passphrase-file */
 	int json;                     /* --json */
@@ -41,8 +45,9 @@ extern struct poptOption spork_common_options[];
 
 /* "spork: <message>" on stderr. */
 void spork_warnx(const char *fmt, ...) PKI_PRINTF(1, 2);
-/* Print err (with file:line:column when it has a position) and return
- * the exit code for err->code. */
+/* Print err (with file:line:column when it has a position), followed by
+ * what to do in CLI terms for its hint, and return the exit code for
+ * err->code. */
 int spork_fail(const struct pki_error *err, const char *file);
 int spork_exit_code(int pki_rc);
 
@@ -53,17 +58,38 @@ int spork_parse(const char *cmd, int argc, const char **argv,
 		const struct poptOption *table, const char *args_help,
 		poptContext *ctx, const char ***rest, int *nrest);
 
-/* The state directory in effect. */
+/* The state directory in effect: --state-dir, $SPORK_STATE_DIR, the
+ * state_dir of an explicitly named spork.toml, /var/lib/spork. */
 const char *spork_state_dir(void);
 
-/* pki_passphrase_fn reading --passphrase-file, $CREDENTIALS_DIRECTORY/
- * spork-passphrase, or the terminal (asked twice when new). */
-int spork_passphrase(void *ctx, const char *label, int is_new, char *buf,
-		     size_t size, struct pki_error *err);
+/* The spork.toml in effect: --config, $SPORK_CONFIG, else
+ * <state>/spork.toml (which may not exist).  Caller frees. */
+char *spork_config_path(int for_check);
 
-/* Open <state>/spork.db (create: also the directory) and the key store. */
-int spork_open(int create, struct pki_store **st, struct pki_keystore **ks,
-	       struct pki_error *err);
+/* The settings, read once (spork.toml(5)); problems are printed as
+ * file:line:col and returned (PKI_E_INVALID / PKI_E_PARSE /
+ * PKI_E_NOTFOUND for a missing explicit file).  *out is borrowed. */
+int spork_config(const struct pki_config **out, struct pki_error *err);
+
+/* pki_passphrase_fn: --passphrase-file, $CREDENTIALS_DIRECTORY/
+ * spork-passphrase, or the terminal (asked twice when new); PKCS#12
+ * passwords only from --pkcs12-passphrase-file or the terminal. */
+int spork_passphrase(void *ctx, const char *label,
+		     enum pki_pass_purpose purpose, char *buf, size_t size,
+		     struct pki_error *err);
+
+/*
+ * Open the state directory for purpose (PKI_STATE_READ for inventories,
+ * PKI_STATE_CLI when keys may be used; create: make it when missing).
+ * The environment libpki does not read is read here: $SPORK_ACTOR,
+ * $SPORK_NOW, $CREDENTIALS_DIRECTORY, $SPORK_PKCS11_MODULE,
+ * $SPORK_ARGON2_MEMORY_KIB, $SPORK_ARGON2_PASSES; with spork.toml.
+ */
+int spork_state(enum pki_state_purpose purpose, int create,
+		struct pki_state **out, struct pki_error *err);
+
+/* Now: $SPORK_NOW (tests) or the system clock. */
+int64_t spork_now(void);
 
 /* Print a JSON value on stdout (pretty, sorted keys) and free it. */
 void spork_json_out(json_t *v);
@@ -71,8 +97,16 @@ void spork_json_out(json_t *v);
  * seconds; -1 if malformed. */
 int spork_parse_duration(const char *s, int64_t *out);
 
-/* A time as RFC 3339 UTC; static buffer. */
+/* A time as RFC 3339 UTC ("-" for 0); static buffer. */
 const char *spork_time(int64_t t);
+
+/* Fill err from a GnuTLS error: "<what>: <gnutls_strerror>"; returns
+ * the code (PKI_E_NOMEM or PKI_E_CRYPTO). */
+int spork_gnutls_error(struct pki_error *err, int gnutls_rc, const char *what);
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void spork_hex(const unsigned char *in, size_t len, char *out);
+/* strdup that returns NULL for NULL. */
+char *spork_strdup(const char *s);
 
 /* Command groups. */
 int spork_cmd_pki(int argc, const char **argv);
@@ -80,5 +114,6 @@ int spork_cmd_cert(int argc, const char **argv);
 int spork_cmd_crl(int argc, const char **argv);
 int spork_cmd_policy(int argc, const char **argv);
 int spork_cmd_audit(int argc, const char **argv);
+int spork_cmd_config(int argc, const char **argv);
 
 #endif

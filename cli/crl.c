@@ -69,8 +69,7 @@ cmd_generate(int argc, const char **argv)
 {
 	poptContext ctx;
 	const char **rest;
-	struct pki_store *st = NULL;
-	struct pki_keystore *ks = NULL;
+	struct pki_state *st = NULL;
 	struct pki_crlgen_opts opts;
 	struct pki_crlgen_result res;
 	struct pki_error err;
@@ -96,9 +95,8 @@ cmd_generate(int argc, const char **argv)
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
 	}
-	if (spork_open(0, &st, &ks, &err) != PKI_OK ||
-	    pki_crlgen_generate(st, ks, spork_state_dir(), o_ca, &opts, &res,
-				&err) != PKI_OK) {
+	if (spork_state(PKI_STATE_CLI, 0, &st, &err) != PKI_OK ||
+	    pki_crlgen_generate(st, o_ca, &opts, &res, &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
@@ -133,8 +131,7 @@ cmd_generate(int argc, const char **argv)
 	rc = SPORK_EXIT_OK;
 out:
 	pki_crlgen_result_clear(&res);
-	pki_keystore_free(ks);
-	pki_store_close(st);
+	pki_state_close(st);
 	poptFreeContext(ctx);
 	return rc;
 }
@@ -206,18 +203,20 @@ print_serial(FILE *f, const struct pki_crl_entry *e)
 /* The CRL --ca names (the latest full or delta CRL, or --number), read
  * from the store into *rec; *st is left open. */
 static int
-stored_crl(struct pki_store **st, struct pki_ca_record *ca,
+stored_crl(struct pki_state **state, struct pki_ca_record *ca,
 	   struct pki_crl_record *rec, struct pki_error *err)
 {
+	struct pki_store *st;
 	int rc;
 
-	if ((rc = spork_open(0, st, NULL, err)) != PKI_OK ||
-	    (rc = pki_store_ca_get(*st, o_ca, ca, err)) != PKI_OK)
+	if ((rc = spork_state(PKI_STATE_READ, 0, state, err)) != PKI_OK ||
+	    (rc = pki_store_ca_get((st = pki_state_store(*state)), o_ca, ca,
+				   err)) != PKI_OK)
 		return rc;
 	if (o_number >= 0)
-		rc = pki_store_crl_get(*st, ca->id, o_number, rec, err);
+		rc = pki_store_crl_get(st, ca->id, o_number, rec, err);
 	else
-		rc = pki_store_crl_latest(*st, ca->id, o_delta ?
+		rc = pki_store_crl_latest(st, ca->id, o_delta ?
 					  PKI_STORE_CRL_DELTA :
 					  PKI_STORE_CRL_FULL, rec, err);
 	if (rc == PKI_E_NOTFOUND)
@@ -330,7 +329,7 @@ cmd_show(int argc, const char **argv)
 {
 	poptContext ctx;
 	const char **rest;
-	struct pki_store *st = NULL;
+	struct pki_state *state = NULL;
 	struct pki_crl *crl = NULL;
 	struct pki_crl_record rec;
 	struct pki_ca_record ca;
@@ -355,12 +354,12 @@ cmd_show(int argc, const char **argv)
 		return SPORK_EXIT_USAGE;
 	}
 	if (o_ca != NULL) {
-		if (stored_crl(&st, &ca, &rec, &err) != PKI_OK)
+		if (stored_crl(&state, &ca, &rec, &err) != PKI_OK)
 			goto fail;
 		data = rec.der.data;
 		len = rec.der.size;
 	} else {
-		if (pki__file_read(rest[0], PKI_CRL_MAX_SIZE, &file, &err) != PKI_OK)
+		if (pki_file_read(rest[0], PKI_CRL_MAX_SIZE, &file, &err) != PKI_OK)
 			goto fail;
 		data = file.data;
 		len = file.size;
@@ -370,15 +369,17 @@ cmd_show(int argc, const char **argv)
 		goto fail;
 	}
 	/* Check the signature against the CA in the state directory. */
-	if (st == NULL) {
-		char db[4096];
+	if (state == NULL) {
+		char *db = pki_state_path_of(spork_state_dir(), PKI_STATE_DB);
 
-		snprintf(db, sizeof(db), "%s/spork.db", spork_state_dir());
-		if (access(db, F_OK) == 0 && spork_open(0, &st, NULL, &err) != PKI_OK)
-			st = NULL;
+		if (db != NULL && access(db, F_OK) == 0 &&
+		    spork_state(PKI_STATE_READ, 0, &state, &err) != PKI_OK)
+			state = NULL;
+		free(db);
 	}
-	if (st != NULL &&
-	    (verified = find_issuer(st, crl, &issuer, &issuer_name, &err)) < 0)
+	if (state != NULL &&
+	    (verified = find_issuer(pki_state_store(state), crl, &issuer,
+				    &issuer_name, &err)) < 0)
 		goto fail;
 
 	if (spork_g.json)
@@ -397,7 +398,7 @@ out:
 	pki_crl_record_clear(&rec);
 	pki_ca_record_clear(&ca);
 	gnutls_free(file.data);
-	pki_store_close(st);
+	pki_state_close(state);
 	poptFreeContext(ctx);
 	return rc;
 }

@@ -101,7 +101,7 @@ load_plan(const char *file, struct pki_hier_plan **plan)
 	int rc;
 
 	pki_error_clear(&err);
-	rc = pki_hier_load(file, plan, &d, &err);
+	rc = pki_hier_load(file, spork_now(), plan, &d, &err);
 	if (rc == PKI_OK)
 		return SPORK_EXIT_OK;
 	if (d.n == 0)
@@ -343,17 +343,21 @@ cmd_validate(int argc, const char **argv)
 	return rc;
 }
 
-/* Open the store if the state directory has one (preview/diff). */
+/* Open the state directory for reading if it has a database
+ * (preview/diff); *state stays NULL when it has none. */
 static int
-open_existing(struct pki_store **st, struct pki_error *err)
+open_existing(struct pki_state **state, struct pki_error *err)
 {
-	char db[4096];
+	char *db = pki_state_path_of(spork_state_dir(), PKI_STATE_DB);
+	int rc = PKI_OK;
 
-	*st = NULL;
-	snprintf(db, sizeof(db), "%s/spork.db", spork_state_dir());
-	if (access(db, F_OK) != 0)
-		return PKI_OK;
-	return spork_open(0, st, NULL, err);
+	*state = NULL;
+	if (db == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	if (access(db, F_OK) == 0)
+		rc = spork_state(PKI_STATE_READ, 0, state, err);
+	free(db);
+	return rc;
 }
 
 static int
@@ -363,7 +367,7 @@ cmd_preview(int argc, const char **argv)
 	const char **rest;
 	struct pki_hier_plan *plan = NULL;
 	struct pki_hier_status *s = NULL;
-	struct pki_store *st = NULL;
+	struct pki_state *st = NULL;
 	struct pki_diags d = { 0, NULL };
 	struct pki_error err;
 	int nrest, rc;
@@ -380,7 +384,7 @@ cmd_preview(int argc, const char **argv)
 	if ((rc = load_plan(rest[0], &plan)) != SPORK_EXIT_OK)
 		goto out;
 	if (open_existing(&st, &err) != PKI_OK ||
-	    pki_hier_diff(plan, st, pki_now(), &s, &d, &err) != PKI_OK) {
+	    pki_hier_diff(plan, st, spork_now(), &s, &d, &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
@@ -433,7 +437,7 @@ out:
 	if (plan != NULL)
 		pki_hier_status_free(s, plan->n);
 	pki_hier_free(plan);
-	pki_store_close(st);
+	pki_state_close(st);
 	poptFreeContext(ctx);
 	return rc;
 }
@@ -523,20 +527,17 @@ report_build(const struct pki_hier_plan *plan, const struct pki_hier_result *r)
 static int
 run_build(struct pki_hier_plan *plan)
 {
-	struct pki_store *st = NULL;
-	struct pki_keystore *ks = NULL;
+	struct pki_state *st = NULL;
 	struct pki_hier_result *res = NULL;
-	struct pki_hier_build_opts opts = { 0, spork_passphrase, NULL };
 	struct pki_error err;
 	int rc;
 
 	pki_error_clear(&err);
-	if (spork_open(1, &st, &ks, &err) != PKI_OK) {
+	if (spork_state(PKI_STATE_CLI, 1, &st, &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
-	if (pki_hier_build(plan, spork_state_dir(), st, ks, &opts, &res,
-			   &err) != PKI_OK) {
+	if (pki_hier_build(plan, st, &res, &err) != PKI_OK) {
 		rc = spork_fail(&err, plan->path);
 		goto out;
 	}
@@ -544,8 +545,7 @@ run_build(struct pki_hier_plan *plan)
 	rc = SPORK_EXIT_OK;
 out:
 	pki_hier_results_free(res, plan->n);
-	pki_keystore_free(ks);
-	pki_store_close(st);
+	pki_state_close(st);
 	return rc;
 }
 
@@ -577,7 +577,7 @@ cmd_import_cert(int argc, const char **argv)
 	poptContext ctx;
 	const char **rest;
 	struct pki_hier_plan *plan = NULL;
-	struct pki_store *st = NULL;
+	struct pki_state *st = NULL;
 	struct pki_error err;
 	gnutls_datum_t cert = { NULL, 0 };
 	int nrest, rc;
@@ -594,14 +594,14 @@ cmd_import_cert(int argc, const char **argv)
 	}
 	if ((rc = load_plan(rest[0], &plan)) != SPORK_EXIT_OK)
 		goto out;
-	if (pki__file_read(cert_opt, 1 << 20, &cert, &err) != PKI_OK ||
-	    spork_open(0, &st, NULL, &err) != PKI_OK ||
-	    pki_hier_import_cert(plan, spork_state_dir(), st, ca_name_opt,
-				 &cert, &err) != PKI_OK) {
+	if (pki_file_read(cert_opt, 1 << 20, &cert, &err) != PKI_OK ||
+	    spork_state(PKI_STATE_CLI, 0, &st, &err) != PKI_OK ||
+	    pki_hier_import_cert(plan, st, ca_name_opt, &cert,
+				 &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
-	pki_store_close(st);
+	pki_state_close(st);
 	st = NULL;
 	if (!spork_g.quiet && !spork_g.json)
 		printf("Imported the certificate of '%s'; finishing the "
@@ -609,7 +609,7 @@ cmd_import_cert(int argc, const char **argv)
 	rc = run_build(plan);
 out:
 	gnutls_free(cert.data);
-	pki_store_close(st);
+	pki_state_close(st);
 	pki_hier_free(plan);
 	poptFreeContext(ctx);
 	return rc;
@@ -664,12 +664,12 @@ cmd_status(int argc, const char **argv)
 {
 	poptContext ctx;
 	const char **rest;
-	struct pki_store *st = NULL;
+	struct pki_state *st = NULL;
 	struct pki_ca_record *v = NULL;
 	struct pki_error err;
 	size_t n = 0, i;
 	int nrest, rc;
-	int64_t now = pki_now();
+	int64_t now = spork_now();
 
 	pki_error_clear(&err);
 	if (spork_parse("pki status", argc, argv, pki_options, NULL, &ctx,
@@ -679,8 +679,8 @@ cmd_status(int argc, const char **argv)
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
 	}
-	if (spork_open(0, &st, NULL, &err) != PKI_OK ||
-	    pki_store_ca_list(st, &v, &n, &err) != PKI_OK) {
+	if (spork_state(PKI_STATE_READ, 0, &st, &err) != PKI_OK ||
+	    pki_store_ca_list(pki_state_store(st), &v, &n, &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
@@ -721,7 +721,7 @@ cmd_status(int argc, const char **argv)
 	rc = SPORK_EXIT_OK;
 out:
 	pki_ca_records_free(v, n);
-	pki_store_close(st);
+	pki_state_close(st);
 	poptFreeContext(ctx);
 	return rc;
 }

@@ -2,7 +2,7 @@
  * spork policy: check (spork-policy(1)).  Says, for each name, whether
  * the domain policy allows it and which rule decides; the matching
  * itself is libpki/policy, and the file is found where issuance finds
- * it (pki_enroll_policy_load: <state>/domain-policy.toml).
+ * it (pki_state_policy: <state>/domain-policy.toml).
  */
 #include <config.h>
 
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common.h"
-#include "enroll.h"
+#include "state.h"
 #include "policy.h"
 
 static int show_help;
@@ -99,10 +99,15 @@ load_policy(struct pki_policy **pol, char **path, struct pki_error *err)
 			pki_error_prefix(err, "%s", o_policy);
 		return rc;
 	}
-	if ((*path = pki_enroll_policy_path(spork_state_dir())) == NULL)
+	if ((*path = pki_state_path_of(spork_state_dir(),
+				       PKI_STATE_POLICY)) == NULL)
 		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-	if ((rc = pki_enroll_policy_load(spork_state_dir(), pol, err)) != PKI_OK)
+	rc = pki_policy_load(*path, pol, err);
+	if (rc != PKI_OK && rc != PKI_E_NOTFOUND) {
+		if (err->line == 0)
+			pki_error_prefix(err, "%s", *path);
 		return rc;
+	}
 	if (*pol == NULL)
 		return pki_error_set(err, PKI_E_NOTFOUND, "no domain policy: "
 				     "%s does not exist, so every name is "

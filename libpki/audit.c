@@ -9,7 +9,7 @@
 #include <nettle/sha2.h>
 
 #include "audit.h"
-#include "store.h"
+#include "store-write.h"
 #include "util.h"
 
 static void

@@ -173,13 +173,13 @@ read_config(struct pki_diags *d, const struct pki_toml_table *root,
 			 "\"/usr/lib/softhsm/libsofthsm2.so\"",
 			 &c->pkcs11_module);
 		get_u32(d, pki_toml_find(t, "argon2_memory_kib"),
-			PKI_LOCKBOX_ARGON2_MIN_KIB, PKI_LOCKBOX_ARGON2_MAX_KIB,
+			PKI_ARGON2_MIN_KIB, PKI_ARGON2_MAX_KIB,
 			&c->argon2_memory_kib);
 		get_u32(d, pki_toml_find(t, "argon2_passes"),
-			PKI_LOCKBOX_ARGON2_MIN_PASSES,
-			PKI_LOCKBOX_ARGON2_MAX_PASSES, &c->argon2_passes);
+			PKI_ARGON2_MIN_PASSES,
+			PKI_ARGON2_MAX_PASSES, &c->argon2_passes);
 		get_u32(d, pki_toml_find(t, "argon2_lanes"), 1,
-			PKI_LOCKBOX_ARGON2_MAX_LANES, &c->argon2_lanes);
+			PKI_ARGON2_MAX_LANES, &c->argon2_lanes);
 	}
 	if ((t = section(d, root, "crl")) != NULL) {
 		check_keys(d, t, "[crl]", crl_keys);

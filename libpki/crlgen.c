@@ -15,7 +15,8 @@
 
 #include "crl.h"
 #include "crlgen.h"
-#include "hierarchy.h"
+#include "state.h"
+#include "store-write.h"
 #include "util.h"
 
 void
@@ -30,15 +31,12 @@ pki_crlgen_result_clear(struct pki_crlgen_result *r)
 }
 
 char *
-pki_crlgen_path(const char *state_dir, const char *ca_name, int delta, int pem)
+pki_crlgen_path(const struct pki_state *state, const char *ca_name, int delta,
+		int pem)
 {
-	char *slug = pki_hier_slug(ca_name), *p = NULL;
-
-	if (slug != NULL && asprintf(&p, "%s/ca/%s%s.crl%s", state_dir, slug,
-				     delta ? "-delta" : "", pem ? ".pem" : "") < 0)
-		p = NULL;
-	free(slug);
-	return p;
+	return pki_state_ca_file(state, ca_name, delta ?
+				 (pem ? "-delta.crl.pem" : "-delta.crl") :
+				 (pem ? ".crl.pem" : ".crl"));
 }
 
 /* First string of config_json[key], or NULL (caller frees). */
@@ -86,12 +84,12 @@ write_files(const struct pki_crlgen_result *res, const gnutls_datum_t *der,
 	gnutls_datum_t pem = { NULL, 0 };
 	int ret, rc;
 
-	if ((rc = pki__file_write(res->der_path, der->data, der->size, 0644, 0,
+	if ((rc = pki_file_write(res->der_path, der->data, der->size, 0644, 0,
 				  err)) != PKI_OK)
 		return rc;
 	if ((ret = gnutls_pem_base64_encode2("X509 CRL", der, &pem)) < 0)
 		return pki__gnutls_error(err, ret, "CRL to PEM");
-	rc = pki__file_write(res->pem_path, pem.data, pem.size, 0644, 0, err);
+	rc = pki_file_write(res->pem_path, pem.data, pem.size, 0644, 0, err);
 	gnutls_free(pem.data);
 	return rc;
 }
@@ -109,17 +107,18 @@ struct gen {
 	int64_t entries;
 	gnutls_datum_t der;
 	int lockfd;
+	struct pki_state *state;
+	struct pki_store *st;
 };
 
 /* The active CA ca_name: its record, certificate and unsealed key. */
 static int
-gen_load_ca(struct gen *g, struct pki_store *st, struct pki_keystore *ks,
-	    const char *ca_name, struct pki_error *err)
+gen_load_ca(struct gen *g, const char *ca_name, struct pki_error *err)
 {
 	enum pki_key_alg alg;
 	int ret, rc;
 
-	if ((rc = pki_store_ca_get(st, ca_name, &g->ca, err)) != PKI_OK)
+	if ((rc = pki_store_ca_get(g->st, ca_name, &g->ca, err)) != PKI_OK)
 		return rc;
 	if (g->ca.status != PKI_CA_ACTIVE || g->ca.cert_der.size == 0)
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is %s; only "
@@ -132,8 +131,8 @@ gen_load_ca(struct gen *g, struct pki_store *st, struct pki_keystore *ks,
 		return pki__gnutls_error(err, ret, "CA certificate");
 	if ((rc = pki_key_alg_from_name(g->ca.algorithm, &alg, err)) != PKI_OK)
 		return rc;
-	if ((rc = pki_key_load(ks, g->ca.key_uri, alg, g->ca.name, &g->key,
-			       err)) != PKI_OK)
+	if ((rc = pki_key_load(pki_state_keystore(g->state), g->ca.key_uri, alg,
+			       g->ca.name, &g->key, err)) != PKI_OK)
 		pki_error_prefix(err, "unsealing the key of '%s'", g->ca.name);
 	return rc;
 }
@@ -144,12 +143,21 @@ static int
 gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
 	   struct pki_crlgen_result *res, struct pki_error *err)
 {
+	const struct pki_config *c = pki_state_config(g->state);
 	struct pki_crl_params *p = &g->p;
+	int64_t validity = g->delta ? PKI_CRLGEN_DELTA_VALIDITY :
+		PKI_CRLGEN_FULL_VALIDITY;
 
-	p->this_update = opts != NULL && opts->now ? opts->now : pki_now();
-	p->next_update = p->this_update + (opts != NULL && opts->validity > 0 ?
-		opts->validity : g->delta ? PKI_CRLGEN_DELTA_VALIDITY :
-		PKI_CRLGEN_FULL_VALIDITY);
+	/* The caller's choice, else spork.toml's [crl], else the default. */
+	if (opts != NULL && opts->validity > 0)
+		validity = opts->validity;
+	else if (c != NULL && g->delta && c->crl_delta_next_update > 0)
+		validity = c->crl_delta_next_update;
+	else if (c != NULL && !g->delta && c->crl_next_update > 0)
+		validity = c->crl_next_update;
+	p->this_update = opts != NULL && opts->now ? opts->now :
+		pki_state_now(g->state);
+	p->next_update = p->this_update + validity;
 	if (p->next_update > g->ca.not_after)
 		p->next_update = g->ca.not_after;
 	if (p->next_update <= p->this_update)
@@ -171,17 +179,15 @@ gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
  * CRL last and hide the newer one's revocations.
  */
 static int
-gen_lock(struct gen *g, const char *state_dir, struct pki_crlgen_result *res,
-	 struct pki_error *err)
+gen_lock(struct gen *g, struct pki_crlgen_result *res, struct pki_error *err)
 {
-	char *dir = NULL, *lp = NULL;
+	const char *dir = pki_state_path(g->state, PKI_STATE_CA_DIR);
+	char *lp = NULL;
 	int rc = PKI_E_NOMEM;
 
-	res->der_path = pki_crlgen_path(state_dir, g->ca.name, g->delta, 0);
-	res->pem_path = pki_crlgen_path(state_dir, g->ca.name, g->delta, 1);
-	if (res->der_path == NULL || res->pem_path == NULL ||
-	    asprintf(&dir, "%s/ca", state_dir) < 0) {
-		dir = NULL;
+	res->der_path = pki_crlgen_path(g->state, g->ca.name, g->delta, 0);
+	res->pem_path = pki_crlgen_path(g->state, g->ca.name, g->delta, 1);
+	if (res->der_path == NULL || res->pem_path == NULL) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -201,7 +207,6 @@ gen_lock(struct gen *g, const char *state_dir, struct pki_crlgen_result *res,
 	rc = PKI_OK;
 out:
 	free(lp);
-	free(dir);
 	return rc;
 }
 
@@ -221,8 +226,7 @@ gen_build(struct gen *g, struct pki_store *st, struct pki_error *err)
 		if (rc == PKI_E_NOTFOUND)
 			return pki_error_set(err, PKI_E_NOTFOUND, "CA '%s' has "
 					     "no full CRL for a delta to build "
-					     "on; run spork crl generate --ca "
-					     "'%s' first", g->ca.name,
+					     "on; generate a full CRL first",
 					     g->ca.name);
 		if (rc != PKI_OK)
 			return rc;
@@ -271,7 +275,7 @@ gen_record(struct gen *g, struct pki_store *st, struct pki_error *err)
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = pki_store_audit(st, pki_store_actor(), "crl.generate", g->ca.name,
+	rc = pki_store_audit(st, NULL, "crl.generate", g->ca.name,
 			     detail, err);
 out:
 	free(detail);
@@ -279,11 +283,11 @@ out:
 }
 
 int
-pki_crlgen_generate(struct pki_store *st, struct pki_keystore *ks,
-		    const char *state_dir, const char *ca_name,
+pki_crlgen_generate(struct pki_state *state, const char *ca_name,
 		    const struct pki_crlgen_opts *opts,
 		    struct pki_crlgen_result *res, struct pki_error *err)
 {
+	struct pki_store *st = pki_state_store(state);
 	struct gen g;
 	int in_txn = 0, rc;
 
@@ -291,9 +295,11 @@ pki_crlgen_generate(struct pki_store *st, struct pki_keystore *ks,
 	memset(res, 0, sizeof(*res));
 	g.delta = opts != NULL && opts->delta;
 	g.lockfd = -1;
-	if ((rc = gen_load_ca(&g, st, ks, ca_name, err)) != PKI_OK ||
+	g.state = state;
+	g.st = st;
+	if ((rc = gen_load_ca(&g, ca_name, err)) != PKI_OK ||
 	    (rc = gen_params(&g, opts, res, err)) != PKI_OK ||
-	    (rc = gen_lock(&g, state_dir, res, err)) != PKI_OK)
+	    (rc = gen_lock(&g, res, err)) != PKI_OK)
 		goto out;
 
 	/* One transaction: number, entries, record, audit. */

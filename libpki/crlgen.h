@@ -5,7 +5,7 @@
  * store's revocations, allocates the cRLNumber, records the CRL and an
  * audit row in one transaction, and writes the files.
  *
- * Files, under <state>/ca/ (slug as pki_hier_slug):
+ * Files, under <state>/ca/ (slug as pki_state_slug):
  *   <slug>.crl  <slug>.crl.pem              the latest full CRL
  *   <slug>-delta.crl  <slug>-delta.crl.pem  the latest delta CRL
  */
@@ -13,8 +13,7 @@
 #define PKI_CRLGEN_H
 
 #include "pki.h"
-#include "key.h"
-#include "store.h"
+#include "state.h"
 
 /* Defaults for nextUpdate - thisUpdate. */
 #define PKI_CRLGEN_FULL_VALIDITY (7 * 86400)
@@ -22,8 +21,10 @@
 
 struct pki_crlgen_opts {
 	int delta;              /* a delta CRL on the latest full CRL */
-	int64_t now;            /* thisUpdate; 0: pki_now() */
-	int64_t validity;       /* seconds to nextUpdate; 0: the default */
+	int64_t now;            /* thisUpdate; 0: the state's clock */
+	int64_t validity;       /* seconds to nextUpdate; 0: spork.toml's
+				   [crl] next_update / delta_next_update,
+				   else the defaults above */
 };
 
 struct pki_crlgen_result {
@@ -38,21 +39,22 @@ struct pki_crlgen_result {
 void pki_crlgen_result_clear(struct pki_crlgen_result *r);
 
 /*
- * Generate, sign, record and publish a CRL for CA ca_name.  The CA's key
- * is unsealed through ks (an offline CA's passphrase is asked).  The
- * IssuingDistributionPoint is the CA's first crl_urls entry, and a full
- * CRL names the first delta_crl_urls entry in freshestCRL.  A delta
+ * Generate, sign, record and publish a CRL for CA ca_name of the state
+ * directory (opened for CLI or online use).  The CA's key is unsealed
+ * through the state's key store (an offline CA's passphrase is asked;
+ * a state opened online-only refuses an offline CA with PKI_E_DENIED).
+ * The IssuingDistributionPoint is the CA's first crl_urls entry, and a
+ * full CRL names the first delta_crl_urls entry in freshestCRL.  A delta
  * needs a full CRL first (PKI_E_NOTFOUND says so).  Files are written
  * only after the CRL is durable in the store.
  */
-int pki_crlgen_generate(struct pki_store *st, struct pki_keystore *ks,
-			const char *state_dir, const char *ca_name,
+int pki_crlgen_generate(struct pki_state *state, const char *ca_name,
 			const struct pki_crlgen_opts *opts,
 			struct pki_crlgen_result *res,
 			struct pki_error *err) PKI_WUR;
 
 /* Paths of a CA's published CRL files (caller frees). */
-char *pki_crlgen_path(const char *state_dir, const char *ca_name, int delta,
-		      int pem);
+char *pki_crlgen_path(const struct pki_state *state, const char *ca_name,
+		      int delta, int pem);
 
 #endif

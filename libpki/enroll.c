@@ -26,8 +26,10 @@
 
 #include "crl.h"
 #include "enroll.h"
+#include "state.h"
 #include "issue.h"
 #include "name.h"
+#include "store-write.h"
 #include "util.h"
 
 /* Bounds on what one request may ask for. */
@@ -36,44 +38,6 @@
 #define MAX_CHAIN 16
 /* Attempts when a random serial collides with a recorded one. */
 #define SERIAL_TRIES 3
-
-/* ------------------------------------------------------------ policy */
-
-char *
-pki_enroll_policy_path(const char *state_dir)
-{
-	char *p = NULL;
-
-	if (state_dir == NULL)
-		return NULL;
-	if (asprintf(&p, "%s/%s", state_dir, PKI_ENROLL_POLICY_FILE) < 0)
-		return NULL;
-	return p;
-}
-
-int
-pki_enroll_policy_load(const char *state_dir, struct pki_policy **out,
-		       struct pki_error *err)
-{
-	char *path = NULL;
-	int rc = PKI_E_NOMEM;
-
-	*out = NULL;
-	if ((path = pki_enroll_policy_path(state_dir)) == NULL) {
-		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (access(path, F_OK) != 0 && errno == ENOENT) {
-		rc = PKI_OK;
-		goto out;
-	}
-	rc = pki_policy_load(path, out, err);
-	if (rc != PKI_OK && err != NULL && err->line == 0)
-		pki_error_prefix(err, "%s", path);
-out:
-	free(path);
-	return rc;
-}
 
 /* ------------------------------------------------------------ names */
 
@@ -453,7 +417,7 @@ issuer_clear(struct issuer *is)
 static int64_t
 now_of(const struct pki_enroll *e)
 {
-	return e->now != 0 ? e->now : pki_now();
+	return pki_state_now(e->state);
 }
 
 static int
@@ -496,7 +460,7 @@ pick_ca(const struct pki_enroll *e, const char *name, struct pki_ca_record *out,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = pki_store_ca_list(e->st, &v, &n, err)) != PKI_OK)
+	if ((rc = pki_store_ca_list(pki_state_store(e->state), &v, &n, err)) != PKI_OK)
 		return rc;
 	issuing_names(v, n, names, sizeof(names));
 	if (name != NULL) {
@@ -507,6 +471,8 @@ pick_ca(const struct pki_enroll *e, const char *name, struct pki_ca_record *out,
 			rc = pki_error_set(err, PKI_E_NOTFOUND, "no CA named '%s'"
 					   "; the issuing CAs are: %s", name,
 					   names[0] ? names : "(none)");
+			if (names[0] == '\0')
+				pki_error_hint(err, PKI_HINT_BUILD);
 			goto out;
 		}
 		pick = i;
@@ -519,14 +485,15 @@ pick_ca(const struct pki_enroll *e, const char *name, struct pki_ca_record *out,
 		if (found == 0) {
 			rc = pki_error_set(err, PKI_E_NOTFOUND, "there is no "
 					   "active issuing CA in this state "
-					   "directory; build one (spork pki "
-					   "build)");
+					   "directory");
+			pki_error_hint(err, PKI_HINT_BUILD);
 			goto out;
 		}
 		if (found > 1) {
 			rc = pki_error_set(err, PKI_E_INVALID, "there are %zu "
 					   "issuing CAs (%s): name the one to "
 					   "use", found, names);
+			pki_error_hint(err, PKI_HINT_NAME_CA);
 			goto out;
 		}
 	}
@@ -545,10 +512,11 @@ issuer_check(const struct issuer *is, int64_t now, struct pki_error *err)
 	const struct pki_ca_record *r = &is->rec;
 	char t[32];
 
-	if (r->status == PKI_CA_PENDING)
-		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is waiting for "
-				     "its certificate from the external CA "
-				     "(spork pki import-cert)", r->name);
+	if (r->status == PKI_CA_PENDING) {
+		pki_error_set(err, PKI_E_INVALID, "CA '%s' is waiting for its "
+			      "certificate from the external CA", r->name);
+		return pki_error_hint(err, PKI_HINT_IMPORT_CERT);
+	}
 	if (r->status == PKI_CA_REVOKED)
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is revoked and "
 				     "issues nothing", r->name);
@@ -584,7 +552,7 @@ issuer_load(const struct pki_enroll *e, struct issuer *is,
 		return pki__gnutls_error(err, ret, "the stored CA certificate");
 	if ((rc = pki_key_alg_from_name(r->algorithm, &alg, err)) != PKI_OK)
 		return rc;
-	if ((rc = pki_key_load(e->ks, r->key_uri, alg, r->name, &is->key,
+	if ((rc = pki_key_load(pki_state_keystore(e->state), r->key_uri, alg, r->name, &is->key,
 			       err)) != PKI_OK) {
 		pki_error_prefix(err, "unsealing the key of CA '%s'", r->name);
 		return rc;
@@ -1000,25 +968,22 @@ job_policy(const struct pki_enroll *e, const struct job *j,
 	   struct pki_error *err)
 {
 	const struct names *n = &j->names;
-	char *path;
+	const struct pki_policy *pol;
 	int rc;
 
 	if (n->dns.n + n->ip.n == 0)
 		return PKI_OK;
-	if (e->policy == NULL) {
-		path = pki_enroll_policy_path(e->state_dir ? e->state_dir :
-					      "<state directory>");
-		rc = pki_error_set(err, PKI_E_DENIED, "'%s' is denied: there is "
-				   "no domain policy, so every name is denied; "
-				   "write the names this CA may certify as "
-				   "[[allow]] rules into %s (see "
-				   "domain-policy.toml(5))",
-				   n->dns.n ? n->dns.v[0] : n->ip.v[0],
-				   path ? path : PKI_ENROLL_POLICY_FILE);
-		free(path);
+	if ((rc = pki_state_policy(e->state, &pol, err)) != PKI_OK)
 		return rc;
-	}
-	return pki_policy_check_names(e->policy,
+	if (pol == NULL)
+		return pki_error_set(err, PKI_E_DENIED, "'%s' is denied: there "
+				     "is no domain policy, so every name is "
+				     "denied; write the names this CA may "
+				     "certify as [[allow]] rules into %s (see "
+				     "domain-policy.toml(5))",
+				     n->dns.n ? n->dns.v[0] : n->ip.v[0],
+				     pki_state_path(e->state, PKI_STATE_POLICY));
+	return pki_policy_check_names(pol,
 				      (const char *const *)n->dns.v, n->dns.n,
 				      (const char *const *)n->ip.v, n->ip.n, err);
 }
@@ -1110,7 +1075,8 @@ record_fill(struct pki_cert_record *r, const gnutls_datum_t *der,
 	r->der.data = gnutls_malloc(der->size);
 	r->renewal_of = j->old ? j->old->id : 0;
 	r->source = strdup(e->source ? e->source : "cli");
-	r->requester = strdup(e->requester ? e->requester : pki_store_actor());
+	r->requester = strdup(e->requester ? e->requester :
+			      pki_state_actor(e->state));
 	r->issuer_name = strdup(is->rec.name);
 	if (r->serial == NULL || r->subject == NULL || r->sans == NULL ||
 	    r->profile == NULL || r->der.data == NULL || r->source == NULL ||
@@ -1147,7 +1113,7 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 	tpl.path_len = -1;
 	if ((rc = issuer_check(is, now, err)) != PKI_OK ||
 	    (rc = job_validity(j, &is->rec, now, &nb, &na, err)) != PKI_OK ||
-	    (rc = chain_collect(e->st, is->rec.id, 1, &chain, &nchain,
+	    (rc = chain_collect(pki_state_store(e->state), is->rec.id, 1, &chain, &nchain,
 				&has_root, err)) != PKI_OK ||
 	    (rc = check_name_constraints(&j->names, chain, nchain, err)) != PKI_OK ||
 	    (rc = issuer_load(e, is, err)) != PKI_OK)
@@ -1172,12 +1138,12 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 			goto out;
 		if ((rc = record_fill(&rec, &der, j, e, is, err)) != PKI_OK)
 			goto out;
-		if ((rc = pki_store_begin(e->st, err)) != PKI_OK)
+		if ((rc = pki_store_begin(pki_state_store(e->state), err)) != PKI_OK)
 			goto out;
 		in_tx = 1;
-		rc = pki_store_cert_insert(e->st, &rec, err);
+		rc = pki_store_cert_insert(pki_state_store(e->state), &rec, err);
 		if (rc == PKI_E_EXISTS && tries + 1 < SERIAL_TRIES) {
-			pki_store_rollback(e->st);
+			pki_store_rollback(pki_state_store(e->state));
 			in_tx = 0;
 			continue;       /* a serial collision: draw again */
 		}
@@ -1188,10 +1154,10 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 			rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 			goto out;
 		}
-		if ((rc = pki_store_audit(e->st, rec.requester, j->action,
+		if ((rc = pki_store_audit(pki_state_store(e->state), rec.requester, j->action,
 					  rec.serial, detail, err)) != PKI_OK)
 			goto out;
-		if ((rc = pki_store_commit(e->st, err)) != PKI_OK)
+		if ((rc = pki_store_commit(pki_state_store(e->state), err)) != PKI_OK)
 			goto out;
 		in_tx = 0;
 		break;
@@ -1216,7 +1182,7 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 out:
 	pki_enroll_chain_free(chain, nchain);
 	if (in_tx)
-		pki_store_rollback(e->st);
+		pki_store_rollback(pki_state_store(e->state));
 	free(detail);
 	gnutls_free(der.data);
 	pki_cert_record_clear(&rec);
@@ -1343,22 +1309,28 @@ pki_enroll_find(const struct pki_enroll *e, const char *serial,
 		goto out;
 	}
 	if (ca_name != NULL) {
-		if ((rc = pki_store_ca_get(e->st, ca_name, &ca, err)) != PKI_OK) {
-			if (rc == PKI_E_NOTFOUND)
-				pki_error_set(err, rc, "no CA named '%s' (spork "
-					      "pki status lists them)", ca_name);
+		if ((rc = pki_store_ca_get(pki_state_store(e->state), ca_name, &ca, err)) != PKI_OK) {
+			if (rc == PKI_E_NOTFOUND) {
+				pki_error_set(err, rc, "no CA named '%s'",
+					      ca_name);
+				pki_error_hint(err, PKI_HINT_LIST_CAS);
+			}
 			goto out;
 		}
 		id = ca.id;
 	}
-	rc = pki_store_cert_get(e->st, id, canon, out, err);
-	if (rc == PKI_E_NOTFOUND)
+	rc = pki_store_cert_get(pki_state_store(e->state), id, canon, out, err);
+	if (rc == PKI_E_NOTFOUND) {
 		pki_error_set(err, rc, "no certificate with serial %s%s%s%s in "
-			      "this state directory (spork cert list shows "
-			      "them)", canon, ca_name ? " from CA '" : "",
+			      "this state directory", canon,
+			      ca_name ? " from CA '" : "",
 			      ca_name ? ca_name : "", ca_name ? "'" : "");
-	else if (rc == PKI_E_CONFLICT)
-		pki_error_prefix(err, "serial %s is ambiguous; name the CA", canon);
+		pki_error_hint(err, PKI_HINT_LIST_CERTS);
+	} else if (rc == PKI_E_CONFLICT) {
+		pki_error_prefix(err, "serial %s is ambiguous; name the CA",
+				 canon);
+		pki_error_hint(err, PKI_HINT_NAME_CA);
+	}
 out:
 	pki_ca_record_clear(&ca);
 	return rc;
@@ -1386,11 +1358,12 @@ renew_job(struct job *j, const struct pki_cert_record *old,
 {
 	int64_t life;
 
-	if (old->ca_id != 0 || old->issuer_ca_id == 0)
-		return pki_error_set(err, PKI_E_INVALID, "%s is a CA "
-				     "certificate; CA certificates are made by "
-				     "the hierarchy (spork pki), not renewed "
-				     "here", old->serial);
+	if (old->ca_id != 0 || old->issuer_ca_id == 0) {
+		pki_error_set(err, PKI_E_INVALID, "%s is a CA certificate; CA "
+			      "certificates are made by the hierarchy, not "
+			      "renewed here", old->serial);
+		return pki_error_hint(err, PKI_HINT_HIERARCHY);
+	}
 	if (old->revoked)
 		return pki_error_set(err, PKI_E_INVALID, "%s is revoked (%s); a "
 				     "revoked certificate is not renewed: "
@@ -1493,7 +1466,7 @@ pki_enroll_renew(const struct pki_enroll *e,
 	    (rc = job_names(&j, err)) != PKI_OK ||
 	    (rc = job_policy(e, &j, err)) != PKI_OK)
 		goto out;
-	if ((rc = pki_store_ca_get_id(e->st, old.issuer_ca_id, &is.rec, err)) != PKI_OK)
+	if ((rc = pki_store_ca_get_id(pki_state_store(e->state), old.issuer_ca_id, &is.rec, err)) != PKI_OK)
 		goto out;
 	rc = job_run(e, &j, &is, res, err);
 out:
@@ -1518,10 +1491,12 @@ pki_enroll_reason_parse(const char *s, int *reason, struct pki_error *err)
 	size_t len = 0;
 	int r = pki_crl_reason_parse(s), i;
 
-	if (r == PKI_CRL_REASON_REMOVE_FROM_CRL)
-		return pki_error_set(err, PKI_E_INVALID, "removeFromCRL is not a "
-				     "revocation reason; a certificateHold is "
-				     "lifted with 'spork cert unhold'");
+	if (r == PKI_CRL_REASON_REMOVE_FROM_CRL) {
+		pki_error_set(err, PKI_E_INVALID, "removeFromCRL is not a "
+			      "revocation reason; a certificateHold is lifted "
+			      "instead");
+		return pki_error_hint(err, PKI_HINT_UNHOLD);
+	}
 	if (r < 0) {
 		/* The reasons a revocation may give, from crl.c's table. */
 		names[0] = '\0';
@@ -1565,12 +1540,12 @@ prove_issuer(const struct pki_enroll *e, const struct pki_cert_record *r,
 				   "external CA; revoke it there", r->serial);
 		goto out;
 	}
-	if ((rc = pki_store_ca_get_id(e->st, r->issuer_ca_id, &ca, err)) != PKI_OK)
+	if ((rc = pki_store_ca_get_id(pki_state_store(e->state), r->issuer_ca_id, &ca, err)) != PKI_OK)
 		goto out;
 	snprintf(issuer_name, len, "%s", ca.name);
 	if ((rc = pki_key_alg_from_name(ca.algorithm, &alg, err)) != PKI_OK)
 		goto out;
-	if ((rc = pki_key_load(e->ks, ca.key_uri, alg, ca.name, &key, err)) != PKI_OK) {
+	if ((rc = pki_key_load(pki_state_keystore(e->state), ca.key_uri, alg, ca.name, &key, err)) != PKI_OK) {
 		pki_error_prefix(err, "revoking a CA certificate needs the key of "
 				 "its issuer '%s'", ca.name);
 		goto out;
@@ -1637,20 +1612,20 @@ revocation_commit(const struct pki_enroll *e, struct pki_cert_record *r,
 	json_decref(o);
 	if (detail == NULL)
 		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-	if ((rc = pki_store_begin(e->st, err)) != PKI_OK)
+	if ((rc = pki_store_begin(pki_state_store(e->state), err)) != PKI_OK)
 		goto out;
-	rc = unhold ? pki_store_cert_unrevoke(e->st, r->id, err)
-		    : pki_store_cert_revoke(e->st, r->id, reason, revoked_at,
+	rc = unhold ? pki_store_cert_unrevoke(pki_state_store(e->state), r->id, err)
+		    : pki_store_cert_revoke(pki_state_store(e->state), r->id, reason, revoked_at,
 					    inv, err);
 	if (rc != PKI_OK ||
-	    (rc = pki_store_audit(e->st, e->requester, unhold ? "cert.unhold" :
+	    (rc = pki_store_audit(pki_state_store(e->state), e->requester, unhold ? "cert.unhold" :
 				  "cert.revoke", r->serial, detail, err)) != PKI_OK ||
-	    (rc = pki_store_commit(e->st, err)) != PKI_OK) {
-		pki_store_rollback(e->st);
+	    (rc = pki_store_commit(pki_state_store(e->state), err)) != PKI_OK) {
+		pki_store_rollback(pki_state_store(e->state));
 		goto out;
 	}
 	if (out != NULL)
-		rc = pki_store_cert_get_id(e->st, r->id, out, err);
+		rc = pki_store_cert_get_id(pki_state_store(e->state), r->id, out, err);
 out:
 	free(detail);
 	return rc;
@@ -1711,8 +1686,10 @@ pki_enroll_revoke(const struct pki_enroll *e, const char *serial,
 				   "(%s, since %s)%s", r.serial,
 				   reason_str(r.reason), t,
 				   r.reason == PKI_CRL_REASON_CERTIFICATE_HOLD ?
-				   "; lift the hold with 'spork cert unhold' "
-				   "first to revoke it for another reason" : "");
+				   "; lift the hold first to revoke it for "
+				   "another reason" : "");
+		if (r.reason == PKI_CRL_REASON_CERTIFICATE_HOLD)
+			pki_error_hint(err, PKI_HINT_UNHOLD);
 		goto out;
 	}
 	if (r.ca_id != 0) {

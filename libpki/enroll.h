@@ -33,33 +33,18 @@
 #include "key.h"
 #include "policy.h"
 #include "profile.h"
+#include "state.h"
 #include "store.h"
 
-/* File name of the domain policy inside a state directory. */
-#define PKI_ENROLL_POLICY_FILE "domain-policy.toml"
-
-/* "<state_dir>/domain-policy.toml"; caller frees; NULL when out of memory. */
-char *pki_enroll_policy_path(const char *state_dir);
-
 /*
- * Load <state_dir>/domain-policy.toml.  A missing file is not an error:
- * *out is then NULL, which denies every name (pki_enroll_issue says where
- * the file belongs).  A file that does not parse is (PKI_E_PARSE /
- * PKI_E_INVALID, err->line/column set, the message naming the file).
- * Free with pki_policy_free.
+ * Everything an enrollment works with: the state directory (its store,
+ * key store, domain policy, actor and clock; state.h), who asks and
+ * through what.  Borrowed; the caller owns them.
  */
-int pki_enroll_policy_load(const char *state_dir, struct pki_policy **out,
-			   struct pki_error *err) PKI_WUR;
-
-/* Everything an enrollment works with.  Borrowed; the caller owns them. */
 struct pki_enroll {
-	struct pki_store *st;
-	struct pki_keystore *ks;       /* for the issuing CA's key */
-	const char *state_dir;         /* named in policy messages */
-	const struct pki_policy *policy; /* NULL: no policy file, deny all */
+	struct pki_state *state;
 	const char *source;            /* "cli", "acme" ...; NULL: "cli" */
-	const char *requester;         /* NULL: pki_store_actor() */
-	int64_t now;                   /* 0: pki_now() */
+	const char *requester;         /* NULL: the state's actor */
 };
 
 /* An issuance request.  Zero-initialise, then fill. */

@@ -1,4 +1,4 @@
-/* error: error codes, messages and the library clock. */
+/* error: error codes and messages. */
 #include <config.h>
 
 #include <stdio.h>
@@ -42,8 +42,18 @@ pki_error_setv(struct pki_error *err, int code, const char *fmt, va_list ap)
 	err->code = code;
 	err->line = 0;
 	err->column = 0;
+	err->hint = PKI_HINT_NONE;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	return code;
+}
+
+int
+pki_error_hint(struct pki_error *err, enum pki_hint hint)
+{
+	if (err == NULL)
+		return PKI_E_FAIL;
+	err->hint = (unsigned)hint < PKI_HINT__MAX ? hint : PKI_HINT_NONE;
+	return err->code;
 }
 
 int
@@ -102,17 +112,6 @@ pki_error_clear(struct pki_error *err)
 	if (err == NULL)
 		return;
 	memset(err, 0, sizeof(*err));
-}
-
-int64_t
-pki_now(void)
-{
-	const char *s = getenv("SPORK_NOW");
-	int64_t t;
-
-	if (s != NULL && *s != '\0' && pki__time_parse(s, &t) == 0)
-		return t;
-	return (int64_t)time(NULL);
 }
 
 void

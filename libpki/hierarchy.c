@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -19,9 +20,11 @@
 #include <nettle/sha2.h>
 
 #include "hierarchy.h"
+#include "state.h"
 #include "issue.h"
 #include "name.h"
 #include "toml.h"
+#include "store-write.h"
 #include "util.h"
 
 #define MAX_CAS 256
@@ -31,47 +34,6 @@
 
 /* ------------------------------------------------------------------ diags */
 
-void
-pki_diags_clear(struct pki_diags *d)
-{
-	size_t i;
-
-	if (d == NULL)
-		return;
-	for (i = 0; i < d->n; i++)
-		free(d->v[i].msg);
-	free(d->v);
-	d->v = NULL;
-	d->n = 0;
-}
-
-static void diag(struct pki_diags *d, unsigned line, unsigned col,
-		 const char *fmt, ...) PKI_PRINTF(4, 5);
-
-static void
-diag(struct pki_diags *d, unsigned line, unsigned col, const char *fmt, ...)
-{
-	struct pki_diag *nv;
-	va_list ap;
-	char *msg = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (msg == NULL)
-		return;
-	nv = realloc(d->v, (d->n + 1) * sizeof(*nv));
-	if (nv == NULL) {
-		free(msg);
-		return;
-	}
-	d->v = nv;
-	d->v[d->n].line = line;
-	d->v[d->n].column = col;
-	d->v[d->n].msg = msg;
-	d->n++;
-}
 
 /* ------------------------------------------------------------------ plan */
 
@@ -113,44 +75,6 @@ pki_hier_free(struct pki_hier_plan *plan)
 	free(plan->external_cert);
 	free(plan->import_pkcs12);
 	free(plan);
-}
-
-char *
-pki_hier_slug(const char *name)
-{
-	static const char hexd[] = "0123456789abcdef";
-	size_t i, o = 0, len = strlen(name);
-	char *s = malloc(2 * len + 2);
-	int dash = 1;
-
-	if (s == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c >= 0x80) {
-			/* Non-ASCII: its UTF-8 bytes in hex, so that names in
-			 * other scripts stay distinct. */
-			s[o++] = hexd[c >> 4];
-			s[o++] = hexd[c & 15];
-			dash = 0;
-		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			s[o++] = (char)c;
-			dash = 0;
-		} else if (c >= 'A' && c <= 'Z') {
-			s[o++] = (char)(c - 'A' + 'a');
-			dash = 0;
-		} else if (!dash) {
-			s[o++] = '-';
-			dash = 1;
-		}
-	}
-	while (o > 0 && s[o - 1] == '-')
-		o--;
-	if (o == 0)
-		s[o++] = 'x';
-	s[o] = '\0';
-	return s;
 }
 
 /* Add whole calendar years to t (UTC); Feb 29 becomes Feb 28. */
@@ -204,33 +128,6 @@ static const char *const import_keys[] = {
 };
 static const char *const external_keys[] = { "name", "certificate", NULL };
 
-/* Levenshtein distance, small strings only. */
-static size_t
-edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t row[64], prev, tmp;
-
-	if (la >= 63 || lb >= 63)
-		return 99;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			row[j] = prev + (a[i - 1] != b[j - 1]);
-			if (row[j - 1] + 1 < row[j])
-				row[j] = row[j - 1] + 1;
-			if (tmp + 1 < row[j])
-				row[j] = tmp + 1;
-			prev = tmp;
-		}
-	}
-	return row[lb];
-}
-
 static int
 in_list(const char *key, const char *const *list)
 {
@@ -245,26 +142,16 @@ unknown_key(struct loader *L, const struct pki_toml_keyval *kv,
 	    const char *where, const char *const *allowed,
 	    const char *const *extra)
 {
-	const char *best = NULL;
-	size_t bd = 3, dd;
-	const char *const *p;
+	const char *best = pki_diag_closest(kv->key, allowed);
 
-	for (p = allowed; *p != NULL; p++)
-		if ((dd = edit_distance(kv->key, *p)) < bd) {
-			bd = dd;
-			best = *p;
-		}
-	for (p = extra; p != NULL && *p != NULL; p++)
-		if ((dd = edit_distance(kv->key, *p)) < bd) {
-			bd = dd;
-			best = *p;
-		}
+	if (best == NULL)
+		best = pki_diag_closest(kv->key, extra);
 	if (best != NULL)
-		diag(L->d, kv->line, kv->column,
+		pki__diag(L->d, kv->line, kv->column,
 		     "unknown key '%s' in %s; did you mean '%s'?", kv->key,
 		     where, best);
 	else
-		diag(L->d, kv->line, kv->column,
+		pki__diag(L->d, kv->line, kv->column,
 		     "unknown key '%s' in %s; see hierarchy.toml(5) for the "
 		     "keys a CA takes", kv->key, where);
 }
@@ -275,7 +162,7 @@ want_type(struct loader *L, const struct pki_toml_keyval *kv,
 {
 	if (kv->val.type == type)
 		return 1;
-	diag(L->d, kv->val.line, kv->val.column, "%s must be %s, not %s "
+	pki__diag(L->d, kv->val.line, kv->val.column, "%s must be %s, not %s "
 	     "(write for example %s)", kv->key,
 	     type == PKI_TOML_STRING ? "a string" :
 	     type == PKI_TOML_INTEGER ? "an integer" :
@@ -296,12 +183,12 @@ get_str(struct loader *L, const struct pki_toml_table *t, const char *key,
 	if (!want_type(L, kv, PKI_TOML_STRING, example))
 		return NULL;
 	if (kv->val.u.s.len != strlen(kv->val.u.s.ptr)) {
-		diag(L->d, kv->val.line, kv->val.column,
+		pki__diag(L->d, kv->val.line, kv->val.column,
 		     "%s must not contain NUL characters", key);
 		return NULL;
 	}
 	if (kv->val.u.s.len == 0) {
-		diag(L->d, kv->val.line, kv->val.column,
+		pki__diag(L->d, kv->val.line, kv->val.column,
 		     "%s must not be empty", key);
 		return NULL;
 	}
@@ -322,16 +209,16 @@ get_list(struct loader *L, const struct pki_toml_table *t, const char *key,
 	if (kv->val.type == PKI_TOML_STRING) {
 		/* A single string is taken as a one-element list. */
 		if (check != NULL && !check(kv->val.u.s.ptr))
-			diag(L->d, kv->val.line, kv->val.column,
+			pki__diag(L->d, kv->val.line, kv->val.column,
 			     "%s: '%s' is not %s", key, kv->val.u.s.ptr, hint);
 		else if (pki_strlist_add(out, kv->val.u.s.ptr) != PKI_OK)
-			diag(L->d, kv->line, kv->column, "out of memory");
+			pki__diag(L->d, kv->line, kv->column, "out of memory");
 		return;
 	}
 	if (!want_type(L, kv, PKI_TOML_ARRAY, "[\"...\"]"))
 		return;
 	if (kv->val.u.arr->n > MAX_LIST) {
-		diag(L->d, kv->val.line, kv->val.column,
+		pki__diag(L->d, kv->val.line, kv->val.column,
 		     "%s has %zu entries; at most %d are allowed", key,
 		     kv->val.u.arr->n, MAX_LIST);
 		return;
@@ -340,17 +227,17 @@ get_list(struct loader *L, const struct pki_toml_table *t, const char *key,
 		const struct pki_toml_value *v = &kv->val.u.arr->items[i];
 
 		if (v->type != PKI_TOML_STRING) {
-			diag(L->d, v->line, v->column, "%s: entries must be "
+			pki__diag(L->d, v->line, v->column, "%s: entries must be "
 			     "strings, not %s", key, pki_toml_type_name(v->type));
 			continue;
 		}
 		if (check != NULL && !check(v->u.s.ptr)) {
-			diag(L->d, v->line, v->column, "%s: '%s' is not %s",
+			pki__diag(L->d, v->line, v->column, "%s: '%s' is not %s",
 			     key, v->u.s.ptr, hint);
 			continue;
 		}
 		if (pki_strlist_add(out, v->u.s.ptr) != PKI_OK)
-			diag(L->d, v->line, v->column, "out of memory");
+			pki__diag(L->d, v->line, v->column, "out of memory");
 	}
 }
 
@@ -423,7 +310,7 @@ dup_str(struct loader *L, char **dst, const char *src)
 	if (src == NULL)
 		return 0;
 	if ((*dst = strdup(src)) == NULL) {
-		diag(L->d, 0, 0, "out of memory");
+		pki__diag(L->d, 0, 0, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -478,7 +365,7 @@ read_key_location(struct loader *L, const struct pki_toml_table *t,
 		n->online = 0;
 		dup_str(L, &n->pkcs11_uri, v);
 	} else {
-		diag(L->d, kv->val.line, kv->val.column,
+		pki__diag(L->d, kv->val.line, kv->val.column,
 		     "key = \"%s\" is not a key location; write \"offline\" "
 		     "(lockbox, passphrase), \"online\" (lockbox, online.kek) "
 		     "or a pkcs11: URI", v);
@@ -493,13 +380,13 @@ new_node(struct loader *L, const char *role, size_t parent, unsigned line,
 	struct pki_hier_node *nv, *n;
 
 	if (p->n >= MAX_CAS) {
-		diag(L->d, line, col, "more than %d CAs in one hierarchy",
+		pki__diag(L->d, line, col, "more than %d CAs in one hierarchy",
 		     MAX_CAS);
 		return NULL;
 	}
 	nv = realloc(p->nodes, (p->n + 1) * sizeof(*nv));
 	if (nv == NULL) {
-		diag(L->d, line, col, "out of memory");
+		pki__diag(L->d, line, col, "out of memory");
 		return NULL;
 	}
 	p->nodes = nv;
@@ -524,7 +411,7 @@ read_subject(struct loader *L, const struct pki_toml_table *t,
 
 	cn = get_str(L, t, "common_name", "common_name = \"Example Root CA\"");
 	if (cn == NULL && pki_toml_find(t, "common_name") == NULL)
-		diag(L->d, t->line, t->column, "%s has no common_name; add "
+		pki__diag(L->d, t->line, t->column, "%s has no common_name; add "
 		     "common_name = \"...\"", where);
 	dup_str(L, &n->tpl.subject.common_name, cn);
 	s = get_str(L, t, "name", "name = \"issuing-1\"");
@@ -542,7 +429,7 @@ read_subject(struct loader *L, const struct pki_toml_table *t,
 		kv = pki_toml_find(t, "country");
 		if (strlen(s) != 2 || !((s[0] >= 'A' && s[0] <= 'Z') &&
 					(s[1] >= 'A' && s[1] <= 'Z')))
-			diag(L->d, kv->val.line, kv->val.column, "country = "
+			pki__diag(L->d, kv->val.line, kv->val.column, "country = "
 			     "\"%s\" is not a two-letter ISO 3166 code in "
 			     "capitals (write for example \"DE\")", s);
 		else
@@ -564,7 +451,7 @@ read_subject(struct loader *L, const struct pki_toml_table *t,
 				continue;
 			len = pki__utf8_chars(kv->val.u.s.ptr);
 			if (len > max)
-				diag(L->d, kv->val.line, kv->val.column, "%s is "
+				pki__diag(L->d, kv->val.line, kv->val.column, "%s is "
 				     "%zu characters; X.509 allows at most %zu",
 				     *fp, len, max);
 		}
@@ -580,12 +467,12 @@ read_validity(struct loader *L, const struct pki_toml_table *t,
 	const struct pki_toml_keyval *kd = pki_toml_find(t, "validity_days");
 
 	if (ky != NULL && kd != NULL) {
-		diag(L->d, kd->line, kd->column, "give either "
+		pki__diag(L->d, kd->line, kd->column, "give either "
 		     "validity_years or validity_days, not both");
 	} else if (ky != NULL) {
 		if (want_type(L, ky, PKI_TOML_INTEGER, "validity_years = 10")) {
 			if (ky->val.u.i < 1 || ky->val.u.i > MAX_YEARS)
-				diag(L->d, ky->val.line, ky->val.column,
+				pki__diag(L->d, ky->val.line, ky->val.column,
 				     "validity_years = %lld is out of "
 				     "range; write 1 to %d",
 				     (long long)ky->val.u.i, MAX_YEARS);
@@ -595,7 +482,7 @@ read_validity(struct loader *L, const struct pki_toml_table *t,
 	} else if (kd != NULL) {
 		if (want_type(L, kd, PKI_TOML_INTEGER, "validity_days = 365")) {
 			if (kd->val.u.i < 1 || kd->val.u.i > MAX_DAYS)
-				diag(L->d, kd->val.line, kd->val.column,
+				pki__diag(L->d, kd->val.line, kd->val.column,
 				     "validity_days = %lld is out of "
 				     "range; write 1 to %d",
 				     (long long)kd->val.u.i, MAX_DAYS);
@@ -631,7 +518,7 @@ read_ca(struct loader *L, const struct pki_toml_table *t, struct pki_hier_node *
 		struct pki_error e;
 
 		if (pki_key_alg_from_name(s, &n->alg, &e) != PKI_OK)
-			diag(L->d, kv ? kv->val.line : t->line,
+			pki__diag(L->d, kv ? kv->val.line : t->line,
 			     kv ? kv->val.column : t->column, "%s", e.msg);
 	}
 
@@ -640,7 +527,7 @@ read_ca(struct loader *L, const struct pki_toml_table *t, struct pki_hier_node *
 	if ((kv = pki_toml_find(t, "path_len")) != NULL &&
 	    want_type(L, kv, PKI_TOML_INTEGER, "path_len = 0")) {
 		if (kv->val.u.i < 0 || kv->val.u.i > 16)
-			diag(L->d, kv->val.line, kv->val.column, "path_len = "
+			pki__diag(L->d, kv->val.line, kv->val.column, "path_len = "
 			     "%lld is out of range; write 0 to 16",
 			     (long long)kv->val.u.i);
 		else
@@ -689,7 +576,7 @@ read_ca_array(struct loader *L, const struct pki_toml_keyval *kv,
 		char label[96];
 
 		if (v->type != PKI_TOML_TABLE) {
-			diag(L->d, v->line, v->column, "%s must hold tables "
+			pki__diag(L->d, v->line, v->column, "%s must hold tables "
 			     "([[%s]]), not %s", kv->key, kv->key,
 			     pki_toml_type_name(v->type));
 			continue;
@@ -736,7 +623,7 @@ read_external(struct loader *L, const struct pki_toml_keyval *kv)
 				    NULL);
 	s = get_str(L, t, "name", "name = \"Corporate Root CA\"");
 	if (s == NULL && pki_toml_find(t, "name") == NULL)
-		diag(L->d, t->line, t->column, "[external] has no name; add "
+		pki__diag(L->d, t->line, t->column, "[external] has no name; add "
 		     "name = \"...\" naming the CA that will sign");
 	dup_str(L, &L->plan->external_name, s);
 	dup_str(L, &L->plan->external_cert,
@@ -762,17 +649,17 @@ read_import(struct loader *L, const struct pki_toml_keyval *kv)
 	n->imported = 1;
 	s = get_str(L, t, "name", "name = \"Imported CA\"");
 	if (s == NULL && pki_toml_find(t, "name") == NULL)
-		diag(L->d, t->line, t->column, "[import] has no name; add "
+		pki__diag(L->d, t->line, t->column, "[import] has no name; add "
 		     "name = \"...\"");
 	dup_str(L, &n->name, s);
 	s = get_str(L, t, "pkcs12", "pkcs12 = \"ca.p12\"");
 	if (s == NULL && pki_toml_find(t, "pkcs12") == NULL)
-		diag(L->d, t->line, t->column, "[import] has no pkcs12; add "
+		pki__diag(L->d, t->line, t->column, "[import] has no pkcs12; add "
 		     "pkcs12 = \"path/to/ca.p12\"");
 	dup_str(L, &L->plan->import_pkcs12, s);
 	read_key_location(L, t, n);
 	if (n->pkcs11_uri != NULL)
-		diag(L->d, t->line, t->column, "[import] keys go into the "
+		pki__diag(L->d, t->line, t->column, "[import] keys go into the "
 		     "lockbox; key must be \"online\" or \"offline\"");
 	read_urls(L, t, n);
 }
@@ -909,7 +796,7 @@ check_cn_constraints(struct loader *L, size_t i)
 			if (pki_name_dns_within(cn, a->tpl.permitted_dns.v[k]))
 				break;
 		if (k == a->tpl.permitted_dns.n)
-			diag(L->d, n->line, n->column, "'%s' sits below '%s', "
+			pki__diag(L->d, n->line, n->column, "'%s' sits below '%s', "
 			     "whose permitted_dns allows only names under %s%s; "
 			     "GnuTLS checks a CA's common name against them, "
 			     "so the chain would not verify there: move "
@@ -929,7 +816,7 @@ check_cn_constraints(struct loader *L, size_t i)
 static int
 files_collide(const char *a, const char *b)
 {
-	char *sa = pki_hier_slug(a), *sb = pki_hier_slug(b);
+	char *sa = pki_state_slug(a), *sb = pki_state_slug(b);
 	int hit = 0, k;
 
 	if (sa == NULL || sb == NULL) {
@@ -967,12 +854,12 @@ check_tree(struct loader *L, int64_t now)
 			if (p->nodes[j].name == NULL)
 				continue;
 			if (strcasecmp(p->nodes[j].name, n->name) == 0)
-				diag(L->d, n->line, n->column, "duplicate CA "
+				pki__diag(L->d, n->line, n->column, "duplicate CA "
 				     "name '%s' (first defined at line %u); "
 				     "give one of them name = \"...\"",
 				     n->name, p->nodes[j].line);
 			else if (files_collide(p->nodes[j].name, n->name))
-				diag(L->d, n->line, n->column, "CA names '%s' "
+				pki__diag(L->d, n->line, n->column, "CA names '%s' "
 				     "and '%s' (line %u) would share files "
 				     "under ca/; give one of them another "
 				     "name = \"...\"", n->name,
@@ -984,7 +871,7 @@ check_tree(struct loader *L, int64_t now)
 			if (n->tpl.path_len < 0) {
 				n->tpl.path_len = (int)below;
 			} else if ((unsigned)n->tpl.path_len < below) {
-				diag(L->d, n->line, n->column, "path_len = %d "
+				pki__diag(L->d, n->line, n->column, "path_len = %d "
 				     "on '%s' cannot hold the %u level%s of CA "
 				     "below it; write path_len = %u or more",
 				     n->tpl.path_len, n->name, below,
@@ -997,7 +884,7 @@ check_tree(struct loader *L, int64_t now)
 			check_cn_constraints(L, i);
 			if (!pa->imported && node_not_after(pa, now) > now &&
 			    node_not_after(n, now) > node_not_after(pa, now))
-				diag(L->d, n->line, n->column, "'%s' would "
+				pki__diag(L->d, n->line, n->column, "'%s' would "
 				     "outlive its parent '%s' (%u %s vs %u %s); "
 				     "shorten its validity or lengthen the "
 				     "parent's", n->name, pa->name,
@@ -1010,14 +897,14 @@ check_tree(struct loader *L, int64_t now)
 		    n->tpl.permitted_ip.n + n->tpl.excluded_ip.n +
 		    n->tpl.permitted_email.n + n->tpl.excluded_email.n > 0 &&
 		    strcmp(n->role, "root") == 0)
-			diag(L->d, n->line, n->column, "name constraints on a "
+			pki__diag(L->d, n->line, n->column, "name constraints on a "
 			     "root are not enforced by relying parties (RFC "
 			     "5280 6.1); put them on the policy or issuing CA");
 	}
 }
 
 int
-pki_hier_load(const char *path, struct pki_hier_plan **out,
+pki_hier_load(const char *path, int64_t now, struct pki_hier_plan **out,
 	      struct pki_diags *d, struct pki_error *err)
 {
 	struct pki_toml_table *doc = NULL;
@@ -1036,7 +923,7 @@ pki_hier_load(const char *path, struct pki_hier_plan **out,
 	pki_error_clear(&e);
 	rc = pki_toml_parse_file(path, &doc, &e);
 	if (rc != PKI_OK) {
-		diag(d, e.line, e.column, "%s", e.msg);
+		pki__diag(d, e.line, e.column, "%s", e.msg);
 		rc = pki_error_at(err, rc, e.line, e.column, "%s", e.msg);
 		goto out;
 	}
@@ -1064,12 +951,12 @@ pki_hier_load(const char *path, struct pki_hier_plan **out,
 	imp = pki_toml_find(doc, "import");
 	tops = (root != NULL) + (ext != NULL) + (imp != NULL);
 	if (tops == 0) {
-		diag(d, 1, 1, "no [root], [external] or [import] table: a "
+		pki__diag(d, 1, 1, "no [root], [external] or [import] table: a "
 		     "hierarchy needs a top (see hierarchy.toml(5))");
 	} else if (tops > 1) {
 		const struct pki_toml_keyval *second = root && ext ? ext :
 						       imp ? imp : ext;
-		diag(d, second->line, second->column, "[root], [external] and "
+		pki__diag(d, second->line, second->column, "[root], [external] and "
 		     "[import] are alternatives; keep exactly one");
 	}
 	if (root != NULL && tops == 1) {
@@ -1108,17 +995,17 @@ pki_hier_load(const char *path, struct pki_hier_plan **out,
 				if (plan->nodes[i].parent == PKI_HIER_NONE)
 					plan->nodes[i].external_parent = 1;
 		if (plan->mode == PKI_HIER_SUBORDINATE && pc == NULL && ic == NULL)
-			diag(d, ext->line, ext->column, "[external] has no CA "
+			pki__diag(d, ext->line, ext->column, "[external] has no CA "
 			     "below it; add [[issuing_cas]] (or "
 			     "[[policy_cas]]) for the CA it will sign");
 		if (plan->mode == PKI_HIER_IMPORT && pc != NULL)
-			diag(d, pc->line, pc->column, "an imported CA takes "
+			pki__diag(d, pc->line, pc->column, "an imported CA takes "
 			     "[[issuing_cas]] below it, not [[policy_cas]]");
 	}
-	check_tree(&L, pki_now());
+	check_tree(&L, now != 0 ? now : (int64_t)time(NULL));
 	for (i = 0; i < plan->n; i++)
 		if (plan->nodes[i].name != NULL && node_spec(plan, &plan->nodes[i]) != 0)
-			diag(d, 0, 0, "out of memory");
+			pki__diag(d, 0, 0, "out of memory");
 	if (d->n > 0) {
 		rc = pki_error_set(err, PKI_E_INVALID, "%s: %zu problem%s found",
 				   path, d->n, d->n == 1 ? "" : "s");
@@ -1189,10 +1076,11 @@ spec_changes(const char *old_config, const char *new_spec)
 }
 
 int
-pki_hier_diff(const struct pki_hier_plan *plan, struct pki_store *st,
+pki_hier_diff(const struct pki_hier_plan *plan, struct pki_state *state,
 	      int64_t now, struct pki_hier_status **out,
 	      struct pki_diags *d, struct pki_error *err)
 {
+	struct pki_store *st = state != NULL ? pki_state_store(state) : NULL;
 	struct pki_hier_status *s;
 	size_t i;
 	int rc = PKI_E_NOMEM;
@@ -1252,7 +1140,7 @@ pki_hier_diff(const struct pki_hier_plan *plan, struct pki_store *st,
 					continue;   /* in this file: checked at load */
 				if (strcasecmp(all[j].name, plan->nodes[i].name) == 0 ||
 				    files_collide(all[j].name, plan->nodes[i].name))
-					diag(d, plan->nodes[i].line,
+					pki__diag(d, plan->nodes[i].line,
 					     plan->nodes[i].column, "'%s' would "
 					     "share files under ca/ with CA '%s', "
 					     "already in the state directory; give "
@@ -1277,12 +1165,12 @@ pki_hier_diff(const struct pki_hier_plan *plan, struct pki_store *st,
 			char pa[32];
 
 			pki_time_format(ps->not_after, pa);
-			diag(d, n->line, n->column, "'%s' would outlive its "
+			pki__diag(d, n->line, n->column, "'%s' would outlive its "
 			     "parent '%s', which expires %s; shorten its "
 			     "validity", n->name, plan->nodes[n->parent].name, pa);
 		}
 		if (ps->rec.status == PKI_CA_REVOKED)
-			diag(d, n->line, n->column, "parent '%s' is revoked; "
+			pki__diag(d, n->line, n->column, "parent '%s' is revoked; "
 			     "nothing can be built under it",
 			     plan->nodes[n->parent].name);
 	}
@@ -1313,10 +1201,9 @@ pki_hier_results_free(struct pki_hier_result *r, size_t n)
 
 struct builder {
 	const struct pki_hier_plan *plan;
-	const char *state_dir;
+	struct pki_state *state;
 	struct pki_store *st;
 	struct pki_keystore *ks;
-	const struct pki_hier_build_opts *opts;
 	struct pki_hier_status *status;
 	struct pki_hier_result *res;
 	gnutls_privkey_t *keys;     /* loaded or created, per node */
@@ -1324,17 +1211,6 @@ struct builder {
 	gnutls_datum_t *ders;       /* certificate DER per node */
 	int64_t now;
 };
-
-static char *
-ca_path(const char *state_dir, const char *name, const char *suffix)
-{
-	char *slug = pki_hier_slug(name), *p = NULL;
-
-	if (slug != NULL && asprintf(&p, "%s/ca/%s%s", state_dir, slug, suffix) < 0)
-		p = NULL;
-	free(slug);
-	return p;
-}
 
 static int
 pem_append(FILE *f, const char *label, const gnutls_datum_t *der)
@@ -1363,8 +1239,8 @@ write_ca_files(struct builder *B, size_t i, const gnutls_datum_t *extra,
 
 	free(B->res[i].cert_path);
 	free(B->res[i].chain_path);
-	B->res[i].cert_path = ca_path(B->state_dir, n->name, ".pem");
-	B->res[i].chain_path = ca_path(B->state_dir, n->name, "-chain.pem");
+	B->res[i].cert_path = pki_state_ca_file(B->state, n->name, ".pem");
+	B->res[i].chain_path = pki_state_ca_file(B->state, n->name, "-chain.pem");
 	if (B->res[i].cert_path == NULL || B->res[i].chain_path == NULL)
 		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
 	if ((f = open_memstream(&buf, &len)) == NULL)
@@ -1372,7 +1248,7 @@ write_ca_files(struct builder *B, size_t i, const gnutls_datum_t *extra,
 	if (pem_append(f, "CERTIFICATE", &B->ders[i]) < 0)
 		goto fail;
 	fflush(f);
-	rc = pki__file_write(B->res[i].cert_path, buf, len, 0644, 0, err);
+	rc = pki_file_write(B->res[i].cert_path, buf, len, 0644, 0, err);
 	if (rc != PKI_OK)
 		goto out;
 	for (j = n->parent; j != PKI_HIER_NONE; j = B->plan->nodes[j].parent)
@@ -1383,7 +1259,7 @@ write_ca_files(struct builder *B, size_t i, const gnutls_datum_t *extra,
 			goto fail;
 	fclose(f);
 	f = NULL;
-	rc = pki__file_write(B->res[i].chain_path, buf, len, 0644, 0, err);
+	rc = pki_file_write(B->res[i].chain_path, buf, len, 0644, 0, err);
 	goto out;
 fail:
 	rc = pki_error_set(err, PKI_E_CRYPTO, "cannot encode PEM for '%s'",
@@ -1497,7 +1373,7 @@ record_ca(struct builder *B, struct pki_ca_record *rec, const char *action,
 	if ((rc = pki_store_begin(B->st, err)) != PKI_OK)
 		goto out;
 	if ((rc = pki_store_ca_insert(B->st, rec, err)) != PKI_OK ||
-	    (rc = pki_store_audit(B->st, pki_store_actor(), action, rec->name,
+	    (rc = pki_store_audit(B->st, NULL, action, rec->name,
 				  detail, err)) != PKI_OK ||
 	    (rc = pki_store_commit(B->st, err)) != PKI_OK) {
 		pki_store_rollback(B->st);
@@ -1719,7 +1595,7 @@ build_csr(struct builder *B, size_t i, struct pki_error *err)
 	if ((rc = record_ca(B, &rec, "pki.build.csr", err)) != PKI_OK)
 		goto out;
 	recorded = 1;
-	B->res[i].csr_path = ca_path(B->state_dir, n->name, ".csr");
+	B->res[i].csr_path = pki_state_ca_file(B->state, n->name, ".csr");
 	if (B->res[i].csr_path == NULL) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
@@ -1729,7 +1605,7 @@ build_csr(struct builder *B, size_t i, struct pki_error *err)
 		rc = pki__gnutls_error(err, ret, "CSR to PEM");
 		goto out;
 	}
-	if ((rc = pki__file_write(B->res[i].csr_path, pem.data, pem.size, 0644,
+	if ((rc = pki_file_write(B->res[i].csr_path, pem.data, pem.size, 0644,
 				  0, err)) != PKI_OK)
 		goto out;
 	pki_ca_record_clear(&B->status[i].rec);
@@ -1831,16 +1707,11 @@ import_read_p12(struct builder *B, struct p12_import *x,
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = pki__file_read(x->path, 1 << 20, &file, err)) != PKI_OK)
+	if ((rc = pki_file_read(x->path, 1 << 20, &file, err)) != PKI_OK)
 		goto out;
-	if (B->opts == NULL || B->opts->passfn == NULL) {
-		rc = pki_error_set(err, PKI_E_INVALID, "no way to ask for the "
-				   "password of %s", x->path);
-		goto out;
-	}
 	snprintf(label, sizeof(label), "PKCS#12 file %s", x->path);
-	if ((rc = B->opts->passfn(B->opts->passctx, label, 0, pass, sizeof(pass),
-				  err)) != PKI_OK)
+	if ((rc = pki_state_ask(B->state, label, PKI_PASS_PKCS12_IN, pass,
+				sizeof(pass), err)) != PKI_OK)
 		goto out;
 	if ((ret = gnutls_pkcs12_init(&p12)) < 0) {
 		rc = pki__gnutls_error(err, ret, "gnutls_pkcs12_init");
@@ -2050,8 +1921,8 @@ keep_unchanged(struct builder *B, size_t i, struct pki_error *err)
 	int rc;
 
 	B->res[i].action = PKI_HIER_DID_NOTHING;
-	B->res[i].cert_path = ca_path(B->state_dir, nd->name, ".pem");
-	B->res[i].chain_path = ca_path(B->state_dir, nd->name, "-chain.pem");
+	B->res[i].cert_path = pki_state_ca_file(B->state, nd->name, ".pem");
+	B->res[i].chain_path = pki_state_ca_file(B->state, nd->name, "-chain.pem");
 	if (B->res[i].cert_path == NULL || B->res[i].chain_path == NULL)
 		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
 	if (access(B->res[i].cert_path, F_OK) == 0 &&
@@ -2064,25 +1935,24 @@ keep_unchanged(struct builder *B, size_t i, struct pki_error *err)
 }
 
 int
-pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
-	       struct pki_store *st, struct pki_keystore *ks,
-	       const struct pki_hier_build_opts *opts,
+pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 	       struct pki_hier_result **results, struct pki_error *err)
 {
 	struct builder B;
 	struct pki_diags d = { 0, NULL };
-	char *dir = NULL;
 	size_t i, n = plan->n;
 	int rc = PKI_E_NOMEM;
 
 	*results = NULL;
 	memset(&B, 0, sizeof(B));
 	B.plan = plan;
-	B.state_dir = state_dir;
-	B.st = st;
-	B.ks = ks;
-	B.opts = opts;
-	B.now = opts != NULL && opts->now != 0 ? opts->now : pki_now();
+	B.state = state;
+	B.st = pki_state_store(state);
+	B.ks = pki_state_keystore(state);
+	B.now = pki_state_now(state);
+	if (B.ks == NULL)
+		return pki_error_set(err, PKI_E_INVALID, "pki_hier_build: the "
+				     "state directory was opened without keys");
 	B.res = calloc(n ? n : 1, sizeof(*B.res));
 	B.keys = calloc(n ? n : 1, sizeof(*B.keys));
 	B.crts = calloc(n ? n : 1, sizeof(*B.crts));
@@ -2091,7 +1961,8 @@ pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = pki_hier_diff(plan, st, B.now, &B.status, &d, err)) != PKI_OK)
+	if ((rc = pki_hier_diff(plan, state, B.now, &B.status, &d,
+				err)) != PKI_OK)
 		goto out;
 	if (d.n > 0) {
 		rc = pki_error_at(err, PKI_E_INVALID, d.v[0].line, d.v[0].column,
@@ -2100,12 +1971,8 @@ pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
 	}
 	if ((rc = check_unchanged(&B, err)) != PKI_OK)
 		goto out;
-	if (asprintf(&dir, "%s/ca", state_dir) < 0) {
-		dir = NULL;
-		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = pki__mkdirs(dir, 0755, err)) != PKI_OK)
+	if ((rc = pki__mkdirs(pki_state_path(state, PKI_STATE_CA_DIR), 0755,
+			      err)) != PKI_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
 		const struct pki_hier_node *nd = &plan->nodes[i];
@@ -2118,7 +1985,7 @@ pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
 			continue;
 		case PKI_HIER_PENDING:
 			B.res[i].action = PKI_HIER_WAITING;
-			B.res[i].csr_path = ca_path(state_dir, nd->name, ".csr");
+			B.res[i].csr_path = pki_state_ca_file(state, nd->name, ".csr");
 			continue;
 		default:
 			break;
@@ -2155,7 +2022,6 @@ out:
 	pki_hier_results_free(B.res, n);
 	pki_hier_status_free(B.status, n);
 	pki_diags_clear(&d);
-	free(dir);
 	return rc;
 }
 
@@ -2168,7 +2034,7 @@ load_pem_certs(const char *path, gnutls_x509_crt_t **list, unsigned *n,
 	gnutls_datum_t f = { NULL, 0 };
 	int ret, rc;
 
-	if ((rc = pki__file_read(path, 1 << 20, &f, err)) != PKI_OK)
+	if ((rc = pki_file_read(path, 1 << 20, &f, err)) != PKI_OK)
 		return rc;
 	ret = gnutls_x509_crt_list_import2(list, n, &f, GNUTLS_X509_FMT_PEM, 0);
 	if (ret < 0)
@@ -2360,7 +2226,7 @@ record_cert(struct cert_import *ci, struct pki_store *st,
 				gnutls_x509_crt_get_activation_time(ci->crt),
 				gnutls_x509_crt_get_expiration_time(ci->crt),
 				err)) != PKI_OK ||
-	    (rc = pki_store_audit(st, pki_store_actor(), "pki.import.cert",
+	    (rc = pki_store_audit(st, NULL, "pki.import.cert",
 				  ci->ca_name, detail, err)) != PKI_OK ||
 	    (rc = pki_store_commit(st, err)) != PKI_OK) {
 		pki_store_rollback(st);
@@ -2373,7 +2239,7 @@ out:
 
 /* Publish the certificate and its chain (with the external CA). */
 static int
-publish_cert(struct cert_import *ci, const char *state_dir,
+publish_cert(struct cert_import *ci, struct pki_state *state,
 	     struct pki_error *err)
 {
 	struct builder B;
@@ -2385,7 +2251,7 @@ publish_cert(struct cert_import *ci, const char *state_dir,
 	memset(&B, 0, sizeof(B));
 	memset(res, 0, sizeof(res));
 	B.plan = ci->plan;
-	B.state_dir = state_dir;
+	B.state = state;
 	B.ders = &ci->der - ci->idx;  /* only ders[idx] is read for a top CA */
 	B.res = res - ci->idx;
 	if (ci->next > 0 && (extra = calloc(ci->next, sizeof(*extra))) != NULL)
@@ -2402,10 +2268,11 @@ publish_cert(struct cert_import *ci, const char *state_dir,
 }
 
 int
-pki_hier_import_cert(const struct pki_hier_plan *plan, const char *state_dir,
-		     struct pki_store *st, const char *ca_name,
-		     const gnutls_datum_t *cert, struct pki_error *err)
+pki_hier_import_cert(const struct pki_hier_plan *plan, struct pki_state *state,
+		     const char *ca_name, const gnutls_datum_t *cert,
+		     struct pki_error *err)
 {
+	struct pki_store *st = pki_state_store(state);
 	struct cert_import ci;
 	unsigned k;
 	int rc;
@@ -2413,14 +2280,14 @@ pki_hier_import_cert(const struct pki_hier_plan *plan, const char *state_dir,
 	memset(&ci, 0, sizeof(ci));
 	ci.plan = plan;
 	ci.ca_name = ca_name;
-	ci.now = pki_now();
+	ci.now = pki_state_now(state);
 	if ((rc = find_pending_ca(&ci, st, err)) != PKI_OK ||
 	    (rc = pki_cert_parse(cert, &ci.crt, err)) != PKI_OK ||
 	    (rc = match_request(&ci, err)) != PKI_OK ||
 	    (rc = check_ca_cert(&ci, err)) != PKI_OK ||
 	    (rc = verify_external(&ci, err)) != PKI_OK ||
 	    (rc = record_cert(&ci, st, err)) != PKI_OK ||
-	    (rc = publish_cert(&ci, state_dir, err)) != PKI_OK)
+	    (rc = publish_cert(&ci, state, err)) != PKI_OK)
 		goto out;
 	rc = PKI_OK;
 out:

@@ -20,6 +20,8 @@
 
 #include <gnutls/gnutls.h>
 #include "pki.h"
+#include "diag.h"
+#include "state.h"
 #include "key.h"
 #include "profile.h"
 #include "store.h"
@@ -64,24 +66,15 @@ struct pki_hier_plan {
 	struct pki_hier_node *nodes;
 };
 
-struct pki_diag {
-	unsigned line, column;
-	char *msg;
-};
-
-struct pki_diags {
-	size_t n;
-	struct pki_diag *v;
-};
-void pki_diags_clear(struct pki_diags *d);
-
 /*
  * Load and validate a hierarchy file.  Every problem goes into diags
  * (caller clears it); returns PKI_E_INVALID if there was any, PKI_E_PARSE
  * for TOML syntax errors (also reported as one diag), PKI_OK otherwise.
- * *plan is set only on success; free with pki_hier_free.
+ * *plan is set only on success; free with pki_hier_free.  now is the
+ * time the plan is checked at (a CA that would already have expired ...);
+ * 0: the system clock.
  */
-int pki_hier_load(const char *path, struct pki_hier_plan **plan,
+int pki_hier_load(const char *path, int64_t now, struct pki_hier_plan **plan,
 		  struct pki_diags *diags, struct pki_error *err) PKI_WUR;
 void pki_hier_free(struct pki_hier_plan *plan);
 
@@ -103,13 +96,14 @@ struct pki_hier_status {
 };
 
 /*
- * Compare the plan with the store (st may be NULL: everything is new).
+ * Compare the plan with the store of state (NULL: nothing was built
+ * yet, everything is new), as of now.
  * Also checks what depends on time and on existing state: a new child
  * that would outlive its existing parent, or a path length the existing
  * parent cannot hold, goes into diags.  *out is an array of plan->n
  * entries; free with pki_hier_status_free.
  */
-int pki_hier_diff(const struct pki_hier_plan *plan, struct pki_store *st,
+int pki_hier_diff(const struct pki_hier_plan *plan, struct pki_state *state,
 		  int64_t now, struct pki_hier_status **out,
 		  struct pki_diags *diags, struct pki_error *err) PKI_WUR;
 void pki_hier_status_free(struct pki_hier_status *s, size_t n);
@@ -130,24 +124,17 @@ struct pki_hier_result {
 };
 void pki_hier_results_free(struct pki_hier_result *r, size_t n);
 
-/* Options for building.  pkcs12_pass is asked through the keystore's
- * passphrase callback with label "PKCS#12 file <path>". */
-struct pki_hier_build_opts {
-	int64_t now;
-	pki_passphrase_fn passfn;   /* for the PKCS#12 password */
-	void *passctx;
-};
-
 /*
- * Build what is new: keys, certificates, store rows and audit rows (one
- * transaction per CA), PEM files under <state_dir>/ca/.  Refuses with
- * PKI_E_CONFLICT, before creating anything, if any CA's definition
- * changed.  *results has plan->n entries (free with
- * pki_hier_results_free).
+ * Build what is new into the state directory (opened for CLI use, with
+ * its clock): keys, certificates, store rows and audit rows (one
+ * transaction per CA), PEM files under <state>/ca/.  Offline keys'
+ * passphrases, and the password of an [import] PKCS#12 file (purpose
+ * PKI_PASS_PKCS12_IN, label "PKCS#12 file <path>"), come from the
+ * state's passphrase source.  Refuses with PKI_E_CONFLICT, before
+ * creating anything, if any CA's definition changed.  *results has
+ * plan->n entries (free with pki_hier_results_free).
  */
-int pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
-		   struct pki_store *st, struct pki_keystore *ks,
-		   const struct pki_hier_build_opts *opts,
+int pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 		   struct pki_hier_result **results, struct pki_error *err) PKI_WUR;
 
 /*
@@ -157,12 +144,8 @@ int pki_hier_build(const struct pki_hier_plan *plan, const char *state_dir,
  * plan names the external CA certificate, that it verifies against it.
  */
 int pki_hier_import_cert(const struct pki_hier_plan *plan,
-			 const char *state_dir, struct pki_store *st,
-			 const char *ca_name, const gnutls_datum_t *cert,
+			 struct pki_state *state, const char *ca_name,
+			 const gnutls_datum_t *cert,
 			 struct pki_error *err) PKI_WUR;
-
-/* File-name-safe form of a CA name ("SPORK Root CA" -> "spork-root-ca");
- * caller frees. */
-char *pki_hier_slug(const char *name);
 
 #endif

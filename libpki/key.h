@@ -49,7 +49,7 @@
  * while the key store lives; a wrong PIN is not retried, so a token is
  * not locked by repeated attempts).  So a redacted URI
  * (pki_key_uri_redact) loads the same key, the PIN then coming from the
- * callback (label "PIN of PKCS#11 token '<token>'").
+ * callback (purpose PKI_PASS_PIN, label "PKCS#11 token '<token>'").
  *
  * Sources: key.c (algorithms, ids, URIs, choice of backend), keystore.c
  * (the key store and its lockbox), pkcs11.c (tokens); key-int.h.
@@ -88,21 +88,57 @@ gnutls_sign_algorithm_t pki_key_alg_sign(enum pki_key_alg alg);
 int pki_key_alg_of_pubkey(gnutls_pubkey_t pub, enum pki_key_alg *out,
 			  struct pki_error *err) PKI_WUR;
 
+/* What a passphrase callback is asked for. */
+enum pki_pass_purpose {
+	PKI_PASS_KEY,        /* the passphrase of an offline key to unseal;
+				label: the CA ("SPORK Root CA") */
+	PKI_PASS_NEW_KEY,    /* a passphrase for a new offline key (ask
+				twice); label: the CA */
+	PKI_PASS_PIN,        /* the user PIN of a PKCS#11 token; label:
+				"PKCS#11 token '<token>'" */
+	PKI_PASS_PKCS12_IN,  /* the password of a PKCS#12 file being read;
+				label: its path */
+	PKI_PASS_PKCS12_OUT, /* a password for a PKCS#12 file being written
+				(ask twice); label: its path */
+	PKI_PASS__MAX
+};
+
 /*
  * Where passphrases come from.  libpki never reads a terminal: the caller
- * supplies this callback.  label names the key ("SPORK Root CA"); is_new
- * is 1 when the passphrase protects a new key (the caller should ask
- * twice).  Write at most size-1 bytes and a NUL into buf; return 0, or an
- * enum pki_rc with err filled.
+ * supplies this callback.  purpose says what is asked for, so a caller
+ * can keep each secret to its own source (a PKCS#12 password is never
+ * the CA passphrase); label names the object for a prompt or message.
+ * Write at most size-1 bytes and a NUL into buf; return 0, or an enum
+ * pki_rc with err filled.
  */
-typedef int (*pki_passphrase_fn)(void *ctx, const char *label, int is_new,
-				 char *buf, size_t size, struct pki_error *err);
+typedef int (*pki_passphrase_fn)(void *ctx, const char *label,
+				 enum pki_pass_purpose purpose, char *buf,
+				 size_t size, struct pki_error *err);
 
 struct pki_argon2_params {
 	uint32_t t_cost;      /* passes; default 3 */
 	uint32_t m_cost_kib;  /* memory in KiB; default 65536 (64 MiB) */
 	uint32_t lanes;       /* parallelism; default 1 */
 };
+
+/*
+ * Bounds for Argon2id parameters accepted when sealing and opening.  The
+ * header is read before the tag can be checked, so the maxima bound what a
+ * tampered file can cost the reader: at most 1 GiB of memory, 10 passes
+ * and 4 lanes (16 times the default memory, over 3 times its passes).
+ * Files sealed with more are refused (PKI_E_PARSE) by the lockbox; a key store
+ * (struct pki_keystore_opts) cannot ask for more either.
+ */
+#define PKI_ARGON2_MIN_KIB 8192u        /* 8 MiB */
+#define PKI_ARGON2_MAX_KIB 1048576u     /* 1 GiB */
+#define PKI_ARGON2_MIN_PASSES 1u
+#define PKI_ARGON2_MAX_PASSES 10u
+#define PKI_ARGON2_MAX_LANES 4u
+/* Defaults used when sealing with params == NULL. */
+#define PKI_ARGON2_DEFAULT_KIB 65536u   /* 64 MiB */
+#define PKI_ARGON2_DEFAULT_PASSES 3u
+#define PKI_ARGON2_DEFAULT_LANES 1u
+
 
 /* Opaque: a state directory's keys (lockbox dirs, online KEK,
  * callbacks). */

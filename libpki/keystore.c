@@ -136,8 +136,8 @@ same_bytes(const char *a, const char *b, int *same, struct pki_error *err)
 	int rc;
 
 	*same = 0;
-	if ((rc = pki__file_read(a, PKI_LOCKBOX_MAX_FILE, &da, err)) != PKI_OK ||
-	    (rc = pki__file_read(b, PKI_LOCKBOX_MAX_FILE, &db, err)) != PKI_OK)
+	if ((rc = pki_file_read(a, PKI_LOCKBOX_MAX_FILE, &da, err)) != PKI_OK ||
+	    (rc = pki_file_read(b, PKI_LOCKBOX_MAX_FILE, &db, err)) != PKI_OK)
 		goto out;
 	*same = da.size == db.size &&
 		(da.size == 0 || memcmp(da.data, db.data, da.size) == 0);
@@ -302,30 +302,30 @@ opts_argon2(const struct pki_argon2_params *p, struct pki_argon2_params *out,
 	    struct pki_error *err)
 {
 	if (p->t_cost == 0 && p->m_cost_kib == 0 && p->lanes == 0) {
-		out->t_cost = PKI_LOCKBOX_ARGON2_DEFAULT_PASSES;
-		out->m_cost_kib = PKI_LOCKBOX_ARGON2_DEFAULT_KIB;
-		out->lanes = PKI_LOCKBOX_ARGON2_DEFAULT_LANES;
+		out->t_cost = PKI_ARGON2_DEFAULT_PASSES;
+		out->m_cost_kib = PKI_ARGON2_DEFAULT_KIB;
+		out->lanes = PKI_ARGON2_DEFAULT_LANES;
 		return PKI_OK;
 	}
-	if (p->m_cost_kib < PKI_LOCKBOX_ARGON2_MIN_KIB ||
-	    p->m_cost_kib > PKI_LOCKBOX_ARGON2_MAX_KIB)
+	if (p->m_cost_kib < PKI_ARGON2_MIN_KIB ||
+	    p->m_cost_kib > PKI_ARGON2_MAX_KIB)
 		return pki_error_set(err, PKI_E_INVALID, "Argon2id memory "
 				     "%" PRIu32 " KiB: expected a number from "
 				     "%u to %u", p->m_cost_kib,
-				     PKI_LOCKBOX_ARGON2_MIN_KIB,
-				     PKI_LOCKBOX_ARGON2_MAX_KIB);
-	if (p->t_cost < PKI_LOCKBOX_ARGON2_MIN_PASSES ||
-	    p->t_cost > PKI_LOCKBOX_ARGON2_MAX_PASSES)
+				     PKI_ARGON2_MIN_KIB,
+				     PKI_ARGON2_MAX_KIB);
+	if (p->t_cost < PKI_ARGON2_MIN_PASSES ||
+	    p->t_cost > PKI_ARGON2_MAX_PASSES)
 		return pki_error_set(err, PKI_E_INVALID, "Argon2id passes "
 				     "%" PRIu32 ": expected a number from %u "
 				     "to %u", p->t_cost,
-				     PKI_LOCKBOX_ARGON2_MIN_PASSES,
-				     PKI_LOCKBOX_ARGON2_MAX_PASSES);
-	if (p->lanes < 1 || p->lanes > PKI_LOCKBOX_ARGON2_MAX_LANES)
+				     PKI_ARGON2_MIN_PASSES,
+				     PKI_ARGON2_MAX_PASSES);
+	if (p->lanes < 1 || p->lanes > PKI_ARGON2_MAX_LANES)
 		return pki_error_set(err, PKI_E_INVALID, "Argon2id lanes "
 				     "%" PRIu32 ": expected a number from 1 to "
 				     "%u", p->lanes,
-				     PKI_LOCKBOX_ARGON2_MAX_LANES);
+				     PKI_ARGON2_MAX_LANES);
 	*out = *p;
 	return PKI_OK;
 }
@@ -431,7 +431,8 @@ pki__keystore_p11(struct pki_keystore *ks)
 
 /* Ask the callback for a passphrase into buf; *len is its length. */
 static int
-ask_passphrase(struct pki_keystore *ks, const char *label, int is_new,
+ask_passphrase(struct pki_keystore *ks, const char *label,
+	       enum pki_pass_purpose purpose,
 	       char *buf, size_t size, size_t *len, struct pki_error *err)
 {
 	int rc;
@@ -440,18 +441,16 @@ ask_passphrase(struct pki_keystore *ks, const char *label, int is_new,
 	buf[0] = '\0';
 	if (ks->passfn == NULL)
 		return pki_error_set(err, PKI_E_INVALID, "key '%s' is "
-				     "protected by a passphrase, and no way to "
-				     "ask for one was given (use a terminal, "
-				     "--passphrase-file or "
-				     "$CREDENTIALS_DIRECTORY)", label);
-	rc = ks->passfn(ks->passctx, label, is_new, buf, size, err);
+				     "protected by a passphrase, and this key "
+				     "store has no passphrase source", label);
+	rc = ks->passfn(ks->passctx, label, purpose, buf, size, err);
 	if (rc != PKI_OK) {
 		pki_memzero(buf, size);
 		return rc;
 	}
 	buf[size - 1] = '\0';
 	*len = strlen(buf);
-	if (is_new && *len == 0)
+	if (purpose == PKI_PASS_NEW_KEY && *len == 0)
 		return pki_error_set(err, PKI_E_INVALID, "empty passphrase for "
 				     "new key '%s' refused", label);
 	return PKI_OK;
@@ -544,7 +543,7 @@ seal_der(struct pki_keystore *ks, const char *path, const char *id,
 	if (online)
 		rc = pki_lockbox_kek_create(ks->kek, &kek, err);
 	else
-		rc = ask_passphrase(ks, label, 1, pass, sizeof(pass), &passlen,
+		rc = ask_passphrase(ks, label, PKI_PASS_NEW_KEY, pass, sizeof(pass), &passlen,
 				    err);
 	if (rc != PKI_OK ||
 	    (rc = make_kind_dir(ks, online, dir, sizeof(dir), err)) != PKI_OK)
@@ -734,7 +733,7 @@ pki__keystore_load(struct pki_keystore *ks, const char *key_uri,
 	/* Before the file is opened or the passphrase asked for. */
 	if ((rc = pki__keystore_allows(ks, online, sh, err)) != PKI_OK ||
 	    (rc = key_path(ks, id, online, path, sizeof(path), err)) != PKI_OK ||
-	    (rc = pki__file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err)) !=
+	    (rc = pki_file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err)) !=
 	    PKI_OK)
 		goto out;
 	if ((rc = pki_lockbox_info_mem(img.data, img.size, &info, err)) != PKI_OK)
@@ -750,7 +749,7 @@ pki__keystore_load(struct pki_keystore *ks, const char *key_uri,
 	if (online)
 		rc = pki_lockbox_kek_load(ks->kek, &kek, err);
 	else
-		rc = ask_passphrase(ks, label, 0, pass, sizeof(pass), &passlen,
+		rc = ask_passphrase(ks, label, PKI_PASS_KEY, pass, sizeof(pass), &passlen,
 				    err);
 	if (rc != PKI_OK)
 		goto out;

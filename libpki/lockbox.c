@@ -77,11 +77,11 @@ name_ok(const char *s, size_t len, size_t max)
 static int
 argon2_params_ok(const struct pki_argon2_params *p)
 {
-	return p->m_cost_kib >= PKI_LOCKBOX_ARGON2_MIN_KIB &&
-	       p->m_cost_kib <= PKI_LOCKBOX_ARGON2_MAX_KIB &&
-	       p->t_cost >= PKI_LOCKBOX_ARGON2_MIN_PASSES &&
-	       p->t_cost <= PKI_LOCKBOX_ARGON2_MAX_PASSES &&
-	       p->lanes >= 1 && p->lanes <= PKI_LOCKBOX_ARGON2_MAX_LANES;
+	return p->m_cost_kib >= PKI_ARGON2_MIN_KIB &&
+	       p->m_cost_kib <= PKI_ARGON2_MAX_KIB &&
+	       p->t_cost >= PKI_ARGON2_MIN_PASSES &&
+	       p->t_cost <= PKI_ARGON2_MAX_PASSES &&
+	       p->lanes >= 1 && p->lanes <= PKI_ARGON2_MAX_LANES;
 }
 
 static int
@@ -149,11 +149,11 @@ parse_header(const unsigned char *buf, size_t len, struct lb_header *h,
 				"KiB, %u..%u passes, 1..%u lanes (the header "
 				"was probably tampered with)",
 				h->argon2.m_cost_kib, h->argon2.t_cost,
-				h->argon2.lanes, PKI_LOCKBOX_ARGON2_MIN_KIB,
-				PKI_LOCKBOX_ARGON2_MAX_KIB,
-				PKI_LOCKBOX_ARGON2_MIN_PASSES,
-				PKI_LOCKBOX_ARGON2_MAX_PASSES,
-				PKI_LOCKBOX_ARGON2_MAX_LANES);
+				h->argon2.lanes, PKI_ARGON2_MIN_KIB,
+				PKI_ARGON2_MAX_KIB,
+				PKI_ARGON2_MIN_PASSES,
+				PKI_ARGON2_MAX_PASSES,
+				PKI_ARGON2_MAX_LANES);
 	} else if (h->argon2.t_cost != 0 || h->argon2.m_cost_kib != 0 ||
 		   h->argon2.lanes != 0 || !is_zero(h->salt, LB_SALT_LEN)) {
 		return pki_error_set(err, PKI_E_PARSE, "sealed key file of "
@@ -223,8 +223,8 @@ pki_lockbox_seal_mem(const char *key_id, const char *alg,
 		     struct pki_error *err)
 {
 	static const struct pki_argon2_params defaults = {
-		PKI_LOCKBOX_ARGON2_DEFAULT_PASSES, PKI_LOCKBOX_ARGON2_DEFAULT_KIB,
-		PKI_LOCKBOX_ARGON2_DEFAULT_LANES
+		PKI_ARGON2_DEFAULT_PASSES, PKI_ARGON2_DEFAULT_KIB,
+		PKI_ARGON2_DEFAULT_LANES
 	};
 	struct gcm_aes256_ctx gcm;
 	unsigned char key[PKI_LOCKBOX_KEK_SIZE];
@@ -248,11 +248,11 @@ pki_lockbox_seal_mem(const char *key_id, const char *alg,
 				   " lanes are out of range (%u..%u KiB, %u..%u "
 				   "passes, 1..%u lanes)", params->m_cost_kib,
 				   params->t_cost, params->lanes,
-				   PKI_LOCKBOX_ARGON2_MIN_KIB,
-				   PKI_LOCKBOX_ARGON2_MAX_KIB,
-				   PKI_LOCKBOX_ARGON2_MIN_PASSES,
-				   PKI_LOCKBOX_ARGON2_MAX_PASSES,
-				   PKI_LOCKBOX_ARGON2_MAX_LANES);
+				   PKI_ARGON2_MIN_KIB,
+				   PKI_ARGON2_MAX_KIB,
+				   PKI_ARGON2_MIN_PASSES,
+				   PKI_ARGON2_MAX_PASSES,
+				   PKI_ARGON2_MAX_LANES);
 		goto out;
 	}
 	id_len = key_id != NULL ? strlen(key_id) : 0;
@@ -341,7 +341,7 @@ pki_lockbox_seal(const char *path, const char *key_id, const char *alg,
 				  kek, &img, err);
 	if (rc != PKI_OK)
 		goto out;
-	rc = pki__file_write(path, img.data, img.size, 0400, 1, err);
+	rc = pki_file_write(path, img.data, img.size, 0400, 1, err);
 out:
 	gnutls_free(img.data);
 	return rc;
@@ -372,7 +372,7 @@ pki_lockbox_info(const char *path, struct pki_lockbox_info *info,
 	int rc;
 
 	memset(info, 0, sizeof(*info));
-	rc = pki__file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err);
+	rc = pki_file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err);
 	if (rc != PKI_OK)
 		goto out;
 	rc = pki_lockbox_info_mem(img.data, img.size, info, err);
@@ -477,7 +477,7 @@ pki_lockbox_open(const char *path, const char *expected_id,
 
 	plain->data = NULL;
 	plain->size = 0;
-	rc = pki__file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err);
+	rc = pki_file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err);
 	if (rc != PKI_OK)
 		goto out;
 	rc = pki_lockbox_open_mem(img.data, img.size, expected_id,
@@ -648,7 +648,7 @@ kek_get(struct pki_lockbox_kek *k, int create, const unsigned char **kek,
 		}
 		if ((rc = pki__random(fresh, sizeof(fresh), err)) != PKI_OK)
 			goto out;
-		rc = pki__file_write(k->state_path, fresh, sizeof(fresh), 0400,
+		rc = pki_file_write(k->state_path, fresh, sizeof(fresh), 0400,
 				     1, err);
 		if (rc == PKI_OK) {
 			memcpy(k->kek, fresh, sizeof(fresh));

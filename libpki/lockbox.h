@@ -30,7 +30,7 @@
  * changed, nor the file swapped for another key's, without detection.
  *
  * Kind 1: KEK = Argon2id(passphrase, salt, t_cost, m_cost, lanes), 32
- * bytes.  Parameters outside PKI_LOCKBOX_ARGON2_{MIN,MAX}_* are refused
+ * bytes.  Parameters outside PKI_ARGON2_{MIN,MAX}_* are refused
  * before any work is done (PKI_E_PARSE), so a tampered header cannot make
  * the reader allocate gigabytes or spin for minutes.
  * Kind 2: the Argon2 fields and the salt are all zero (anything else is
@@ -55,23 +55,7 @@ enum pki_lockbox_kind {
 	PKI_LOCKBOX_KEKFILE = 2
 };
 
-/*
- * Bounds for Argon2id parameters accepted when sealing and opening.  The
- * header is read before the tag can be checked, so the maxima bound what a
- * tampered file can cost the reader: at most 1 GiB of memory, 10 passes
- * and 4 lanes (16 times the default memory, over 3 times its passes).
- * Files sealed with more are refused (PKI_E_PARSE); a key store
- * (key.h, struct pki_keystore_opts) cannot ask for more either.
- */
-#define PKI_LOCKBOX_ARGON2_MIN_KIB 8192u        /* 8 MiB */
-#define PKI_LOCKBOX_ARGON2_MAX_KIB 1048576u     /* 1 GiB */
-#define PKI_LOCKBOX_ARGON2_MIN_PASSES 1u
-#define PKI_LOCKBOX_ARGON2_MAX_PASSES 10u
-#define PKI_LOCKBOX_ARGON2_MAX_LANES 4u
-/* Defaults used when sealing with params == NULL. */
-#define PKI_LOCKBOX_ARGON2_DEFAULT_KIB 65536u   /* 64 MiB */
-#define PKI_LOCKBOX_ARGON2_DEFAULT_PASSES 3u
-#define PKI_LOCKBOX_ARGON2_DEFAULT_LANES 1u
+/* Argon2id bounds and defaults: PKI_ARGON2_* in key.h. */
 
 /* Size of the key-file KEK (online.kek). */
 #define PKI_LOCKBOX_KEK_SIZE 32

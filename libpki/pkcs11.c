@@ -51,8 +51,9 @@ pin_cb(void *userdata, int attempt, const char *token_url,
 		p->pin_failed = 1;
 		return GNUTLS_E_PKCS11_PIN_ERROR;
 	}
-	snprintf(label, sizeof(label), "PIN of PKCS#11 token '%s'", token_label);
-	rc = p->passfn(p->passctx, label, 0, pin, pin_max, &p->pin_err);
+	snprintf(label, sizeof(label), "PKCS#11 token '%s'", token_label);
+	rc = p->passfn(p->passctx, label, PKI_PASS_PIN, pin, pin_max,
+		       &p->pin_err);
 	if (rc != PKI_OK) {
 		pki_memzero(pin, pin_max);
 		p->pin_failed = 1;

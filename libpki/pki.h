@@ -18,6 +18,8 @@
 #include <stdarg.h>
 #include <time.h>
 
+#include <gnutls/gnutls.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -44,11 +46,34 @@ enum pki_rc {
 	PKI_E__MAX
 };
 
+/*
+ * What would fix an error, for callers that can say it in their own
+ * terms: the CLI names its commands and options ("give --ca NAME"), a
+ * protocol handler says nothing of the sort.  libpki's messages never
+ * name a command or an option; they say what was wrong in terms of the
+ * library (which CA, which name, which rule) and set a hint.
+ */
+enum pki_hint {
+	PKI_HINT_NONE = 0,
+	PKI_HINT_BUILD,       /* no CA yet: build the hierarchy */
+	PKI_HINT_NAME_CA,     /* several CAs fit: name one */
+	PKI_HINT_LIST_CAS,    /* no CA by that name: list them */
+	PKI_HINT_LIST_CERTS,  /* no certificate by that serial */
+	PKI_HINT_IMPORT_CERT, /* a CA waits for its certificate from the
+				 external CA */
+	PKI_HINT_UNHOLD,      /* a certificateHold is lifted, not revoked
+				 again */
+	PKI_HINT_FULL_CRL,    /* a delta CRL needs a full CRL first */
+	PKI_HINT_HIERARCHY,   /* CA certificates are made by the hierarchy */
+	PKI_HINT__MAX
+};
+
 /* Where an error happened in an input file (0 when not applicable). */
 struct pki_error {
 	int code;
 	unsigned line;
 	unsigned column;
+	enum pki_hint hint;      /* PKI_HINT_NONE unless set */
 	char msg[1024];
 };
 
@@ -67,18 +92,14 @@ int pki_error_setv(struct pki_error *err, int code, const char *fmt, va_list ap)
 /* As pki_error_set, recording an input position. */
 int pki_error_at(struct pki_error *err, int code, unsigned line, unsigned col,
 		 const char *fmt, ...) PKI_PRINTF(5, 6);
+/* Set err's hint (the message is unchanged); returns err->code, so
+ * callers can write "return pki_error_hint(err, PKI_HINT_NAME_CA)". */
+int pki_error_hint(struct pki_error *err, enum pki_hint hint);
 /* Prefix the existing message with "<prefix>: " (keeps code and position). */
 void pki_error_prefix(struct pki_error *err, const char *fmt, ...)
 	PKI_PRINTF(2, 3);
 /* Reset to PKI_OK with an empty message. */
 void pki_error_clear(struct pki_error *err);
-
-/*
- * The library's notion of "now" (seconds since the epoch).  Honours
- * SPORK_NOW (an integer or an RFC 3339 UTC time "2026-01-01T00:00:00Z")
- * so tests can fix the clock; otherwise time(NULL).
- */
-int64_t pki_now(void);
 
 /* Room for pki_time_format()'s text and its NUL. */
 #define PKI_TIME_STRLEN 21
@@ -90,6 +111,31 @@ int64_t pki_now(void);
  * "(invalid time)".
  */
 void pki_time_format(int64_t t, char buf[PKI_TIME_STRLEN]);
+
+/*
+ * Parse "YYYY-MM-DDTHH:MM:SSZ" (RFC 3339, UTC) or a bare integer (seconds
+ * since the epoch) into *t.  0 on success, -1 for anything else.
+ */
+int pki_time_parse(const char *s, int64_t *t) PKI_WUR;
+
+/*
+ * Read a whole file into a NUL-terminated buffer (out->size excludes the
+ * NUL).  Refuses files larger than max bytes.  Caller frees out->data with
+ * gnutls_free() (after pki_memzero when it held a secret); no other copy
+ * is left behind.  "-" reads standard input.
+ */
+int pki_file_read(const char *path, size_t max, gnutls_datum_t *out,
+		  struct pki_error *err) PKI_WUR;
+
+/*
+ * Write data durably and atomically: a temporary file in the same
+ * directory, fsync, rename over path, fsync of the directory.  mode is the
+ * new file's permission bits (e.g. 0644, 0400).  Fails with PKI_E_EXISTS
+ * if exclusive is set and path exists.  A symbolic link at path is
+ * replaced, not followed.
+ */
+int pki_file_write(const char *path, const void *data, size_t len,
+		   unsigned mode, int exclusive, struct pki_error *err) PKI_WUR;
 
 /* Zero memory in a way the compiler may not elide. */
 void pki_memzero(void *p, size_t n);

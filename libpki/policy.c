@@ -648,7 +648,7 @@ pki_policy_load(const char *path, struct pki_policy **out,
 	int rc = PKI_E_FAIL;
 
 	*out = NULL;
-	if ((rc = pki__file_read(path, PKI_POLICY_FILE_MAX, &data, err))
+	if ((rc = pki_file_read(path, PKI_POLICY_FILE_MAX, &data, err))
 	    != PKI_OK)
 		goto out;
 	if ((rc = pki_policy_parse((const char *)data.data, data.size, &pol,

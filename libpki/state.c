@@ -12,8 +12,9 @@
 
 #include "state.h"
 #include "key.h"
+#include "lockbox.h"
 #include "policy.h"
-#include "store-int.h"
+#include "store-write.h"
 #include "util.h"
 
 static const char *const file_names[PKI_STATE_FILE__MAX] = {
@@ -28,25 +29,44 @@ struct pki_state {
 	enum pki_state_purpose purpose;
 	char *dir;
 	char *paths[PKI_STATE_FILE__MAX];
-	char actor[128];
+	char actor[256];
 	int64_t now;                 /* 0: the system clock */
 	struct pki_store *st;
 	struct pki_keystore *ks;
 	struct pki_policy *policy;
 	int policy_loaded;
 	unsigned migrated;
+	const struct pki_config *config;
+	pki_passphrase_fn passfn;
+	void *passctx;
 };
 
-/* The login name, else "uid:<n>". */
+/* The login name (under sudo: who logged in), else the name of the
+ * real uid, else "uid:<n>". */
 static void
 default_actor(char *buf, size_t size)
 {
-	struct passwd *pw = getpwuid(getuid());
+	char pwbuf[4096];
+	struct passwd pw, *res = NULL;
 
-	if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0')
-		snprintf(buf, size, "%s", pw->pw_name);
+	if (getlogin_r(buf, size) == 0 && buf[0] != '\0')
+		return;
+	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 &&
+	    res != NULL && pw.pw_name != NULL && pw.pw_name[0] != '\0')
+		snprintf(buf, size, "%s", pw.pw_name);
 	else
-		snprintf(buf, size, "uid:%lu", (unsigned long)getuid());
+		snprintf(buf, size, "uid:%u", (unsigned)getuid());
+}
+
+char *
+pki_state_path_of(const char *dir, enum pki_state_file which)
+{
+	char *p = NULL;
+
+	if (dir == NULL || (unsigned)which >= PKI_STATE_FILE__MAX ||
+	    asprintf(&p, "%s/%s", dir, file_names[which]) < 0)
+		return NULL;
+	return p;
 }
 
 static int
@@ -55,10 +75,8 @@ make_paths(struct pki_state *s, struct pki_error *err)
 	int i;
 
 	for (i = 0; i < PKI_STATE_FILE__MAX; i++)
-		if (asprintf(&s->paths[i], "%s/%s", s->dir, file_names[i]) < 0) {
-			s->paths[i] = NULL;
+		if ((s->paths[i] = pki_state_path_of(s->dir, i)) == NULL)
 			return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		}
 	return PKI_OK;
 }
 
@@ -73,10 +91,11 @@ check_dir(struct pki_state *s, int create, struct pki_error *err)
 			return pki_error_set(err, PKI_E_IO, "cannot use state "
 					     "directory %s: %s", s->dir,
 					     strerror(errno));
-		if (!create)
-			return pki_error_set(err, PKI_E_NOTFOUND, "state directory "
-					     "%s does not exist; no hierarchy "
-					     "was built there", s->dir);
+		if (!create) {
+			pki_error_set(err, PKI_E_NOTFOUND, "state directory %s "
+				      "does not exist", s->dir);
+			return pki_error_hint(err, PKI_HINT_BUILD);
+		}
 		if (mkdir(s->dir, 0700) != 0 && errno != EEXIST)
 			return pki_error_set(err, PKI_E_IO, "cannot create %s: %s",
 					     s->dir, strerror(errno));
@@ -84,10 +103,11 @@ check_dir(struct pki_state *s, int create, struct pki_error *err)
 		return pki_error_set(err, PKI_E_INVALID, "state directory %s is "
 				     "not a directory", s->dir);
 	}
-	if (!create && access(s->paths[PKI_STATE_DB], F_OK) != 0)
-		return pki_error_set(err, PKI_E_NOTFOUND, "%s has no %s; no "
-				     "hierarchy was built there", s->dir,
-				     file_names[PKI_STATE_DB]);
+	if (!create && access(s->paths[PKI_STATE_DB], F_OK) != 0) {
+		pki_error_set(err, PKI_E_NOTFOUND, "%s has no %s", s->dir,
+			      file_names[PKI_STATE_DB]);
+		return pki_error_hint(err, PKI_HINT_BUILD);
+	}
 	return PKI_OK;
 }
 
@@ -115,10 +135,20 @@ open_keys(struct pki_state *s, const struct pki_state_opts *o,
 		if (ko.argon2.lanes == 0)
 			ko.argon2.lanes = c->argon2_lanes;
 	}
+	/* One cost given (an override or the config): the others default. */
+	if (ko.argon2.m_cost_kib != 0 || ko.argon2.t_cost != 0 ||
+	    ko.argon2.lanes != 0) {
+		if (ko.argon2.m_cost_kib == 0)
+			ko.argon2.m_cost_kib = PKI_ARGON2_DEFAULT_KIB;
+		if (ko.argon2.t_cost == 0)
+			ko.argon2.t_cost = PKI_ARGON2_DEFAULT_PASSES;
+		if (ko.argon2.lanes == 0)
+			ko.argon2.lanes = PKI_ARGON2_DEFAULT_LANES;
+	}
 	ko.online_only = o->purpose == PKI_STATE_ONLINE;
 	if ((rc = pki_keystore_open(s->dir, &ko, &s->ks, err)) != PKI_OK)
 		return rc;
-	s->migrated = pki_keystore_migrated(s->ks);
+	s->migrated = (unsigned)pki_keystore_migrated(s->ks);
 	if (s->migrated == 0)
 		return PKI_OK;
 	{
@@ -151,6 +181,9 @@ pki_state_open(const char *dir, const struct pki_state_opts *o,
 	}
 	s->purpose = o->purpose;
 	s->now = o->now;
+	s->config = o->config;
+	s->passfn = o->passfn;
+	s->passctx = o->passctx;
 	if (o->actor != NULL && o->actor[0] != '\0')
 		snprintf(s->actor, sizeof(s->actor), "%s", o->actor);
 	else
@@ -230,6 +263,32 @@ int64_t
 pki_state_now(const struct pki_state *s)
 {
 	return s != NULL && s->now != 0 ? s->now : (int64_t)time(NULL);
+}
+
+const struct pki_config *
+pki_state_config(const struct pki_state *s)
+{
+	return s->config;
+}
+
+int
+pki_state_ask(struct pki_state *s, const char *label,
+	      enum pki_pass_purpose purpose, char *buf, size_t size,
+	      struct pki_error *err)
+{
+	int rc;
+
+	if (s->passfn == NULL)
+		return pki_error_set(err, PKI_E_INVALID, "the %s of %s is "
+				     "needed and this state directory was "
+				     "opened without a passphrase source",
+				     purpose == PKI_PASS_PKCS12_IN ||
+				     purpose == PKI_PASS_PKCS12_OUT ?
+				     "password" : "passphrase", label);
+	rc = s->passfn(s->passctx, label, purpose, buf, size, err);
+	if (rc != PKI_OK)
+		pki_memzero(buf, size);
+	return rc;
 }
 
 unsigned

@@ -72,7 +72,8 @@ struct pki_state_opts {
 					   and database when missing */
 	pki_passphrase_fn passfn;       /* passphrases and PINs; may be NULL */
 	void *passctx;
-	const struct pki_config *config; /* NULL: built-in defaults */
+	const struct pki_config *config; /* NULL: built-in defaults; borrowed:
+					   it must outlive the state */
 	const char *credentials_dir;    /* systemd's $CREDENTIALS_DIRECTORY,
 					   where online.kek is looked for
 					   first; NULL: none */
@@ -108,6 +109,9 @@ const char *pki_state_dir(const struct pki_state *s);
 /* The path of one state file (borrowed). */
 const char *pki_state_path(const struct pki_state *s,
 			   enum pki_state_file which);
+/* The same for a state directory that is not open (it may not exist):
+ * "<dir>/<file>".  Caller frees; NULL when out of memory. */
+char *pki_state_path_of(const char *dir, enum pki_state_file which);
 /*
  * "<dir>/ca/<slug><suffix>", where slug is pki_state_slug(ca_name):
  * the public files of a CA (".pem", "-chain.pem", ".csr", ".crl" ...).
@@ -122,6 +126,19 @@ char *pki_state_ca_file(const struct pki_state *s, const char *ca_name,
  * nothing is left.
  */
 char *pki_state_slug(const char *ca_name);
+
+/* The settings the state was opened with (borrowed from the caller's
+ * options: they must outlive s), or NULL. */
+const struct pki_config *pki_state_config(const struct pki_state *s);
+
+/*
+ * Ask the state's passphrase source (pki_passphrase_fn of the options)
+ * for a secret that is not a key's (a PKCS#12 password ...).
+ * PKI_E_INVALID when the state has none.
+ */
+int pki_state_ask(struct pki_state *s, const char *label,
+		  enum pki_pass_purpose purpose, char *buf, size_t size,
+		  struct pki_error *err) PKI_WUR;
 
 /* Who is acting (never NULL). */
 const char *pki_state_actor(const struct pki_state *s);

@@ -114,14 +114,14 @@ pki_store_audit(struct pki_store *st, const char *actor, const char *action,
 {
 	sqlite3_stmt *s = NULL;
 	char prev[HASH_HEX], hash[HASH_HEX];
-	int64_t id = 1, ts = pki_now();
+	int64_t id = 1, ts = pki__store_now(st);
 	int rc, own = 0, began = 0;
 
 	if (action == NULL || *action == '\0')
 		return pki_error_set(err, PKI_E_INVALID, "audit: an action is "
 				     "required");
 	if (actor == NULL)
-		actor = pki_store_actor();
+		actor = pki__store_actor(st);
 	if (object == NULL)
 		object = "";
 	if (detail_json != NULL) {

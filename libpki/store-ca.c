@@ -146,7 +146,7 @@ pki_store_ca_insert(struct pki_store *st, struct pki_ca_record *r,
 		}
 	}
 	if (r->created_at == 0)
-		r->created_at = pki_now();
+		r->created_at = pki__store_now(st);
 	if ((rc = pki__store_op_begin(st, &own, err)) != PKI_OK)
 		return rc;
 	began = 1;

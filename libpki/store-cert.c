@@ -164,7 +164,7 @@ pki_store_cert_insert(struct pki_store *st, struct pki_cert_record *r,
 	sqlite3_stmt *s = NULL;
 	char serial[PKI__STORE_SERIAL_HEX_MAX], fp[65], who[160];
 	char *nserial = NULL, *nfp = NULL;
-	int64_t created = r->created_at ? r->created_at : pki_now();
+	int64_t created = r->created_at ? r->created_at : pki__store_now(st);
 	int rc;
 
 	if (r->der.data == NULL || r->der.size == 0 || r->subject == NULL ||
@@ -204,7 +204,7 @@ pki_store_cert_insert(struct pki_store *st, struct pki_cert_record *r,
 				 r->source && *r->source ? r->source : "cli") ||
 	    pki__store_bind_text(s, 12,
 				 r->requester && *r->requester ? r->requester :
-				 pki_store_actor()) ||
+				 pki__store_actor(st)) ||
 	    pki__store_bind_id(s, 13, r->ca_id) ||
 	    sqlite3_bind_int64(s, 14, created)) {
 		rc = pki__store_db_err(st, err, "recording a certificate");
@@ -525,7 +525,7 @@ pki_store_cert_foreach(struct pki_store *st, const struct pki_cert_filter *f,
 	if ((unsigned)f->status >= PKI_CERT__MAX || f->expiring_within < 0)
 		return pki_error_set(err, PKI_E_INVALID, "listing "
 				     "certificates: bad filter");
-	now = f->now ? f->now : pki_now();
+	now = f->now ? f->now : pki__store_now(st);
 	/* Only constant fragments go into the SQL text; values are bound. */
 	snprintf(sql, sizeof(sql), "%s%s%s WHERE 1 = 1%s%s%s%s ORDER BY c.id%s",
 		 CERT_SELECT_HEAD, f->with_der ? "c.der" : "NULL",

@@ -106,7 +106,7 @@ pki_store_crl_insert(struct pki_store *st, struct pki_crl_record *r,
 {
 	sqlite3_stmt *s = NULL;
 	int64_t next = 0, seq = 0;
-	int64_t created = pki_now();
+	int64_t created = pki__store_now(st);
 	int rc, step;
 
 	if (!pki__store_in_transaction(st))

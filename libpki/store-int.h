@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store-write.h"
 
 /* Room for a canonical serial (pki_store_serial_canon) and its NUL. */
 #define PKI__STORE_SERIAL_HEX_MAX (2 * PKI_STORE_SERIAL_MAX + 1)
@@ -25,7 +25,10 @@ struct pki_store {
 	sqlite3 *db;
 	char *path;              /* for messages */
 	int version;             /* schema version after migrations */
+	char actor[256];         /* who acts, for audit rows (no controls) */
+	int64_t now;             /* a fixed clock; 0: the system clock */
 };
+
 
 /*
  * Fill err from the last error of st's connection, what naming the step

@@ -10,28 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crl.h"
 #include "store-int.h"
 #include "util.h"
-
-static void
-time_str(int64_t t, char *buf, size_t len)
-{
-	pki__time_str(t, buf, len);
-}
-
-static const char *const reason_names[11] = {
-	"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
-	"superseded", "cessationOfOperation", "certificateHold", NULL,
-	"removeFromCRL", "privilegeWithdrawn", "aACompromise",
-};
-
-const char *
-pki_store_reason_name(int reason)
-{
-	if (reason < 0 || reason > 10)
-		return NULL;
-	return reason_names[reason];
-}
 
 /*
  * What revoking cert_id needs: its issuer, serial (canonical hex, into
@@ -73,9 +54,9 @@ revoke_target(struct pki_store *st, int64_t cert_id, int64_t *issuer,
 	if (sqlite3_column_int(s, 3)) {
 		const char *why;
 
-		why = pki_store_reason_name(sqlite3_column_int(s, 5));
+		why = pki_crl_reason_name(sqlite3_column_int(s, 5));
 
-		time_str(sqlite3_column_int64(s, 4), when, sizeof(when));
+		pki_time_format(sqlite3_column_int64(s, 4), when);
 		rc = pki_error_set(err, PKI_E_EXISTS, "certificate %s was "
 				   "already revoked on %s (reason %s)", serial,
 				   when, why ? why : "unknown");
@@ -100,7 +81,7 @@ pki_store_cert_revoke(struct pki_store *st, int64_t cert_id, int reason,
 {
 	sqlite3_stmt *s = NULL;
 	char serial[PKI__STORE_SERIAL_HEX_MAX];
-	int64_t issuer = 0, ca_id = 0, ev, now = pki_now();
+	int64_t issuer = 0, ca_id = 0, ev, now = pki__store_now(st);
 	int rc, own = 0, began = 0;
 
 	if (reason < 0 || reason > 10 || reason == 7 || reason == 8)
@@ -226,9 +207,9 @@ hold_target(struct pki_store *st, int64_t cert_id, char *serial,
 	}
 	reason = sqlite3_column_int(s, 3);
 	if (reason != 6) {
-		const char *why = pki_store_reason_name(reason);
+		const char *why = pki_crl_reason_name(reason);
 
-		time_str(sqlite3_column_int64(s, 4), when, sizeof(when));
+		pki_time_format(sqlite3_column_int64(s, 4), when);
 		rc = pki_error_set(err, PKI_E_INVALID, "certificate %s was "
 				   "revoked on %s for %s: only a "
 				   "certificateHold can be lifted", serial,
@@ -249,7 +230,7 @@ pki_store_cert_unrevoke(struct pki_store *st, int64_t cert_id,
 {
 	sqlite3_stmt *s = NULL;
 	char serial[PKI__STORE_SERIAL_HEX_MAX];
-	int64_t issuer = 0, ca_id = 0, hold_ev = 0, now = pki_now();
+	int64_t issuer = 0, ca_id = 0, hold_ev = 0, now = pki__store_now(st);
 	int rc, own = 0, began = 0;
 
 	if ((rc = pki__store_op_begin(st, &own, err)) != PKI_OK)

@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,7 +417,7 @@ migrate(struct pki_store *st, struct pki_error *err)
 		if (rc != PKI_OK)
 			goto next;
 		if (sqlite3_bind_int(s, 1, target) != SQLITE_OK ||
-		    sqlite3_bind_int64(s, 2, pki_now()) != SQLITE_OK ||
+		    sqlite3_bind_int64(s, 2, pki__store_now(st)) != SQLITE_OK ||
 		    sqlite3_step(s) != SQLITE_DONE)
 			rc = pki__store_db_err(st, err,
 					       "recording the schema version");
@@ -490,6 +489,7 @@ pki_store_open(const char *path, int create, struct pki_store **out,
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
+	pki__store_set_actor(st, NULL);
 	if (stat(path, &sb) != 0) {
 		if (errno != ENOENT || !create) {
 			rc = pki_error_set(err, errno == ENOENT ?
@@ -622,29 +622,34 @@ pki_store_schema_version(struct pki_store *st)
 
 
 /* ------------------------------------------------------------------ */
-/* actor                                                                */
+/* actor and clock                                                      */
 
-const char *
-pki_store_actor(void)
+void
+pki__store_set_actor(struct pki_store *st, const char *actor)
 {
-	static char buf[256];
-	char pwbuf[4096];
-	struct passwd pw, *res = NULL;
-	const char *e = getenv("SPORK_ACTOR");
 	char *p;
 
-	if (e != NULL && *e != '\0') {
-		snprintf(buf, sizeof(buf), "%s", e);
-	} else if (getlogin_r(buf, sizeof(buf)) == 0 && buf[0] != '\0') {
-		/* the login name (under sudo: who logged in) */
-	} else if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0
-		   && res != NULL && pw.pw_name != NULL) {
-		snprintf(buf, sizeof(buf), "%s", pw.pw_name);
-	} else {
-		snprintf(buf, sizeof(buf), "uid:%u", (unsigned)getuid());
-	}
-	for (p = buf; *p != '\0'; p++)
+	snprintf(st->actor, sizeof(st->actor), "%s",
+		 actor != NULL && *actor != '\0' ? actor : "unknown");
+	for (p = st->actor; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	return buf;
+}
+
+const char *
+pki__store_actor(const struct pki_store *st)
+{
+	return st->actor;
+}
+
+void
+pki__store_set_clock(struct pki_store *st, int64_t now)
+{
+	st->now = now;
+}
+
+int64_t
+pki__store_now(const struct pki_store *st)
+{
+	return st->now != 0 ? st->now : (int64_t)time(NULL);
 }

@@ -1687,7 +1687,7 @@ pki_toml_parse_file(const char *path, struct pki_toml_table **out,
 	int rc;
 
 	*out = NULL;
-	if ((rc = pki__file_read(path, PKI_TOML_MAX_SIZE, &d, err)) != 0)
+	if ((rc = pki_file_read(path, PKI_TOML_MAX_SIZE, &d, err)) != 0)
 		goto out;
 	rc = pki_toml_parse((const char *)d.data, d.size, out, err);
 out:

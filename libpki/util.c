@@ -31,7 +31,7 @@ pki_memzero(void *p, size_t n)
 }
 
 int
-pki__file_read(const char *path, size_t max, gnutls_datum_t *out,
+pki_file_read(const char *path, size_t max, gnutls_datum_t *out,
 	       struct pki_error *err)
 {
 	int fd = -1, rc = PKI_E_IO;
@@ -132,7 +132,7 @@ fsync_dir_of(const char *path)
 }
 
 int
-pki__file_write(const char *path, const void *data, size_t len, unsigned mode,
+pki_file_write(const char *path, const void *data, size_t len, unsigned mode,
 		int exclusive, struct pki_error *err)
 {
 	char tmp[PATH_MAX];
@@ -308,17 +308,8 @@ pki__days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-void
-pki__time_str(int64_t t, char *buf, size_t len)
-{
-	char s[PKI_TIME_STRLEN];
-
-	pki_time_format(t, s);
-	snprintf(buf, len, "%s", s);
-}
-
 int
-pki__time_parse(const char *s, int64_t *t)
+pki_time_parse(const char *s, int64_t *t)
 {
 	int y, mo, d, h, mi, sec, n = 0;
 	char *end;

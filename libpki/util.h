@@ -8,24 +8,6 @@
 #include <gnutls/gnutls.h>
 #include "pki.h"
 
-/*
- * Read a whole file into a NUL-terminated buffer (out->size excludes the
- * NUL).  Refuses files larger than max bytes.  Caller frees out->data with
- * gnutls_free() (after pki_memzero when it held a secret); no other copy
- * is left behind.  "-" reads standard input.
- */
-int pki__file_read(const char *path, size_t max, gnutls_datum_t *out,
-		   struct pki_error *err) PKI_WUR;
-
-/*
- * Write data durably and atomically: a temporary file in the same
- * directory, fsync, rename over path, fsync of the directory.  mode is the
- * new file's permission bits (e.g. 0644, 0400).  Fails with PKI_E_EXISTS
- * if exclusive is set and path exists.
- */
-int pki__file_write(const char *path, const void *data, size_t len,
-		    unsigned mode, int exclusive, struct pki_error *err) PKI_WUR;
-
 /* mkdir -p with the given mode for directories it creates. */
 int pki__mkdirs(const char *path, unsigned mode, struct pki_error *err) PKI_WUR;
 
@@ -45,10 +27,7 @@ long pki__unhex(const char *in, unsigned char *out, size_t outmax);
 /* pki_time_format() into a buffer of len bytes (cut to fit).  Kept for
  * store.c, whose time_str() still calls it; new code calls
  * pki_time_format(). */
-void pki__time_str(int64_t t, char *buf, size_t len);
 
-/* Parse "YYYY-MM-DDTHH:MM:SSZ" (or a bare integer) into *t; 0 on success. */
-int pki__time_parse(const char *s, int64_t *t);
 
 /* Days between civil date and 1970-01-01, proleptic Gregorian (UTC). */
 int64_t pki__days_from_civil(int64_t y, unsigned m, unsigned d);
@@ -80,5 +59,10 @@ int pki__random(void *buf, size_t len, struct pki_error *err) PKI_WUR;
  */
 struct asn1_node_st;
 int pki__asn1_defs(struct asn1_node_st **defs, struct pki_error *err) PKI_WUR;
+
+/* Add a diagnostic (diag.h) at line:col; out of memory drops it. */
+struct pki_diags;
+void pki__diag(struct pki_diags *d, unsigned line, unsigned col,
+	       const char *fmt, ...) PKI_PRINTF(4, 5);
 
 #endif

@@ -233,7 +233,7 @@ job_parse(void *arg)
 	size_t n = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", workdir, j->file);
-	if (pki__file_read(path, PKI_CRL_MAX_SIZE, &d, &err) != PKI_OK ||
+	if (pki_file_read(path, PKI_CRL_MAX_SIZE, &d, &err) != PKI_OK ||
 	    pki_crl_parse(d.data, d.size, &crl, &err) != PKI_OK) {
 		fprintf(stderr, "crl-build: %s\n", err.msg);
 		return 1;

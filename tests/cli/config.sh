@@ -88,9 +88,12 @@ printf 'state_dir = "%s"\n' "$T/fromconfig" > "$T/sd.toml"
 [ -f "$T/fromconfig/spork.db" ] && ok "state_dir of --config is used" ||
 	{ not_ok "state_dir of --config is used"; cat "$T/err"; }
 # --state-dir wins over the file's state_dir.
-expect 0 "--state-dir wins over state_dir" "$SPORK" pki status \
-	--config "$T/sd.toml" --state-dir "$S"
-[ ! -f "$S/spork.db" ] && ok "(nothing was built in $S)" || not_ok "built in $S"
+expect 3 "--state-dir wins over state_dir (nothing was built there)" \
+	"$SPORK" pki status --config "$T/sd.toml" --state-dir "$S"
+grep_out "names the --state-dir directory" "$S has no spork.db" "$T/err"
+expect 0 "the state_dir of --config has the CAs" env -u SPORK_STATE_DIR "$SPORK" pki status \
+	--config "$T/sd.toml" --json
+grep_out "status of the configured directory" "\"state_dir\": \"$T/fromconfig\"" 
 
 # [crl] next_update sets the CRL validity.
 S2="$T/fromconfig"

@@ -38,8 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != PKI_OK)
 		return 0;
 	if (info.kind == PKI_LOCKBOX_PASSPHRASE &&
-	    (info.argon2.m_cost_kib > PKI_LOCKBOX_ARGON2_MIN_KIB ||
-	     info.argon2.t_cost > PKI_LOCKBOX_ARGON2_MIN_PASSES ||
+	    (info.argon2.m_cost_kib > PKI_ARGON2_MIN_KIB ||
+	     info.argon2.t_cost > PKI_ARGON2_MIN_PASSES ||
 	     info.argon2.lanes > 1))
 		return 0;
 	rc = pki_lockbox_open_mem(data, size, info.key_id, info.alg, fuzz_pass,

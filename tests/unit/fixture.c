@@ -93,6 +93,7 @@ fixture_store_open(const char *dir, char *path, size_t size,
 		fail_msg("fixture: directory name too long: %s", dir);
 	if (pki_store_open(db, 1, st, &err) != PKI_OK)
 		fail_msg("open: %s", err.msg);
+	pki__store_set_actor(*st, "tester");
 	if (path != NULL)
 		snprintf(path, size, "%s", db);
 }
@@ -122,25 +123,36 @@ fixture_store_free(struct fixture_store *f)
 }
 
 void
-fixture_clock_set(int64_t t)
+fixture_clock_set(struct pki_store *st, int64_t t)
 {
-	char s[32];
-
-	snprintf(s, sizeof(s), "%lld", (long long)t);
-	setenv("SPORK_NOW", s, 1);
+	pki__store_set_clock(st, t);
 }
 
 void
-fixture_clock_real(void)
+fixture_actor_set(struct pki_store *st, const char *actor)
 {
-	unsetenv("SPORK_NOW");
+	pki__store_set_actor(st, actor);
 }
 
 void
-fixture_argon2_cheap(void)
+fixture_state_open(const char *dir, enum pki_state_purpose purpose,
+		   pki_passphrase_fn passfn, void *passctx, int64_t now,
+		   struct pki_state **out)
 {
-	setenv("SPORK_ARGON2_MEMORY_KIB", "8192", 1);
-	setenv("SPORK_ARGON2_PASSES", "1", 1);
+	struct pki_state_opts o;
+	struct pki_error err = { 0 };
+
+	memset(&o, 0, sizeof(o));
+	o.purpose = purpose;
+	o.create = purpose == PKI_STATE_CLI;
+	o.passfn = passfn;
+	o.passctx = passctx;
+	o.actor = "tester";
+	o.now = now;
+	o.argon2.m_cost_kib = PKI_ARGON2_MIN_KIB;   /* cheap: 8 MiB, 1 pass */
+	o.argon2.t_cost = 1;
+	if (pki_state_open(dir, &o, out, &err) != PKI_OK)
+		fail_msg("state open %s: %s", dir, err.msg);
 }
 
 gnutls_privkey_t

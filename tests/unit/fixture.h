@@ -18,7 +18,8 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
 
-#include "store.h"
+#include "state.h"
+#include "store-write.h"
 
 /* A fixture directory's name, with its NUL, fits in FIXTURE_DIR_MAX
  * bytes, so that name plus "/" plus a file name of up to 63 bytes fits in
@@ -80,17 +81,22 @@ struct fixture_store *fixture_store_new(const char *name);
  */
 int fixture_store_free(struct fixture_store *f);
 
-/* Pins libpki's clock (SPORK_NOW) to t seconds since the epoch. */
-void fixture_clock_set(int64_t t);
+/* Pins st's clock to t seconds since the epoch (0: the real time). */
+void fixture_clock_set(struct pki_store *st, int64_t t);
 
-/* Lets libpki's clock follow the real time again. */
-void fixture_clock_real(void);
+/* Who st records as acting in audit rows (stores the fixture opens act
+ * as "tester"). */
+void fixture_actor_set(struct pki_store *st, const char *actor);
 
 /*
- * Makes the keystore's Argon2 key derivation cheap (8 MiB, one pass: the
- * smallest it accepts) so tests that create keys run quickly.
+ * Open state directory dir for purpose (made when missing for
+ * PKI_STATE_CLI) acting as "tester", on clock now (0: real time), with
+ * cheap Argon2id (8 MiB, 1 pass) for new offline keys; fails the test
+ * on error.  Close with pki_state_close.
  */
-void fixture_argon2_cheap(void);
+void fixture_state_open(const char *dir, enum pki_state_purpose purpose,
+			pki_passphrase_fn passfn, void *passctx, int64_t now,
+			struct pki_state **out);
 
 /*
  * A new private key of algorithm pk and size bits (for ECDSA the curve's

@@ -18,7 +18,7 @@
 
 #include "audit.h"
 #include "fixture.h"
-#include "store.h"
+#include "store-write.h"
 
 #define NOW 1767225600          /* 2026-01-01T00:00:00Z */
 #define ROWS 6
@@ -36,7 +36,7 @@ append(struct pki_store *st, int64_t ts, const char *actor,
 {
 	struct pki_error err = { 0 };
 
-	fixture_clock_set(ts);
+	fixture_clock_set(st, ts);
 	if (pki_store_audit(st, actor, action, object, detail, &err) != PKI_OK)
 		fail_msg("audit: %s", err.msg);
 }
@@ -47,8 +47,8 @@ setup(void **state)
 {
 	struct fixture_store *f;
 
-	setenv("SPORK_ACTOR", "alice", 1);
 	f = fixture_store_new("audit");
+	fixture_actor_set(f->st, "alice");
 	append(f->st, NOW, NULL, "pki.build.ca", "Root CA",
 	       "{\"algorithm\":\"ecdsa-p384\"}");
 	append(f->st, NOW + 3600, NULL, "pki.build.ca", "Issuing CA", NULL);
@@ -465,12 +465,13 @@ test_list_filters(void **state)
 static void
 test_actor(void **state)
 {
-	(void)state;
-	setenv("SPORK_ACTOR", "ops\nteam", 1);
-	assert_string_equal(pki_store_actor(), "ops?team");
-	unsetenv("SPORK_ACTOR");
-	assert_true(strlen(pki_store_actor()) > 0);
-	setenv("SPORK_ACTOR", "alice", 1);
+	struct fixture_store *f = *state;
+
+	pki__store_set_actor(f->st, "ops\nteam");
+	assert_string_equal(pki__store_actor(f->st), "ops?team");
+	pki__store_set_actor(f->st, NULL);
+	assert_string_equal(pki__store_actor(f->st), "unknown");
+	pki__store_set_actor(f->st, "alice");
 }
 
 int
@@ -501,7 +502,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters, setup,
 						teardown),
-		cmocka_unit_test(test_actor),
+		cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

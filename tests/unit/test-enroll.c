@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -27,6 +28,7 @@
 #include "fixture.h"
 #include "hierarchy.h"
 #include "issue.h"
+#include "state.h"
 
 #define PASS "correct horse battery staple"
 #define DAY 86400
@@ -56,21 +58,20 @@ static const char policy_toml[] =
 
 struct fx {
 	char dir[FIXTURE_DIR_MAX];
-	struct pki_store *st;
-	struct pki_keystore *ks;
-	struct pki_policy *pol;
+	struct pki_state *state;
+	struct pki_store *st;           /* the state's */
 	struct pki_enroll e;
 	int wrong_pass;
 };
 
 static int
-passfn(void *ctx, const char *label, int is_new, char *buf, size_t size,
-       struct pki_error *err)
+passfn(void *ctx, const char *label, enum pki_pass_purpose purpose,
+       char *buf, size_t size, struct pki_error *err)
 {
 	struct fx *f = ctx;
 
 	(void)label;
-	(void)is_new;
+	(void)purpose;
 	(void)err;
 	snprintf(buf, size, "%s", f->wrong_pass ? "not the passphrase" : PASS);
 	return PKI_OK;
@@ -90,35 +91,27 @@ setup(void **state)
 	struct pki_hier_plan *plan = NULL;
 	struct pki_hier_result *res = NULL;
 	struct pki_diags d = { 0, NULL };
-	struct pki_hier_build_opts opts = { 0, NULL, NULL };
+	const struct pki_policy *pol = NULL;
 	const char *path;
-	/* Cheap Argon2id: 8 MiB, one pass. */
-	struct pki_keystore_opts ko = { .passfn = passfn, .passctx = f,
-		.argon2 = { .t_cost = 1, .m_cost_kib = 8192, .lanes = 1 } };
 
 	assert_non_null(f);
-	setenv("SPORK_ACTOR", "tester", 1);
-	fixture_clock_real();
 	fixture_dir_make(f->dir, sizeof(f->dir), "enroll");
 	path = fixture_file_write(f->dir, "h.toml", hier_toml,
 				  strlen(hier_toml));
-	if (pki_hier_load(path, &plan, &d, &err) != PKI_OK)
+	if (pki_hier_load(path, 0, &plan, &d, &err) != PKI_OK)
 		fail_msg("hier_load: %s (%zu diags: %s)", err.msg, d.n,
 			 d.n ? d.v[0].msg : "");
-	fixture_store_open(f->dir, NULL, 0, &f->st);
-	if (pki_keystore_open(f->dir, &ko, &f->ks, &err) != PKI_OK ||
-	    pki_hier_build(plan, f->dir, f->st, f->ks, &opts, &res, &err) != PKI_OK)
+	fixture_state_open(f->dir, PKI_STATE_CLI, passfn, f, 0, &f->state);
+	f->st = pki_state_store(f->state);
+	if (pki_hier_build(plan, f->state, &res, &err) != PKI_OK)
 		fail_msg("build: %s", err.msg);
 	pki_hier_results_free(res, plan->n);
 	pki_hier_free(plan);
-	write_file(f->dir, PKI_ENROLL_POLICY_FILE, policy_toml);
-	if (pki_enroll_policy_load(f->dir, &f->pol, &err) != PKI_OK)
+	write_file(f->dir, "domain-policy.toml", policy_toml);
+	if (pki_state_policy(f->state, &pol, &err) != PKI_OK)
 		fail_msg("policy: %s", err.msg);
-	assert_non_null(f->pol);
-	f->e.st = f->st;
-	f->e.ks = f->ks;
-	f->e.state_dir = f->dir;
-	f->e.policy = f->pol;
+	assert_non_null(pol);
+	f->e.state = f->state;
 	f->e.source = "test";
 	*state = f;
 	return 0;
@@ -130,9 +123,7 @@ teardown(void **state)
 	struct fx *f = *state;
 	int rc;
 
-	pki_policy_free(f->pol);
-	pki_keystore_free(f->ks);
-	pki_store_close(f->st);
+	pki_state_close(f->state);
 	rc = fixture_dir_remove(f->dir);
 	free(f);
 	return rc;
@@ -219,24 +210,30 @@ static void
 test_policy_file(void **state)
 {
 	struct fx *f = *state;
-	struct pki_policy *pol = (void *)1;
+	const struct pki_policy *pol = (void *)1;
+	struct pki_state *s = NULL;
 	struct pki_error err = { 0 };
-	char *p = pki_enroll_policy_path(f->dir), sub[300];
+	const char *p = pki_state_path(f->state, PKI_STATE_POLICY);
+	char away[300];
 
 	assert_non_null(p);
 	assert_non_null(strstr(p, "/domain-policy.toml"));
-	free(p);
+	snprintf(away, sizeof(away), "%s.away", p);
+	assert_int_equal(rename(p, away), 0);
 	/* missing: no policy, no error */
-	snprintf(sub, sizeof(sub), "%s/lockbox", f->dir);
-	assert_int_equal(pki_enroll_policy_load(sub, &pol, &err), PKI_OK);
+	fixture_state_open(f->dir, PKI_STATE_READ, NULL, NULL, 0, &s);
+	assert_int_equal(pki_state_policy(s, &pol, &err), PKI_OK);
 	assert_null(pol);
+	pki_state_close(s);
 	/* broken: an error with its position */
-	write_file(sub, PKI_ENROLL_POLICY_FILE, "[[allow]]\npattern = 7\n");
-	assert_int_not_equal(pki_enroll_policy_load(sub, &pol, &err), PKI_OK);
+	write_file(f->dir, "domain-policy.toml", "[[allow]]\npattern = 7\n");
+	fixture_state_open(f->dir, PKI_STATE_READ, NULL, NULL, 0, &s);
+	pol = (void *)1;
+	assert_int_not_equal(pki_state_policy(s, &pol, &err), PKI_OK);
 	assert_null(pol);
 	assert_int_equal(err.line, 2);
-	snprintf(sub, sizeof(sub), "%s/lockbox/%s", f->dir, PKI_ENROLL_POLICY_FILE);
-	unlink(sub);
+	pki_state_close(s);
+	assert_int_equal(rename(away, p), 0);
 }
 
 static void
@@ -256,7 +253,7 @@ test_issue_csr(void **state)
 	char db[512], buf[256];
 	size_t n = 0, size;
 	unsigned crit;
-	int64_t before = pki_now();
+	int64_t before = time(NULL);
 
 	memset(&req, 0, sizeof(req));
 	memset(&r, 0, sizeof(r));
@@ -344,9 +341,21 @@ test_issue_refusals(void **state)
 	assert_int_equal(pki_enroll_issue(&f->e, &req, &res, &err), PKI_E_DENIED);
 	assert_non_null(strstr(err.msg, "192.168.0.1"));
 	pki_enroll_request_clear(&req);
-	e2.policy = NULL;
-	assert_int_equal(pki_enroll_issue(&e2, &req, &res, &err), PKI_E_DENIED);
-	assert_non_null(strstr(err.msg, "domain-policy.toml"));
+	{
+		/* the same state directory without its policy file */
+		const char *p = pki_state_path(f->state, PKI_STATE_POLICY);
+		char away[300];
+
+		snprintf(away, sizeof(away), "%s.away", p);
+		assert_int_equal(rename(p, away), 0);
+		fixture_state_open(f->dir, PKI_STATE_CLI, passfn, f, 0,
+				   &e2.state);
+		assert_int_equal(pki_enroll_issue(&e2, &req, &res, &err),
+				 PKI_E_DENIED);
+		assert_non_null(strstr(err.msg, "domain-policy.toml"));
+		pki_state_close(e2.state);
+		assert_int_equal(rename(away, p), 0);
+	}
 
 	/* a tls-server CN must be a host name */
 	req.cn = "Not A Host";
@@ -388,28 +397,35 @@ test_validity_near_ca_end(void **state)
 	struct pki_ca_record ca;
 	struct pki_enroll_request req;
 	struct pki_enroll_result res;
+	struct pki_enroll e;
 	struct pki_error err = { 0 };
 
 	memset(&ca, 0, sizeof(ca));
 	memset(&req, 0, sizeof(req));
+	memset(&e, 0, sizeof(e));
 	assert_int_equal(pki_store_ca_get(f->st, "Test Issuing CA", &ca, &err),
 			 PKI_OK);
-	f->e.now = ca.not_after - 10 * DAY;
+	/* The state directory's clock, 10 days before the CA expires. */
+	e.source = "test";
+	fixture_state_open(f->dir, PKI_STATE_CLI, passfn, f,
+			   ca.not_after - 10 * DAY, &e.state);
 	req.cn = "late.test.example";
 	req.key_alg = PKI_KEY_ECDSA_P256;
 	req.days = 30;
-	assert_int_equal(pki_enroll_issue(&f->e, &req, &res, &err), PKI_E_INVALID);
+	assert_int_equal(pki_enroll_issue(&e, &req, &res, &err), PKI_E_INVALID);
 	assert_non_null(strstr(err.msg, "at most 10 days"));
 	req.days = 0;       /* the default is cut to the CA's end */
-	if (pki_enroll_issue(&f->e, &req, &res, &err) != PKI_OK)
+	if (pki_enroll_issue(&e, &req, &res, &err) != PKI_OK)
 		fail_msg("issue: %s", err.msg);
 	assert_true(res.rec.not_after == ca.not_after);
 	assert_non_null(res.key);
 	pki_enroll_result_clear(&res);
-	f->e.now = ca.not_after + 1;
-	assert_int_equal(pki_enroll_issue(&f->e, &req, &res, &err), PKI_E_INVALID);
+	pki_state_close(e.state);
+	fixture_state_open(f->dir, PKI_STATE_CLI, passfn, f, ca.not_after + 1,
+			   &e.state);
+	assert_int_equal(pki_enroll_issue(&e, &req, &res, &err), PKI_E_INVALID);
 	assert_non_null(strstr(err.msg, "expired"));
-	f->e.now = 0;
+	pki_state_close(e.state);
 	pki_ca_record_clear(&ca);
 }
 
@@ -485,7 +501,7 @@ test_revoke(void **state)
 	char lower[128];
 	int reason = -1;
 	size_t i, k;
-	int64_t now = pki_now();
+	int64_t now = time(NULL);
 
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(pki_enroll_reason_parse("keyCompromise", &reason, &err),
@@ -499,7 +515,7 @@ test_revoke(void **state)
 	assert_int_equal(pki_enroll_reason_parse("7", &reason, &err), PKI_E_INVALID);
 	assert_int_equal(pki_enroll_reason_parse("removeFromCRL", &reason, &err),
 			 PKI_E_INVALID);
-	assert_non_null(strstr(err.msg, "unhold"));
+	assert_int_equal(err.hint, PKI_HINT_UNHOLD);      /* the CLI says: spork cert unhold */
 	assert_int_equal(pki_enroll_reason_parse("bogus", &reason, &err),
 			 PKI_E_INVALID);
 
@@ -536,7 +552,8 @@ test_revoke(void **state)
 	pki_cert_record_clear(&r);
 	assert_int_equal(pki_enroll_revoke(&f->e, a.rec.serial, NULL, 1, 0, NULL,
 					   &err), PKI_E_EXISTS);
-	assert_non_null(strstr(err.msg, "unhold"));
+	assert_non_null(strstr(err.msg, "lift the hold first"));
+	assert_int_equal(err.hint, PKI_HINT_UNHOLD);
 	assert_int_equal(pki_enroll_unhold(&f->e, a.rec.serial, NULL, &r, &err),
 			 PKI_OK);
 	assert_false(r.revoked);

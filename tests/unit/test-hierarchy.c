@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -32,7 +33,7 @@ load(const char *text, struct pki_hier_plan **plan, struct pki_diags *d)
 	const char *p = write_file("h.toml", text, strlen(text));
 
 	memset(d, 0, sizeof(*d));
-	return pki_hier_load(p, plan, d, &err);
+	return pki_hier_load(p, 0, plan, d, &err);
 }
 
 static int
@@ -260,17 +261,17 @@ test_slug(void **state)
 	char *s;
 
 	(void)state;
-	s = pki_hier_slug("SPORK Root CA");
+	s = pki_state_slug("SPORK Root CA");
 	assert_string_equal(s, "spork-root-ca");
 	free(s);
-	s = pki_hier_slug("../../etc/passwd");
+	s = pki_state_slug("../../etc/passwd");
 	assert_string_equal(s, "etc-passwd");
 	free(s);
-	s = pki_hier_slug("***");
+	s = pki_state_slug("***");
 	assert_string_equal(s, "x");
 	free(s);
 	/* names in other scripts stay distinct */
-	s = pki_hier_slug("\xe6\x97\xa5\xe6\x9c\xac CA");
+	s = pki_state_slug("\xe6\x97\xa5\xe6\x9c\xac CA");
 	assert_string_equal(s, "e697a5e69cac-ca");
 	free(s);
 }
@@ -302,10 +303,11 @@ test_file_collisions(void **state)
 /* Build a 2-tier hierarchy, then diff: unchanged; then a changed file is
  * refused before anything is created. */
 static int
-pass_cb(void *ctx, const char *label, int is_new, char *buf, size_t size,
+pass_cb(void *ctx, const char *label, enum pki_pass_purpose purpose,
+	char *buf, size_t size,
 	struct pki_error *err)
 {
-	(void)ctx; (void)label; (void)is_new; (void)err;
+	(void)ctx; (void)label; (void)purpose; (void)err;
 	snprintf(buf, size, "unit-test passphrase");
 	return PKI_OK;
 }
@@ -315,57 +317,49 @@ test_build_and_diff(void **state)
 {
 	struct pki_hier_plan *plan = NULL, *plan2 = NULL;
 	struct pki_diags d;
-	struct pki_store *st = NULL;
-	struct pki_keystore *ks = NULL;
+	struct pki_state *st = NULL;
 	struct pki_hier_result *res = NULL;
 	struct pki_hier_status *s = NULL;
 	struct pki_error err;
-	/* Cheap Argon2id: 8 MiB, one pass. */
-	struct pki_keystore_opts ko = { .passfn = pass_cb,
-		.argon2 = { .t_cost = 1, .m_cost_kib = 8192, .lanes = 1 } };
-	char db[600];
 	static const char two[] = "[root]\ncommon_name=\"R\"\nvalidity_years=5\n"
 		"[[issuing_cas]]\ncommon_name=\"I\"\nvalidity_years=2\n";
 	static const char changed[] = "[root]\ncommon_name=\"R\"\nvalidity_years=6\n"
 		"[[issuing_cas]]\ncommon_name=\"I\"\nvalidity_years=2\n";
 
 	(void)state;
-	snprintf(db, sizeof(db), "%s/spork.db", tmpdir);
-	assert_int_equal(pki_store_open(db, 1, &st, &err), PKI_OK);
-	assert_int_equal(pki_keystore_open(tmpdir, &ko, &ks, &err), PKI_OK);
+	fixture_state_open(tmpdir, PKI_STATE_CLI, pass_cb, NULL, 0, &st);
 	assert_int_equal(load(two, &plan, &d), PKI_OK);
-	assert_int_equal(pki_hier_build(plan, tmpdir, st, ks, NULL, &res, &err), PKI_OK);
+	assert_int_equal(pki_hier_build(plan, st, &res, &err), PKI_OK);
 	assert_int_equal(res[0].action, PKI_HIER_CREATED);
 	assert_int_equal(res[1].action, PKI_HIER_CREATED);
 	assert_non_null(strstr(res[1].chain_path, "/ca/i-chain.pem"));
 	pki_hier_results_free(res, plan->n);
 
-	assert_int_equal(pki_hier_diff(plan, st, pki_now(), &s, &d, &err), PKI_OK);
+	assert_int_equal(pki_hier_diff(plan, st, time(NULL), &s, &d, &err), PKI_OK);
 	assert_int_equal(s[0].state, PKI_HIER_UNCHANGED);
 	assert_int_equal(s[1].state, PKI_HIER_UNCHANGED);
 	assert_true(s[1].not_after <= s[0].not_after);
 	pki_hier_status_free(s, plan->n);
 
 	/* building again does nothing */
-	assert_int_equal(pki_hier_build(plan, tmpdir, st, ks, NULL, &res, &err), PKI_OK);
+	assert_int_equal(pki_hier_build(plan, st, &res, &err), PKI_OK);
 	assert_int_equal(res[0].action, PKI_HIER_DID_NOTHING);
 	assert_int_equal(res[1].action, PKI_HIER_DID_NOTHING);
 	pki_hier_results_free(res, plan->n);
 
 	assert_int_equal(load(changed, &plan2, &d), PKI_OK);
-	assert_int_equal(pki_hier_diff(plan2, st, pki_now(), &s, &d, &err), PKI_OK);
+	assert_int_equal(pki_hier_diff(plan2, st, time(NULL), &s, &d, &err), PKI_OK);
 	assert_int_equal(s[0].state, PKI_HIER_CHANGED);
 	assert_string_equal(s[0].why, "validity_years");
 	pki_hier_status_free(s, plan2->n);
-	assert_int_equal(pki_hier_build(plan2, tmpdir, st, ks, NULL, &res, &err),
+	assert_int_equal(pki_hier_build(plan2, st, &res, &err),
 			 PKI_E_CONFLICT);
 	assert_non_null(strstr(err.msg, "changed: validity_years"));
 	assert_null(res);
 
 	pki_hier_free(plan);
 	pki_hier_free(plan2);
-	pki_keystore_free(ks);
-	pki_store_close(st);
+	pki_state_close(st);
 }
 
 static int

@@ -39,13 +39,14 @@ struct passctx {
 };
 
 static int
-passfn(void *vctx, const char *label, int is_new, char *buf, size_t size,
+passfn(void *vctx, const char *label, enum pki_pass_purpose purpose,
+       char *buf, size_t size,
        struct pki_error *err)
 {
 	struct passctx *c = vctx;
 
 	c->calls++;
-	c->new_calls += is_new != 0;
+	c->new_calls += purpose == PKI_PASS_NEW_KEY;
 	snprintf(c->last_label, sizeof(c->last_label), "%s", label);
 	if (c->pass == NULL)
 		return pki_error_set(err, PKI_E_AUTH, "no passphrase today");
@@ -471,7 +472,7 @@ read_all(const char *path, gnutls_datum_t *d)
 {
 	struct pki_error err;
 
-	return pki__file_read(path, 1 << 20, d, &err);
+	return pki_file_read(path, 1 << 20, d, &err);
 }
 
 /* Offline: the passphrase callback is asked, wrong passphrase fails
@@ -544,7 +545,7 @@ test_offline(void **state)
 		snprintf(dir, sizeof(dir), "%s/lockbox/online", f->dir);
 		assert_true(mkdir(dir, 0700) == 0 || errno == EEXIST);
 		assert_int_equal(read_all(path, &before), PKI_OK);
-		assert_int_equal(pki__file_write(online_path, before.data,
+		assert_int_equal(pki_file_write(online_path, before.data,
 						 before.size, 0400, 1, &err),
 				 PKI_OK);
 		gnutls_free(before.data);
@@ -716,7 +717,7 @@ test_swapped_files(void **state)
 	lockbox_file(f, ub, pb, sizeof(pb));
 	assert_int_equal(read_all(pa, &img), PKI_OK);
 	assert_int_equal(unlink(pb), 0);
-	assert_int_equal(pki__file_write(pb, img.data, img.size, 0400, 1, &err),
+	assert_int_equal(pki_file_write(pb, img.data, img.size, 0400, 1, &err),
 			 PKI_OK);
 	gnutls_free(img.data);
 	assert_int_equal(pki_key_load(f->ks, ub, PKI_KEY_ED25519, "b", &l, &err),

@@ -33,13 +33,14 @@ struct passctx {
 };
 
 static int
-passfn(void *vctx, const char *label, int is_new, char *buf, size_t size,
+passfn(void *vctx, const char *label, enum pki_pass_purpose purpose,
+       char *buf, size_t size,
        struct pki_error *err)
 {
 	struct passctx *c = vctx;
 
 	(void)label;
-	(void)is_new;
+	(void)purpose;
 	(void)err;
 	c->calls++;
 	snprintf(buf, size, "%s", c->pass);
@@ -199,8 +200,8 @@ copy_file(const char *from, const char *to)
 	gnutls_datum_t d;
 	struct pki_error err;
 
-	assert_int_equal(pki__file_read(from, 1 << 20, &d, &err), PKI_OK);
-	assert_int_equal(pki__file_write(to, d.data, d.size, 0400, 1, &err),
+	assert_int_equal(pki_file_read(from, 1 << 20, &d, &err), PKI_OK);
+	assert_int_equal(pki_file_write(to, d.data, d.size, 0400, 1, &err),
 			 PKI_OK);
 	gnutls_free(d.data);
 }
@@ -448,9 +449,9 @@ test_migrate_conflict(void **state)
 
 	new_path(f, 0, moved, sizeof(moved));
 	flat_path(f, 0, flat, sizeof(flat));
-	assert_int_equal(pki__file_read(moved, 1 << 20, &d, &err), PKI_OK);
+	assert_int_equal(pki_file_read(moved, 1 << 20, &d, &err), PKI_OK);
 	d.data[d.size - 1] ^= 1;     /* the tag: the header still parses */
-	assert_int_equal(pki__file_write(flat, d.data, d.size, 0400, 1, &err),
+	assert_int_equal(pki_file_write(flat, d.data, d.size, 0400, 1, &err),
 			 PKI_OK);
 	gnutls_free(d.data);
 

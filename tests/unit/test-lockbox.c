@@ -151,7 +151,7 @@ test_roundtrip(void **state)
 
 		assert_int_equal(stat(p, &st), 0);
 		assert_int_equal(st.st_mode & 07777, 0400);
-		assert_int_equal(pki__file_read(p, 1 << 20, &img, &err), PKI_OK);
+		assert_int_equal(pki_file_read(p, 1 << 20, &img, &err), PKI_OK);
 		assert_false(contains(&img, k.der.data, k.der.size));
 		assert_false(contains(&img, k.pem.data, k.pem.size));
 		assert_false(contains(&img, (const unsigned char *)"-----BEGIN",
@@ -192,10 +192,10 @@ test_roundtrip(void **state)
 	assert_int_equal(info.argon2.lanes, 1);
 
 	/* Sealing again to the same path is refused, file unchanged. */
-	assert_int_equal(pki__file_read(p1, 1 << 20, &img, &err), PKI_OK);
+	assert_int_equal(pki_file_read(p1, 1 << 20, &img, &err), PKI_OK);
 	assert_int_equal(pki_lockbox_seal(p1, id1, "ecdsa-p256", &k.der, NULL,
 					  0, NULL, f->kek, &err), PKI_E_EXISTS);
-	assert_int_equal(pki__file_read(p1, 1 << 20, &out, &err), PKI_OK);
+	assert_int_equal(pki_file_read(p1, 1 << 20, &out, &err), PKI_OK);
 	assert_int_equal(out.size, img.size);
 	assert_memory_equal(out.data, img.data, img.size);
 	gnutls_free(out.data);

@@ -22,7 +22,7 @@
 #include <sqlite3.h>
 
 #include "fixture.h"
-#include "store.h"
+#include "store-write.h"
 
 #define NOW 1767225600          /* 2026-01-01T00:00:00Z */
 #define DAY 86400
@@ -30,9 +30,10 @@
 static int
 setup(void **state)
 {
-	fixture_clock_set(NOW);
-	setenv("SPORK_ACTOR", "tester", 1);
-	*state = fixture_store_new("store");
+	struct fixture_store *f = fixture_store_new("store");
+
+	fixture_clock_set(f->st, NOW);
+	*state = f;
 	return 0;
 }
 
