@@ -237,11 +237,11 @@ ca_get_by(struct pki_store *st, const char *sql, const char *name, int64_t id,
 	}
 	step = sqlite3_step(s);
 	if (step == SQLITE_DONE) {
-		if (name != NULL)
-			rc = pki_error_set(err, PKI_E_NOTFOUND, "no CA named "
-					   "\"%s\" (spork pki status lists "
-					   "them)", name);
-		else
+		if (name != NULL) {
+			pki_error_set(err, PKI_E_NOTFOUND, "no CA named "
+				      "\"%s\"", name);
+			rc = pki_error_hint(err, PKI_HINT_LIST_CAS);
+		} else
 			rc = pki_error_set(err, PKI_E_NOTFOUND, "no CA with id "
 					   "%lld", (long long)id);
 		goto out;

@@ -368,9 +368,10 @@ pki_store_cert_get(struct pki_store *st, int64_t issuer_ca_id,
 		goto out;
 	}
 	if (found > 1) {
-		rc = pki_error_set(err, PKI_E_CONFLICT, "serial %s was issued "
-				   "by more than one CA (%s): name the CA "
-				   "with --ca", canon, names);
+		pki_error_set(err, PKI_E_CONFLICT, "serial %s was issued by "
+			      "more than one CA (%s): name the CA", canon,
+			      names);
+		rc = pki_error_hint(err, PKI_HINT_NAME_CA);
 		goto out;
 	}
 	sqlite3_finalize(s);
