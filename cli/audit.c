@@ -16,8 +16,7 @@
 #include <string.h>
 
 #include "common.h"
-#include "audit.h"
-#include "util.h"
+#include <spork/audit.h>
 
 static int show_help;
 static const char *o_since, *o_until, *o_action, *o_object;

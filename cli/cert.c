@@ -20,10 +20,8 @@
 #include <gnutls/crypto.h>
 
 #include "common.h"
-#include "crl.h"
-#include "enroll.h"
-#include "issue.h"
-#include "util.h"
+#include <spork/crl.h>
+#include <spork/enroll.h>
 
 static int show_help;
 

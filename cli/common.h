@@ -8,11 +8,11 @@
 #include <popt.h>
 #include <gnutls/gnutls.h>
 #include <jansson.h>
-#include "pki.h"
-#include "config.h"
-#include "key.h"
-#include "state.h"
-#include "store.h"
+#include <spork/pki.h>
+#include <spork/config.h>
+#include <spork/key.h>
+#include <spork/state.h>
+#include <spork/store.h>
 
 /* Exit codes (documented in spork(1)). */
 enum spork_exit {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common.h"
-#include "config.h"
+#include <spork/config.h>
 
 static int show_help;
 

@@ -13,9 +13,8 @@
 #include <gnutls/x509.h>
 
 #include "common.h"
-#include "crl.h"
-#include "crlgen.h"
-#include "util.h"
+#include <spork/crl.h>
+#include <spork/crlgen.h>
 
 static int show_help, o_delta, o_entries = 1;
 static const char *o_ca, *o_next_update;

@@ -10,8 +10,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "hierarchy.h"
-#include "util.h"
+#include <spork/hierarchy.h>
 
 static int show_help;
 

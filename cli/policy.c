@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "common.h"
-#include "state.h"
-#include "policy.h"
+#include <spork/state.h>
+#include <spork/policy.h>
 
 static int show_help;
 static const char *o_policy;

@@ -8,7 +8,8 @@
 
 #include <nettle/sha2.h>
 
-#include "audit.h"
+#include <spork/audit.h>
+#include "audit-int.h"
 #include "store-write.h"
 #include "util.h"
 

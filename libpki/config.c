@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include <spork/config.h>
 #include "lockbox.h"
-#include "toml.h"
+#include <spork/toml.h>
 #include "util.h"
 
 static const char *const top_keys[] = { "state_dir", "keys", "crl", NULL };

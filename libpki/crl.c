@@ -26,7 +26,8 @@
 
 #include <libtasn1.h>
 
-#include "crl.h"
+#include <spork/crl.h>
+#include "crl-int.h"
 #include "util.h"
 
 extern const asn1_static_node pki__pkix_asn1_tab[];

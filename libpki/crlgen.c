@@ -13,9 +13,11 @@
 #include <gnutls/x509.h>
 #include <jansson.h>
 
-#include "crl.h"
-#include "crlgen.h"
-#include "state.h"
+#include <spork/crl.h>
+#include "crl-int.h"
+#include "keystore.h"
+#include <spork/crlgen.h>
+#include <spork/state.h>
 #include "store-write.h"
 #include "util.h"
 

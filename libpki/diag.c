@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
+#include <spork/diag.h>
 #include "util.h"
 
 void

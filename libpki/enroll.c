@@ -24,11 +24,13 @@
 #include <gnutls/x509.h>
 #include <jansson.h>
 
-#include "crl.h"
-#include "enroll.h"
-#include "state.h"
+#include <spork/crl.h>
+#include "profile-int.h"
+#include "keystore.h"
+#include <spork/enroll.h>
+#include <spork/state.h>
 #include "issue.h"
-#include "name.h"
+#include <spork/name.h>
 #include "store-write.h"
 #include "util.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pki.h"
+#include <spork/pki.h>
 #include "util.h"
 
 static const char *const rc_names[PKI_E__MAX] = {

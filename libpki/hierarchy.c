@@ -19,11 +19,12 @@
 #include <jansson.h>
 #include <nettle/sha2.h>
 
-#include "hierarchy.h"
-#include "state.h"
+#include <spork/hierarchy.h>
+#include "keystore.h"
+#include <spork/state.h>
 #include "issue.h"
-#include "name.h"
-#include "toml.h"
+#include <spork/name.h>
+#include <spork/toml.h>
 #include "store-write.h"
 #include "util.h"
 

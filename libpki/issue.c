@@ -9,7 +9,7 @@
  * with the issuer's public key, and the DER is re-parsed and linted again,
  * so what is returned is exactly what was checked.
  */
-#include "config.h"
+#include <spork/config.h>
 
 #include <pthread.h>
 #include <stdio.h>
@@ -20,8 +20,9 @@
 #include <gnutls/x509-ext.h>
 #include <libtasn1.h>
 
+#include "profile-int.h"
 #include "issue.h"
-#include "name.h"
+#include <spork/name.h>
 #include "util.h"
 
 #define CSR_MAX (64 * 1024)

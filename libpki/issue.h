@@ -8,8 +8,10 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <gnutls/abstract.h>
-#include "pki.h"
-#include "profile.h"
+#include <spork/pki.h>
+#include <spork/enroll.h>
+#include <spork/profile.h>
+#include "profile-int.h"
 
 /*
  * Build, lint and sign a certificate for subject_pub.
@@ -43,14 +45,6 @@ int pki_issue_make_csr(const struct pki_cert_template *tpl,
 int pki_issue_parse_csr(const gnutls_datum_t *in, gnutls_x509_crq_t *crq,
 			struct pki_error *err) PKI_WUR;
 
-/* Parse one PEM or DER certificate. Caller deinits *crt. */
-int pki_cert_parse(const gnutls_datum_t *in, gnutls_x509_crt_t *crt,
-		   struct pki_error *err) PKI_WUR;
-
-/* Serial of crt as upper-case hex without separators or leading 00
- * octets, as "openssl x509 -serial" prints it, into out (>= 43). */
-int pki_cert_serial_hex(gnutls_x509_crt_t crt, char *out, size_t outlen,
-			struct pki_error *err) PKI_WUR;
 
 
 /*

@@ -17,7 +17,7 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
-#include "key.h"
+#include "keystore.h"
 
 /* Hex digits of a key id (SHA-256). */
 #define PKI__KEY_ID_HEX 64

@@ -11,7 +11,8 @@
 #include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 
-#include "key.h"
+#include <spork/key.h>
+#include "keystore.h"
 #include "key-int.h"
 #include "util.h"
 

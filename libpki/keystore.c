@@ -16,7 +16,8 @@
 #include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 
-#include "key.h"
+#include <spork/key.h>
+#include "keystore.h"
 #include "key-int.h"
 #include "lockbox.h"
 #include "util.h"

@@ -47,8 +47,8 @@
 #define PKI_LOCKBOX_H
 
 #include <gnutls/gnutls.h>
-#include "pki.h"
-#include "key.h"
+#include <spork/pki.h>
+#include <spork/key.h>
 
 enum pki_lockbox_kind {
 	PKI_LOCKBOX_PASSPHRASE = 1,

@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "name.h"
+#include <spork/name.h>
 #include "util.h"
 
 #define WILDCARD_FLAGS (PKI_NAME_DNS_WILDCARD | PKI_NAME_DNS_WILDCARD_ANY)

@@ -11,7 +11,7 @@
 #include <gnutls/pkcs11.h>
 #include <gnutls/x509.h>
 
-#include "key.h"
+#include <spork/key.h>
 #include "key-int.h"
 #include "util.h"
 

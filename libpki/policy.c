@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "name.h"
-#include "policy.h"
-#include "toml.h"
+#include <spork/name.h>
+#include <spork/policy.h>
+#include <spork/toml.h>
 #include "util.h"
 
 /* A rule: its public face plus the parsed pattern. */

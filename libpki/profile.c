@@ -8,7 +8,7 @@
  * STRING), through libtasn1 with the small module below.  It collects
  * every finding and reports them together.
  */
-#include "config.h"
+#include <spork/config.h>
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -21,8 +21,9 @@
 #include <gnutls/x509-ext.h>
 #include <libtasn1.h>
 
-#include "name.h"
-#include "profile.h"
+#include <spork/name.h>
+#include <spork/profile.h>
+#include "profile-int.h"
 #include "util.h"
 
 /* ------------------------------------------------------------ profiles */

@@ -10,10 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "state.h"
-#include "key.h"
+#include <spork/state.h>
+#include "keystore.h"
+#include <spork/key.h>
 #include "lockbox.h"
-#include "policy.h"
+#include <spork/policy.h>
 #include "store-write.h"
 #include "util.h"
 

@@ -10,7 +10,8 @@
 
 #include <jansson.h>
 
-#include "audit.h"
+#include <spork/audit.h>
+#include "audit-int.h"
 #include "store-int.h"
 
 /* Hex SHA-256 and its NUL. */

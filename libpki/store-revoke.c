@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crl.h"
+#include <spork/crl.h>
 #include "store-int.h"
 #include "util.h"
 

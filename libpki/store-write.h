@@ -8,7 +8,7 @@
 #ifndef PKI_STORE_WRITE_H
 #define PKI_STORE_WRITE_H
 
-#include "store.h"
+#include <spork/store.h>
 
 /* Open (and with create != 0, create) the database at path and bring the
  * schema up to date.  Free with pki_store_close.

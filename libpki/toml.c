@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "toml.h"
+#include <spork/toml.h>
 #include "util.h"
 
 /* Table flags (struct pki_toml_table.flags). */

@@ -6,7 +6,7 @@
 #define PKI_UTIL_H
 
 #include <gnutls/gnutls.h>
-#include "pki.h"
+#include <spork/pki.h>
 
 /* mkdir -p with the given mode for directories it creates. */
 int pki__mkdirs(const char *path, unsigned mode, struct pki_error *err) PKI_WUR;

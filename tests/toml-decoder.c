@@ -23,7 +23,7 @@
 
 #include <jansson.h>
 
-#include "toml.h"
+#include <spork/toml.h>
 
 static json_t *value_json(const struct pki_toml_value *v);
 

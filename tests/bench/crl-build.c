@@ -32,7 +32,8 @@
 #include <gnutls/x509.h>
 #include <gnutls/abstract.h>
 
-#include "crl.h"
+#include <spork/crl.h>
+#include "crl-int.h"
 #include "util.h"
 
 static char workdir[PATH_MAX];

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "crl.h"
+#include <spork/crl.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

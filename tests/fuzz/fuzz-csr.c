@@ -11,8 +11,9 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "profile-int.h"
 #include "issue.h"
-#include "profile.h"
+#include <spork/profile.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

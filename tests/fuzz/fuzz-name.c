@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crl.h"
-#include "name.h"
+#include <spork/crl.h>
+#include <spork/name.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,7 +18,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
 
-#include "state.h"
+#include <spork/state.h>
 #include "store-write.h"
 
 /* A fixture directory's name, with its NUL, fits in FIXTURE_DIR_MAX

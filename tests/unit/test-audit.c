@@ -16,7 +16,8 @@
 
 #include <sqlite3.h>
 
-#include "audit.h"
+#include <spork/audit.h>
+#include "audit-int.h"
 #include "fixture.h"
 #include "store-write.h"
 

@@ -27,7 +27,8 @@
 #include <gnutls/abstract.h>
 #include <libtasn1.h>
 
-#include "crl.h"
+#include <spork/crl.h>
+#include "crl-int.h"
 #include "fixture.h"
 #include "util.h"
 

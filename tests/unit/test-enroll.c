@@ -22,13 +22,14 @@
 #include <gnutls/pkcs12.h>
 #include <gnutls/x509.h>
 
-#include "audit.h"
-#include "crl.h"
-#include "enroll.h"
+#include <spork/audit.h>
+#include <spork/crl.h>
+#include <spork/enroll.h>
+#include "keystore.h"
 #include "fixture.h"
-#include "hierarchy.h"
+#include <spork/hierarchy.h>
 #include "issue.h"
-#include "state.h"
+#include <spork/state.h>
 
 #define PASS "correct horse battery staple"
 #define DAY 86400

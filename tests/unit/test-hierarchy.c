@@ -14,9 +14,9 @@
 #include <gnutls/gnutls.h>
 
 #include "fixture.h"
-#include "hierarchy.h"
-#include "store.h"
-#include "key.h"
+#include <spork/hierarchy.h>
+#include <spork/store.h>
+#include <spork/key.h>
 
 static char tmpdir[FIXTURE_DIR_MAX];
 

@@ -22,7 +22,8 @@
 #include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 
-#include "key.h"
+#include <spork/key.h>
+#include "keystore.h"
 #include "lockbox.h"
 #include "util.h"
 

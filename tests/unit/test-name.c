@@ -16,10 +16,10 @@
 
 #include <cmocka.h>
 
-#include "crl.h"
-#include "enroll.h"
-#include "name.h"
-#include "pki.h"
+#include <spork/crl.h>
+#include <spork/enroll.h>
+#include <spork/name.h>
+#include <spork/pki.h>
 
 #define WILD PKI_NAME_DNS_WILDCARD
 

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
-#include "policy.h"
+#include <spork/policy.h>
 
 /* The example from the product description (seed 000), line for line. */
 static const char seed_policy[] =

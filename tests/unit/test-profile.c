@@ -21,9 +21,10 @@
 #include <gnutls/x509-ext.h>
 #include <gnutls/x509.h>
 
+#include "profile-int.h"
 #include "fixture.h"
 #include "issue.h"
-#include "profile.h"
+#include <spork/profile.h>
 
 #define Y2060 ((int64_t)2840140800)	/* 2060-01-01T00:00:00Z */
 #define DAY ((int64_t)86400)

@@ -21,10 +21,11 @@
 
 #include <gnutls/gnutls.h>
 
-#include "audit.h"
-#include "key.h"
-#include "state.h"
-#include "store.h"
+#include <spork/audit.h>
+#include <spork/key.h>
+#include "keystore.h"
+#include <spork/state.h>
+#include <spork/store.h>
 
 struct passctx {
 	int calls;

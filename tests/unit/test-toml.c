@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "toml.h"
+#include <spork/toml.h>
 
 /*
  * Parse len bytes copied into a buffer of exactly that size, so that a

@@ -102,8 +102,6 @@ void pki_state_close(struct pki_state *s);
 
 /* Borrowed for the life of s. */
 struct pki_store *pki_state_store(struct pki_state *s);
-/* NULL for PKI_STATE_READ. */
-struct pki_keystore *pki_state_keystore(struct pki_state *s);
 enum pki_state_purpose pki_state_purpose(const struct pki_state *s);
 const char *pki_state_dir(const struct pki_state *s);
 /* The path of one state file (borrowed). */

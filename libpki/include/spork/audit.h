@@ -112,16 +112,5 @@ int pki_audit_verify(struct pki_store *st, pki_audit_problem_fn cb, void *ctx,
 #define PKI_AUDIT_ZERO_HASH \
 	"0000000000000000000000000000000000000000000000000000000000000000"
 
-/*
- * Internal: the row hash, as 64 lower-case hex digits into out.
- * SHA-256 over "spork-audit-v1", then each of prev_hash, id, ts, actor,
- * action, object, detail as: 8-byte big-endian length, bytes (integers
- * are written as 8-byte big-endian two's complement with length 8;
- * a NULL detail is length 0xffffffffffffffff and no bytes, so it differs
- * from "").  NULL actor/action/object/prev_hash count as "".
- */
-void pki__audit_hash(const char *prev_hash, int64_t id, int64_t ts,
-		     const char *actor, const char *action,
-		     const char *object, const char *detail, char out[65]);
 
 #endif

@@ -195,4 +195,15 @@ int pki_enroll_pkcs12(const gnutls_datum_t *cert, const gnutls_datum_t *chain,
 		      const char *pass, const char *friendly_name,
 		      gnutls_datum_t *out, struct pki_error *err) PKI_WUR;
 
+/* Certificates as a caller holds them (files). */
+
+/* Parse one PEM or DER certificate. Caller deinits *crt. */
+int pki_cert_parse(const gnutls_datum_t *in, gnutls_x509_crt_t *crt,
+		   struct pki_error *err) PKI_WUR;
+
+/* Serial of crt as upper-case hex without separators or leading 00
+ * octets, as "openssl x509 -serial" prints it, into out (>= 43). */
+int pki_cert_serial_hex(gnutls_x509_crt_t crt, char *out, size_t outlen,
+			struct pki_error *err) PKI_WUR;
+
 #endif
