@@ -17,6 +17,7 @@
 #include <gnutls/x509.h>
 
 #include <spork/key.h>
+#include <spork/state.h>
 #include "keystore.h"
 #include "key-int.h"
 #include "lockbox.h"
@@ -337,7 +338,6 @@ pki_keystore_open(const char *state_dir, const struct pki_keystore_opts *opts,
 {
 	static const struct pki_keystore_opts defaults;
 	struct pki_keystore *ks = NULL;
-	size_t n;
 	int rc = PKI_E_NOMEM;
 
 	*out = NULL;
@@ -348,16 +348,15 @@ pki_keystore_open(const char *state_dir, const struct pki_keystore_opts *opts,
 				   "given for the key store");
 		goto out;
 	}
-	n = strlen(state_dir) + sizeof("/lockbox");
 	if ((ks = calloc(1, sizeof(*ks))) == NULL ||
 	    (ks->state_dir = strdup(state_dir)) == NULL ||
-	    (ks->lockbox_dir = malloc(n)) == NULL ||
+	    (ks->lockbox_dir = pki_state_path_of(state_dir,
+						 PKI_STATE_LOCKBOX_DIR)) == NULL ||
 	    (opts->pkcs11_module != NULL && *opts->pkcs11_module != '\0' &&
 	     (ks->pkcs11_module = strdup(opts->pkcs11_module)) == NULL)) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(ks->lockbox_dir, n, "%s/lockbox", state_dir);
 	ks->passfn = opts->passfn;
 	ks->passctx = opts->passctx;
 	ks->online_only = opts->online_only != 0;

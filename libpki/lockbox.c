@@ -15,6 +15,7 @@
 #include <nettle/gcm.h>
 #include <nettle/memops.h>
 
+#include <spork/state.h>
 #include "lockbox.h"
 #include "util.h"
 
@@ -515,16 +516,17 @@ pki_lockbox_kek_new(const char *state_dir, const char *credentials_dir,
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((size_t)snprintf(k->state_path, sizeof(k->state_path),
-			     "%s/online.kek", state_dir) >=
+	if ((size_t)snprintf(k->state_path, sizeof(k->state_path), "%s/%s",
+			     state_dir, pki_state_file_name(PKI_STATE_KEK)) >=
 	    sizeof(k->state_path)) {
 		rc = pki_error_set(err, PKI_E_INVALID, "state directory path "
 				   "too long");
 		goto out;
 	}
 	if (credentials_dir != NULL && *credentials_dir != '\0' &&
-	    (size_t)snprintf(k->cred_path, sizeof(k->cred_path),
-			     "%s/online.kek", credentials_dir) >=
+	    (size_t)snprintf(k->cred_path, sizeof(k->cred_path), "%s/%s",
+			     credentials_dir,
+			     pki_state_file_name(PKI_STATE_KEK)) >=
 	    sizeof(k->cred_path)) {
 		rc = pki_error_set(err, PKI_E_INVALID, "$CREDENTIALS_DIRECTORY "
 				   "path too long");

@@ -24,7 +24,14 @@ static const char *const file_names[PKI_STATE_FILE__MAX] = {
 	[PKI_STATE_LOCKBOX_DIR] = "lockbox",
 	[PKI_STATE_POLICY] = "domain-policy.toml",
 	[PKI_STATE_CONFIG] = PKI_CONFIG_FILE,
+	[PKI_STATE_KEK] = "online.kek",
 };
+
+const char *
+pki_state_file_name(enum pki_state_file which)
+{
+	return (unsigned)which < PKI_STATE_FILE__MAX ? file_names[which] : NULL;
+}
 
 struct pki_state {
 	enum pki_state_purpose purpose;

@@ -62,6 +62,8 @@ enum pki_state_file {
 	PKI_STATE_LOCKBOX_DIR, /* lockbox */
 	PKI_STATE_POLICY,      /* domain-policy.toml */
 	PKI_STATE_CONFIG,      /* spork.toml */
+	PKI_STATE_KEK,         /* online.kek (also its name in systemd's
+				  $CREDENTIALS_DIRECTORY) */
 	PKI_STATE_FILE__MAX
 };
 
@@ -107,6 +109,8 @@ const char *pki_state_dir(const struct pki_state *s);
 /* The path of one state file (borrowed). */
 const char *pki_state_path(const struct pki_state *s,
 			   enum pki_state_file which);
+/* The name of one state file inside the directory ("spork.db" ...). */
+const char *pki_state_file_name(enum pki_state_file which);
 /* The same for a state directory that is not open (it may not exist):
  * "<dir>/<file>".  Caller frees; NULL when out of memory. */
 char *pki_state_path_of(const char *dir, enum pki_state_file which);
