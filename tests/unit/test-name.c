@@ -509,7 +509,7 @@ static void
 test_reasons(void **state)
 {
 	struct pki_error err = { 0 };
-	char num[8];
+	char num[16];
 	int i, r;
 
 	(void)state;
