@@ -1012,7 +1012,15 @@ find_cert(struct env *v, const char *arg, struct pki_cert_record *r,
 		rc = spork_gnutls_error(err, ret, arg);
 		goto out;
 	}
-	spork_hex(fp, fplen, hex);
+	{
+		gnutls_datum_t d = { fp, (unsigned)fplen };
+		size_t hlen = sizeof(hex);
+
+		if ((ret = gnutls_hex_encode(&d, hex, &hlen)) < 0) {
+			rc = spork_gnutls_error(err, ret, arg);
+			goto out;
+		}
+	}
 	rc = pki_store_cert_get_sha256(v->st, hex, r, err);
 	if (rc == PKI_E_NOTFOUND) {
 		if (pki_cert_serial_hex(crt, serial, sizeof(serial), NULL) != PKI_OK)

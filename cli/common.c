@@ -656,19 +656,6 @@ spork_gnutls_error(struct pki_error *err, int gnutls_rc, const char *what)
 			     gnutls_strerror(gnutls_rc));
 }
 
-void
-spork_hex(const unsigned char *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
 char *
 spork_strdup(const char *s)
 {

@@ -103,8 +103,6 @@ const char *spork_time(int64_t t);
 /* Fill err from a GnuTLS error: "<what>: <gnutls_strerror>"; returns
  * the code (PKI_E_NOMEM or PKI_E_CRYPTO). */
 int spork_gnutls_error(struct pki_error *err, int gnutls_rc, const char *what);
-/* Lower-case hex of len bytes into out (2*len+1 bytes). */
-void spork_hex(const unsigned char *in, size_t len, char *out);
 /* strdup that returns NULL for NULL. */
 char *spork_strdup(const char *s);
 

@@ -14,28 +14,36 @@
 #include "store-int.h"
 #include "util.h"
 
-/*
- * What revoking cert_id needs: its issuer, serial (canonical hex, into
- * serial[serial_len]) and own CA (0: none).  Refuses an unknown
- * certificate, one already revoked and one issued by an external CA.
- */
+/* A certificate and its current revocation, as revoke and unhold see it. */
+struct target {
+	char serial[PKI__STORE_SERIAL_HEX_MAX]; /* canonical hex */
+	int64_t issuer;          /* the issuing CA; 0: an external CA */
+	int64_t ca_id;           /* the CA this certificate is of; 0: none */
+	int revoked;
+	int reason;              /* when revoked */
+	int64_t revoked_at;
+	int64_t event_id;        /* the revocation event */
+};
+
+/* Read cert_id and its revocation into *t; what names the operation in
+ * messages.  PKI_E_NOTFOUND for an unknown id. */
 static int
-revoke_target(struct pki_store *st, int64_t cert_id, int64_t *issuer,
-	      char *serial, size_t serial_len, int64_t *ca_id,
-	      struct pki_error *err)
+target_load(struct pki_store *st, int64_t cert_id, const char *what,
+	    struct target *t, struct pki_error *err)
 {
 	sqlite3_stmt *s = NULL;
-	char when[32];
 	int rc, step;
 
+	memset(t, 0, sizeof(*t));
 	rc = pki__store_prep(st, "SELECT c.issuer_ca_id, c.serial, c.ca_id, "
-			     "r.cert_id IS NOT NULL, r.revoked_at, r.reason "
+			     "r.cert_id IS NOT NULL, r.reason, r.revoked_at, "
+			     "r.event_id "
 			     "FROM certificates c LEFT JOIN revocations r "
 			     "ON r.cert_id = c.id WHERE c.id = ?1", &s, err);
 	if (rc != PKI_OK)
 		goto out;
 	if (sqlite3_bind_int64(s, 1, cert_id)) {
-		rc = pki__store_db_err(st, err, "revoking a certificate");
+		rc = pki__store_db_err(st, err, what);
 		goto out;
 	}
 	step = sqlite3_step(s);
@@ -45,33 +53,49 @@ revoke_target(struct pki_store *st, int64_t cert_id, int64_t *issuer,
 		goto out;
 	}
 	if (step != SQLITE_ROW) {
-		rc = pki__store_db_err(st, err, "revoking a certificate");
+		rc = pki__store_db_err(st, err, what);
 		goto out;
 	}
-	*issuer = sqlite3_column_int64(s, 0);
-	snprintf(serial, serial_len, "%s", sqlite3_column_text(s, 1));
-	*ca_id = sqlite3_column_int64(s, 2);
-	if (sqlite3_column_int(s, 3)) {
-		const char *why;
-
-		why = pki_crl_reason_name(sqlite3_column_int(s, 5));
-
-		pki_time_format(sqlite3_column_int64(s, 4), when);
-		rc = pki_error_set(err, PKI_E_EXISTS, "certificate %s was "
-				   "already revoked on %s (reason %s)", serial,
-				   when, why ? why : "unknown");
-		goto out;
-	}
-	if (*issuer == 0) {
-		rc = pki_error_set(err, PKI_E_INVALID, "certificate %s was "
-				   "issued by an external CA: only that CA can "
-				   "revoke it", serial);
-		goto out;
-	}
+	t->issuer = sqlite3_column_int64(s, 0);
+	snprintf(t->serial, sizeof(t->serial), "%s", sqlite3_column_text(s, 1));
+	t->ca_id = sqlite3_column_int64(s, 2);
+	t->revoked = sqlite3_column_int(s, 3);
+	t->reason = sqlite3_column_int(s, 4);
+	t->revoked_at = sqlite3_column_int64(s, 5);
+	t->event_id = sqlite3_column_int64(s, 6);
 	rc = PKI_OK;
 out:
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/*
+ * What revoking cert_id needs (*t).  Refuses an unknown certificate, one
+ * already revoked and one issued by an external CA.
+ */
+static int
+revoke_target(struct pki_store *st, int64_t cert_id, struct target *t,
+	      struct pki_error *err)
+{
+	char when[PKI_TIME_STRLEN];
+	const char *why;
+	int rc;
+
+	if ((rc = target_load(st, cert_id, "revoking a certificate", t,
+			      err)) != PKI_OK)
+		return rc;
+	if (t->revoked) {
+		why = pki_crl_reason_name(t->reason);
+		pki_time_format(t->revoked_at, when);
+		return pki_error_set(err, PKI_E_EXISTS, "certificate %s was "
+				     "already revoked on %s (reason %s)",
+				     t->serial, when, why ? why : "unknown");
+	}
+	if (t->issuer == 0)
+		return pki_error_set(err, PKI_E_INVALID, "certificate %s was "
+				     "issued by an external CA: only that CA "
+				     "can revoke it", t->serial);
+	return PKI_OK;
 }
 
 int
@@ -80,8 +104,8 @@ pki_store_cert_revoke(struct pki_store *st, int64_t cert_id, int reason,
 		      struct pki_error *err)
 {
 	sqlite3_stmt *s = NULL;
-	char serial[PKI__STORE_SERIAL_HEX_MAX];
-	int64_t issuer = 0, ca_id = 0, ev, now = pki__store_now(st);
+	struct target t;
+	int64_t ev, now = pki__store_now(st);
 	int rc, own = 0, began = 0;
 
 	if (reason < 0 || reason > 10 || reason == 7 || reason == 8)
@@ -97,8 +121,7 @@ pki_store_cert_revoke(struct pki_store *st, int64_t cert_id, int reason,
 	if ((rc = pki__store_op_begin(st, &own, err)) != PKI_OK)
 		return rc;
 	began = 1;
-	rc = revoke_target(st, cert_id, &issuer, serial, sizeof(serial),
-			   &ca_id, err);
+	rc = revoke_target(st, cert_id, &t, err);
 	if (rc != PKI_OK)
 		goto out;
 
@@ -110,7 +133,7 @@ pki_store_cert_revoke(struct pki_store *st, int64_t cert_id, int reason,
 	if (rc != PKI_OK)
 		goto out;
 	if (sqlite3_bind_int64(s, 1, cert_id) ||
-	    sqlite3_bind_int64(s, 2, issuer) ||
+	    sqlite3_bind_int64(s, 2, t.issuer) ||
 	    sqlite3_bind_int64(s, 3, revoked_at) ||
 	    sqlite3_bind_int(s, 4, reason) ||
 	    pki__store_bind_id(s, 5, invalidity_date) ||
@@ -129,8 +152,8 @@ pki_store_cert_revoke(struct pki_store *st, int64_t cert_id, int reason,
 	if (rc != PKI_OK)
 		goto out;
 	if (sqlite3_bind_int64(s, 1, cert_id) ||
-	    sqlite3_bind_int64(s, 2, issuer) ||
-	    pki__store_bind_text(s, 3, serial) ||
+	    sqlite3_bind_int64(s, 2, t.issuer) ||
+	    pki__store_bind_text(s, 3, t.serial) ||
 	    sqlite3_bind_int64(s, 4, revoked_at) ||
 	    sqlite3_bind_int(s, 5, reason) ||
 	    pki__store_bind_id(s, 6, invalidity_date) ||
@@ -142,12 +165,12 @@ pki_store_cert_revoke(struct pki_store *st, int64_t cert_id, int reason,
 	sqlite3_finalize(s);
 	s = NULL;
 
-	if (ca_id != 0) {
+	if (t.ca_id != 0) {
 		rc = pki__store_prep(st, "UPDATE cas SET status = 'revoked' "
 				     "WHERE id = ?1", &s, err);
 		if (rc != PKI_OK)
 			goto out;
-		if (sqlite3_bind_int64(s, 1, ca_id) ||
+		if (sqlite3_bind_int64(s, 1, t.ca_id) ||
 		    sqlite3_step(s) != SQLITE_DONE) {
 			rc = pki__store_db_err(st, err,
 					       "marking the CA revoked");
@@ -163,65 +186,32 @@ out:
 }
 
 /*
- * What lifting the hold on cert_id needs: its serial (into
- * serial[serial_len]), own CA (0: none), the event id of the hold and
- * the issuer.  Refuses an unknown certificate, one not revoked and one
- * revoked for another reason than certificateHold.
+ * What lifting the hold on cert_id needs (*t).  Refuses an unknown
+ * certificate, one not revoked and one revoked for another reason than
+ * certificateHold.
  */
 static int
-hold_target(struct pki_store *st, int64_t cert_id, char *serial,
-	    size_t serial_len, int64_t *ca_id, int64_t *hold_ev,
-	    int64_t *issuer, struct pki_error *err)
+hold_target(struct pki_store *st, int64_t cert_id, struct target *t,
+	    struct pki_error *err)
 {
-	sqlite3_stmt *s = NULL;
-	char when[32];
-	int rc, step, reason;
+	char when[PKI_TIME_STRLEN];
+	const char *why;
+	int rc;
 
-	rc = pki__store_prep(st, "SELECT c.serial, c.ca_id, "
-			     "r.cert_id IS NOT NULL, r.reason, r.revoked_at, "
-			     "r.event_id, r.issuer_ca_id "
-			     "FROM certificates c LEFT JOIN revocations r "
-			     "ON r.cert_id = c.id WHERE c.id = ?1", &s, err);
-	if (rc != PKI_OK)
-		goto out;
-	if (sqlite3_bind_int64(s, 1, cert_id)) {
-		rc = pki__store_db_err(st, err, "lifting a hold");
-		goto out;
+	if ((rc = target_load(st, cert_id, "lifting a hold", t, err)) != PKI_OK)
+		return rc;
+	if (!t->revoked)
+		return pki_error_set(err, PKI_E_INVALID, "certificate %s is not "
+				     "revoked", t->serial);
+	if (t->reason != PKI_CRL_REASON_CERTIFICATE_HOLD) {
+		why = pki_crl_reason_name(t->reason);
+		pki_time_format(t->revoked_at, when);
+		return pki_error_set(err, PKI_E_INVALID, "certificate %s was "
+				     "revoked on %s for %s: only a "
+				     "certificateHold can be lifted", t->serial,
+				     when, why ? why : "an unknown reason");
 	}
-	step = sqlite3_step(s);
-	if (step == SQLITE_DONE) {
-		rc = pki_error_set(err, PKI_E_NOTFOUND, "no certificate with "
-				   "id %lld", (long long)cert_id);
-		goto out;
-	}
-	if (step != SQLITE_ROW) {
-		rc = pki__store_db_err(st, err, "lifting a hold");
-		goto out;
-	}
-	snprintf(serial, serial_len, "%s", sqlite3_column_text(s, 0));
-	*ca_id = sqlite3_column_int64(s, 1);
-	if (!sqlite3_column_int(s, 2)) {
-		rc = pki_error_set(err, PKI_E_INVALID, "certificate %s is not "
-				   "revoked", serial);
-		goto out;
-	}
-	reason = sqlite3_column_int(s, 3);
-	if (reason != 6) {
-		const char *why = pki_crl_reason_name(reason);
-
-		pki_time_format(sqlite3_column_int64(s, 4), when);
-		rc = pki_error_set(err, PKI_E_INVALID, "certificate %s was "
-				   "revoked on %s for %s: only a "
-				   "certificateHold can be lifted", serial,
-				   when, why ? why : "an unknown reason");
-		goto out;
-	}
-	*hold_ev = sqlite3_column_int64(s, 5);
-	*issuer = sqlite3_column_int64(s, 6);
-	rc = PKI_OK;
-out:
-	sqlite3_finalize(s);
-	return rc;
+	return PKI_OK;
 }
 
 int
@@ -229,15 +219,14 @@ pki_store_cert_unrevoke(struct pki_store *st, int64_t cert_id,
 			struct pki_error *err)
 {
 	sqlite3_stmt *s = NULL;
-	char serial[PKI__STORE_SERIAL_HEX_MAX];
-	int64_t issuer = 0, ca_id = 0, hold_ev = 0, now = pki__store_now(st);
+	struct target t;
+	int64_t now = pki__store_now(st);
 	int rc, own = 0, began = 0;
 
 	if ((rc = pki__store_op_begin(st, &own, err)) != PKI_OK)
 		return rc;
 	began = 1;
-	rc = hold_target(st, cert_id, serial, sizeof(serial), &ca_id,
-			 &hold_ev, &issuer, err);
+	rc = hold_target(st, cert_id, &t, err);
 	if (rc != PKI_OK)
 		goto out;
 
@@ -261,8 +250,8 @@ pki_store_cert_unrevoke(struct pki_store *st, int64_t cert_id,
 	if (rc != PKI_OK)
 		goto out;
 	if (sqlite3_bind_int64(s, 1, cert_id) ||
-	    sqlite3_bind_int64(s, 2, issuer) || sqlite3_bind_int64(s, 3, now) ||
-	    sqlite3_bind_int64(s, 4, hold_ev) ||
+	    sqlite3_bind_int64(s, 2, t.issuer) || sqlite3_bind_int64(s, 3, now) ||
+	    sqlite3_bind_int64(s, 4, t.event_id) ||
 	    sqlite3_step(s) != SQLITE_DONE) {
 		rc = pki__store_db_err(st, err, "recording a lifted hold");
 		goto out;
@@ -270,13 +259,13 @@ pki_store_cert_unrevoke(struct pki_store *st, int64_t cert_id,
 	sqlite3_finalize(s);
 	s = NULL;
 
-	if (ca_id != 0) {
+	if (t.ca_id != 0) {
 		rc = pki__store_prep(st, "UPDATE cas SET status = 'active' "
 				     "WHERE id = ?1 AND status = 'revoked'",
 				     &s, err);
 		if (rc != PKI_OK)
 			goto out;
-		if (sqlite3_bind_int64(s, 1, ca_id) ||
+		if (sqlite3_bind_int64(s, 1, t.ca_id) ||
 		    sqlite3_step(s) != SQLITE_DONE) {
 			rc = pki__store_db_err(st, err,
 					       "marking the CA active");
