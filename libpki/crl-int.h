@@ -1,11 +1,13 @@
 /*
  * crl-int: building and signing a CRL (crlgen.c feeds it from the
- * store); internal to libpki.  Reading CRLs is public (crl.h).
+ * store); internal to libpki.  Reading CRLs is public (crl.h).  The end of
+ * this file holds what crl.c (reading) and crl-build.c (building) share.
  */
 #ifndef PKI_CRL_INT_H
 #define PKI_CRL_INT_H
 
 #include <gnutls/abstract.h>
+#include <libtasn1.h>
 #include <spork/crl.h>
 
 /*
@@ -61,5 +63,40 @@ int pki_crl_build(const struct pki_crl_params *p,
 		  int (*next)(void *ctx, struct pki_crl_entry *e), void *ctx,
 		  gnutls_x509_crt_t issuer, gnutls_privkey_t key,
 		  gnutls_datum_t *der, struct pki_error *err) PKI_WUR;
+
+/* ---- shared by crl.c and crl-build.c only */
+
+#define OID_AKI "2.5.29.35"
+#define OID_CRL_NUMBER "2.5.29.20"
+#define OID_DELTA "2.5.29.27"
+#define OID_IDP "2.5.29.28"
+#define OID_FRESHEST "2.5.29.46"
+#define OID_REASON "2.5.29.21"
+#define OID_INVALIDITY "2.5.29.24"
+
+/* Room for one SEQUENCE header: tag and a length of up to 2^32-1. */
+#define HDR_MAX 6
+/* Longest URL accepted in IDP and freshestCRL. */
+#define URL_MAX 2048
+
+/* Fill err for the libtasn1 call named call that returned rc about what;
+ * returns PKI_E_NOMEM or PKI_E_FAIL. */
+int pki__crl_asn1_fail(struct pki_error *err, int rc, const char *call,
+		       const char *what);
+
+/* Load the PKIX-SPORK definitions (pkix.asn) into *defs, NULL on failure;
+ * free with pki__crl_node_free(). */
+int pki__crl_defs_load(asn1_node *defs, struct pki_error *err) PKI_WUR;
+
+/* A new element *node of PKIX-SPORK.type (NULL on failure). */
+int pki__crl_node_new(asn1_node defs, const char *type, asn1_node *node,
+		      struct pki_error *err) PKI_WUR;
+
+/* Delete *node if set and set it to NULL. */
+void pki__crl_node_free(asn1_node *node);
+
+/* Write a SEQUENCE header for content of len bytes ending at end (with at
+ * least HDR_MAX bytes free before it); returns its size. */
+size_t pki__crl_seq_hdr_before(unsigned char *end, size_t len);
 
 #endif

@@ -1,21 +1,12 @@
 /*
- * crl: building and reading X.509 v2 CRLs with libtasn1 (see crl.h).
+ * crl: reading X.509 v2 CRLs with libtasn1 (see crl.h), the reason table,
+ * and the libtasn1 helpers crl-build.c shares (crl-int.h).
  *
- * Building.  Everything but the revoked entries (version, algorithm,
- * issuer, times, crlExtensions) is encoded by libtasn1 as a TBSCertList
- * without revokedCertificates.  Each entry is encoded by libtasn1 with
- * one reused node (types Revoked* in pkix.asn) and appended to one
- * growing buffer, which keeps room in front for the TBS head.  The
- * entries' SEQUENCE OF is then placed between the head and crlExtensions
- * (found with asn1_der_decoding_startEnd), the outer SEQUENCE headers are
- * written with asn1_length_der, the TBS bytes are signed in place, and
- * the signature fields, encoded by libtasn1 as a SignatureTail, are
- * appended.  A CRL thus costs about its own size in memory.
- *
- * Reading.  The same split in reverse: the outer SEQUENCEs are walked with
- * asn1_get_tag_der/asn1_get_length_der, the TBS without its entries is
- * decoded as one TBSCertList, and each entry is decoded on its own, so a
- * large CRL never becomes one libtasn1 tree.  All decoding is strict DER.
+ * Reading.  crl-build.c's split in reverse: the outer SEQUENCEs are
+ * walked with asn1_get_tag_der/asn1_get_length_der, the TBS without its
+ * entries is decoded as one TBSCertList, and each entry is decoded on its
+ * own, so a large CRL never becomes one libtasn1 tree.  All decoding is
+ * strict DER.
  */
 #include <config.h>
 
@@ -32,20 +23,6 @@
 
 extern const asn1_static_node pki__pkix_asn1_tab[];
 
-#define OID_AKI "2.5.29.35"
-#define OID_CRL_NUMBER "2.5.29.20"
-#define OID_DELTA "2.5.29.27"
-#define OID_IDP "2.5.29.28"
-#define OID_FRESHEST "2.5.29.46"
-#define OID_REASON "2.5.29.21"
-#define OID_INVALIDITY "2.5.29.24"
-
-/* Room for one SEQUENCE header: tag and a length of up to 2^32-1. */
-#define HDR_MAX 6
-/* Largest CRL the builder writes (gnutls_datum_t sizes are unsigned). */
-#define BUILD_MAX ((size_t)INT_MAX - 4096)
-/* Longest URL accepted in IDP and freshestCRL. */
-#define URL_MAX 2048
 /* Bounds for the reader. */
 #define EXT_MAX 64
 #define TBS_CHILDREN_MAX 7
@@ -102,18 +79,19 @@ pki_crl_reason_parse(const char *name)
 	return -1;
 }
 
-/* ------------------------------------------------------------ helpers */
+/* ------------------------------------------------------- shared (crl-int.h) */
 
-static int
-asn1_fail(struct pki_error *err, int rc, const char *call, const char *what)
+int
+pki__crl_asn1_fail(struct pki_error *err, int rc, const char *call,
+		   const char *what)
 {
 	return pki_error_set(err, rc == ASN1_MEM_ALLOC_ERROR ? PKI_E_NOMEM :
 			     PKI_E_FAIL, "%s(%s): %s", call, what,
 			     asn1_strerror(rc));
 }
 
-static int
-defs_load(asn1_node *defs, struct pki_error *err)
+int
+pki__crl_defs_load(asn1_node *defs, struct pki_error *err)
 {
 	char msg[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
 	int r;
@@ -125,9 +103,9 @@ defs_load(asn1_node *defs, struct pki_error *err)
 	return PKI_OK;
 }
 
-static int
-node_new(asn1_node defs, const char *type, asn1_node *node,
-	 struct pki_error *err)
+int
+pki__crl_node_new(asn1_node defs, const char *type, asn1_node *node,
+		  struct pki_error *err)
 {
 	char name[ASN1_MAX_NAME_SIZE * 2];
 	int r;
@@ -135,140 +113,31 @@ node_new(asn1_node defs, const char *type, asn1_node *node,
 	*node = NULL;
 	snprintf(name, sizeof(name), "PKIX-SPORK.%s", type);
 	if ((r = asn1_create_element(defs, name, node)) != ASN1_SUCCESS)
-		return asn1_fail(err, r, "asn1_create_element", type);
+		return pki__crl_asn1_fail(err, r, "asn1_create_element", type);
 	return PKI_OK;
 }
 
-static void
-node_free(asn1_node *node)
+void
+pki__crl_node_free(asn1_node *node)
 {
 	if (*node != NULL)
 		asn1_delete_structure(node);
 	*node = NULL;
 }
 
-/* asn1_write_value with the error named; len 0 means a NUL-terminated string. */
-static int
-put(asn1_node node, const char *name, const void *value, size_t len,
-    struct pki_error *err)
+size_t
+pki__crl_seq_hdr_before(unsigned char *end, size_t len)
 {
-	int r;
+	unsigned char tmp[HDR_MAX];
+	int ll = (int)sizeof(tmp) - 1;
 
-	if (len > INT_MAX)
-		return pki_error_set(err, PKI_E_INVALID, "%s: value too long",
-				     name);
-	if ((r = asn1_write_value(node, name, value, (int)len)) != ASN1_SUCCESS)
-		return asn1_fail(err, r, "asn1_write_value", name);
-	return PKI_OK;
+	asn1_length_der(len, tmp + 1, &ll);
+	tmp[0] = 0x30; /* SEQUENCE, constructed */
+	memcpy(end - (ll + 1), tmp, (size_t)ll + 1);
+	return (size_t)ll + 1;
 }
 
-/* DER of node into a new gnutls_malloc'd datum. */
-static int
-encode(asn1_node node, const char *what, gnutls_datum_t *out,
-       struct pki_error *err)
-{
-	char msg[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
-	int len = 0, r;
-
-	out->data = NULL;
-	out->size = 0;
-	r = asn1_der_coding(node, "", NULL, &len, msg);
-	if (r != ASN1_MEM_ERROR)
-		return pki_error_set(err, PKI_E_FAIL, "asn1_der_coding(%s): %s: %s",
-				     what, asn1_strerror(r), msg);
-	if ((out->data = gnutls_malloc(len > 0 ? (size_t)len : 1)) == NULL)
-		return pki_error_set(err, PKI_E_NOMEM, "out of memory encoding %s",
-				     what);
-	if ((r = asn1_der_coding(node, "", out->data, &len, msg)) != ASN1_SUCCESS) {
-		gnutls_free(out->data);
-		out->data = NULL;
-		return pki_error_set(err, PKI_E_FAIL, "asn1_der_coding(%s): %s: %s",
-				     what, asn1_strerror(r), msg);
-	}
-	out->size = (unsigned)len;
-	return PKI_OK;
-}
-
-/* DER of node into buf (size *len in, length out); for the per-entry path. */
-static int
-encode_into(asn1_node node, const char *what, unsigned char *buf, int *len,
-	    struct pki_error *err)
-{
-	char msg[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
-	int r;
-
-	if ((r = asn1_der_coding(node, "", buf, len, msg)) != ASN1_SUCCESS)
-		return pki_error_set(err, PKI_E_FAIL, "asn1_der_coding(%s): %s: %s",
-				     what, asn1_strerror(r), msg);
-	return PKI_OK;
-}
-
-/* Civil date from days since 1970-01-01 (proleptic Gregorian). */
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, yr;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	yr = (int64_t)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = yr + (*m <= 2);
-}
-
-/* Seconds since the epoch of 0001-01-01 and of 10000-01-01. */
-#define TIME_MIN (-62135596800LL)
-#define TIME_END (253402300800LL)
-
-/*
- * Format t as UTCTime "YYMMDDHHMMSSZ" when its year is 1950..2049 and
- * utc_allowed, else as GeneralizedTime "YYYYMMDDHHMMSSZ".  *utc says
- * which.  Returns -1 if t is outside years 1..9999.
- */
-static int
-time_format(int64_t t, int utc_allowed, char buf[16], int *utc)
-{
-	int64_t days, secs, y;
-	unsigned m, d, hh, mm, ss;
-	static const char digits[] = "0123456789";
-	char *p = buf;
-	int i;
-	unsigned v[5];
-
-	if (t < TIME_MIN || t >= TIME_END)
-		return -1;
-	days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-	secs = t - days * 86400;
-	civil_from_days(days, &y, &m, &d);
-	hh = (unsigned)(secs / 3600);
-	mm = (unsigned)(secs / 60 % 60);
-	ss = (unsigned)(secs % 60);
-	*utc = utc_allowed && y >= 1950 && y <= 2049;
-	if (!*utc) {
-		*p++ = digits[y / 1000];
-		*p++ = digits[y / 100 % 10];
-	}
-	*p++ = digits[y / 10 % 10];
-	*p++ = digits[y % 10];
-	v[0] = m;
-	v[1] = d;
-	v[2] = hh;
-	v[3] = mm;
-	v[4] = ss;
-	for (i = 0; i < 5; i++) {
-		*p++ = digits[v[i] / 10];
-		*p++ = digits[v[i] % 10];
-	}
-	*p++ = 'Z';
-	*p = '\0';
-	return 0;
-}
+/* ------------------------------------------------------------ helpers */
 
 /*
  * Parse a UTCTime (13 chars) or GeneralizedTime (15 chars) value in the
@@ -304,857 +173,6 @@ time_parse(const char *s, size_t len, int generalized, int64_t *t)
 	*t = pki__days_from_civil(y, v[1], v[2]) * 86400 + v[3] * 3600 +
 	     v[4] * 60 + v[5];
 	return 0;
-}
-
-/* A URI for an IA5String GeneralName: printable ASCII with a scheme. */
-static int
-url_check(const char *url, const char *what, struct pki_error *err)
-{
-	size_t i, len = strlen(url);
-
-	if (len == 0 || len > URL_MAX || strchr(url, ':') == NULL)
-		return pki_error_set(err, PKI_E_INVALID, "%s '%s' is not a URL "
-				     "(scheme:..., at most %d characters)", what,
-				     url, URL_MAX);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
-			return pki_error_set(err, PKI_E_INVALID, "%s '%s' "
-					     "contains a space or a character "
-					     "that is not ASCII; percent-encode "
-					     "it", what, url);
-	return PKI_OK;
-}
-
-/* The big-endian bytes of v with a leading 0x00 (libtasn1 minimises). */
-static void
-u64_be(uint64_t v, unsigned char out[9])
-{
-	int i;
-
-	out[0] = 0;
-	for (i = 8; i >= 1; i--) {
-		out[i] = (unsigned char)(v & 0xff);
-		v >>= 8;
-	}
-}
-
-/* ------------------------------------------------------------ building */
-
-struct buf {
-	unsigned char *data;
-	size_t len, cap;
-};
-
-static int
-buf_reserve(struct buf *b, size_t more, struct pki_error *err)
-{
-	size_t ncap;
-	unsigned char *nd;
-
-	if (more > BUILD_MAX || b->len > BUILD_MAX - more)
-		return pki_error_set(err, PKI_E_INVALID, "the CRL would be larger "
-				     "than %zu bytes; split it into partitions",
-				     BUILD_MAX);
-	if (b->len + more <= b->cap)
-		return PKI_OK;
-	ncap = b->cap ? b->cap : 64 * 1024;
-	while (ncap < b->len + more)
-		ncap = ncap / 2 * 3;
-	if ((nd = gnutls_realloc(b->data, ncap)) == NULL)
-		return pki_error_set(err, PKI_E_NOMEM, "out of memory building "
-				     "the CRL (%zu bytes)", ncap);
-	b->data = nd;
-	b->cap = ncap;
-	return PKI_OK;
-}
-
-static int
-buf_append(struct buf *b, const void *p, size_t n, struct pki_error *err)
-{
-	int rc;
-
-	if ((rc = buf_reserve(b, n, err)) != PKI_OK)
-		return rc;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	return PKI_OK;
-}
-
-/* Length of the tag and length octets of the DER element at p. */
-static int
-der_hdr_len(const unsigned char *p, size_t len, size_t *hdr, size_t *clen)
-{
-	unsigned char cls;
-	unsigned long tag;
-	int tl, ll;
-	long l;
-
-	if (len > INT_MAX || asn1_get_tag_der(p, (int)len, &cls, &tl, &tag) !=
-	    ASN1_SUCCESS)
-		return -1;
-	l = asn1_get_length_der(p + tl, (int)len - tl, &ll);
-	if (l < 0)
-		return -1;
-	*hdr = (size_t)tl + (size_t)ll;
-	*clen = (size_t)l;
-	if (*clen > len - *hdr)
-		return -1;
-	return 0;
-}
-
-/* Write a SEQUENCE header for content of len bytes ending at end; returns
- * its size. */
-static size_t
-seq_hdr_before(unsigned char *end, size_t len)
-{
-	unsigned char tmp[HDR_MAX];
-	int ll = (int)sizeof(tmp) - 1;
-
-	asn1_length_der(len, tmp + 1, &ll);
-	tmp[0] = 0x30; /* SEQUENCE, constructed */
-	memcpy(end - (ll + 1), tmp, (size_t)ll + 1);
-	return (size_t)ll + 1;
-}
-
-/* The signature algorithm the key calls for, with its OID. */
-struct sigalg {
-	gnutls_sign_algorithm_t sign;
-	const char *oid;
-	int null_params;
-};
-
-static int
-sigalg_pick(gnutls_privkey_t key, gnutls_x509_crt_t issuer, struct sigalg *sa,
-	    struct pki_error *err)
-{
-	gnutls_pubkey_t pub = NULL;
-	gnutls_digest_algorithm_t hash = GNUTLS_DIG_SHA256;
-	unsigned char kid1[64], kid2[64];
-	size_t n1 = sizeof(kid1), n2 = sizeof(kid2);
-	int pk, ret, rc = PKI_E_CRYPTO;
-
-	pk = gnutls_privkey_get_pk_algorithm(key, NULL);
-	switch (pk) {
-	case GNUTLS_PK_RSA:
-		sa->null_params = 1;
-		break;
-	case GNUTLS_PK_ECDSA:
-	case GNUTLS_PK_EDDSA_ED25519:
-	case GNUTLS_PK_EDDSA_ED448:
-		sa->null_params = 0;
-		break;
-	default:
-		rc = pki_error_set(err, PKI_E_UNSUPPORTED, "cannot sign a CRL "
-				   "with a %s key; use an RSA, ECDSA, Ed25519 "
-				   "or Ed448 key",
-				   pk < 0 ? "unknown" :
-				   gnutls_pk_get_name((gnutls_pk_algorithm_t)pk));
-		goto out;
-	}
-	if ((ret = gnutls_pubkey_init(&pub)) < 0 ||
-	    (ret = gnutls_pubkey_import_privkey(pub, key, 0, 0)) < 0) {
-		rc = pki__gnutls_error(err, ret, "gnutls_pubkey_import_privkey");
-		goto out;
-	}
-	if (pk == GNUTLS_PK_ECDSA &&
-	    (ret = gnutls_pubkey_get_preferred_hash_algorithm(pub, &hash,
-							      NULL)) < 0) {
-		rc = pki__gnutls_error(err, ret,
-				       "gnutls_pubkey_get_preferred_hash_algorithm");
-		goto out;
-	}
-	if (pk == GNUTLS_PK_ECDSA && hash != GNUTLS_DIG_SHA384 &&
-	    hash != GNUTLS_DIG_SHA512)
-		hash = GNUTLS_DIG_SHA256;
-	if (pk == GNUTLS_PK_EDDSA_ED25519)
-		sa->sign = GNUTLS_SIGN_EDDSA_ED25519;
-	else if (pk == GNUTLS_PK_EDDSA_ED448)
-		sa->sign = GNUTLS_SIGN_EDDSA_ED448;
-	else
-		sa->sign = gnutls_pk_to_sign((gnutls_pk_algorithm_t)pk, hash);
-	sa->oid = gnutls_sign_get_oid(sa->sign);
-	if (sa->sign == GNUTLS_SIGN_UNKNOWN || sa->oid == NULL) {
-		rc = pki_error_set(err, PKI_E_UNSUPPORTED, "no signature "
-				   "algorithm for a %s key with %s",
-				   gnutls_pk_get_name((gnutls_pk_algorithm_t)pk),
-				   gnutls_digest_get_name(hash));
-		goto out;
-	}
-	/* The key must be the issuer certificate's. */
-	if ((ret = gnutls_pubkey_get_key_id(pub, GNUTLS_KEYID_USE_SHA256, kid1,
-					    &n1)) < 0 ||
-	    (ret = gnutls_x509_crt_get_key_id(issuer, GNUTLS_KEYID_USE_SHA256,
-					      kid2, &n2)) < 0) {
-		rc = pki__gnutls_error(err, ret, "gnutls_x509_crt_get_key_id");
-		goto out;
-	}
-	if (n1 != n2 || memcmp(kid1, kid2, n1) != 0) {
-		rc = pki_error_set(err, PKI_E_INVALID, "the signing key does not "
-				   "belong to the issuer certificate; load the "
-				   "CA's own key");
-		goto out;
-	}
-	rc = PKI_OK;
-out:
-	gnutls_pubkey_deinit(pub);
-	return rc;
-}
-
-static int
-put_time(asn1_node node, const char *name, int64_t t, struct pki_error *err)
-{
-	char v[16], path[64];
-	int utc, rc;
-
-	if (time_format(t, 1, v, &utc) != 0)
-		return pki_error_set(err, PKI_E_INVALID, "%s: time %lld is "
-				     "outside years 1..9999", name, (long long)t);
-	if ((rc = put(node, name, utc ? "utcTime" : "generalTime", 1, err)))
-		return rc;
-	snprintf(path, sizeof(path), "%s.%s", name, utc ? "utcTime" : "generalTime");
-	return put(node, path, v, strlen(v), err);
-}
-
-static int
-put_alg(asn1_node node, const char *name, const struct sigalg *sa,
-	struct pki_error *err)
-{
-	char path[64];
-	int rc;
-
-	snprintf(path, sizeof(path), "%s.algorithm", name);
-	if ((rc = put(node, path, sa->oid, 1, err)))
-		return rc;
-	snprintf(path, sizeof(path), "%s.parameters", name);
-	if (sa->null_params)
-		return put(node, path, "\x05\x00", 2, err);
-	return put(node, path, NULL, 0, err);
-}
-
-/* Append one Extension to the SEQUENCE OF at name. */
-static int
-put_ext(asn1_node node, const char *name, const char *oid, int critical,
-	const gnutls_datum_t *value, struct pki_error *err)
-{
-	char path[96];
-	int rc;
-
-	if ((rc = put(node, name, "NEW", 1, err)))
-		return rc;
-	snprintf(path, sizeof(path), "%s.?LAST.extnID", name);
-	if ((rc = put(node, path, oid, 1, err)))
-		return rc;
-	snprintf(path, sizeof(path), "%s.?LAST.critical", name);
-	if ((rc = put(node, path, critical ? "TRUE" : "FALSE", 1, err)))
-		return rc;
-	snprintf(path, sizeof(path), "%s.?LAST.extnValue", name);
-	return put(node, path, value->data, value->size, err);
-}
-
-/* Encode a single-value type (CRLNumber, ...) from bytes. */
-static int
-encode_value(asn1_node defs, const char *type, const void *v, size_t len,
-	     gnutls_datum_t *out, struct pki_error *err)
-{
-	asn1_node n = NULL;
-	int rc;
-
-	if ((rc = node_new(defs, type, &n, err)) == PKI_OK &&
-	    (rc = put(n, "", v, len, err)) == PKI_OK)
-		rc = encode(n, type, out, err);
-	node_free(&n);
-	return rc;
-}
-
-/* DistributionPointName fullName = one URI, under prefix. */
-static int
-put_dp_uri(asn1_node n, const char *prefix, const char *url,
-	   struct pki_error *err)
-{
-	char path[128];
-	int rc;
-
-	if ((rc = put(n, prefix, "fullName", 1, err)))
-		return rc;
-	snprintf(path, sizeof(path), "%s.fullName", prefix);
-	if ((rc = put(n, path, "NEW", 1, err)))
-		return rc;
-	snprintf(path, sizeof(path), "%s.fullName.?LAST", prefix);
-	if ((rc = put(n, path, "uniformResourceIdentifier", 1, err)))
-		return rc;
-	snprintf(path, sizeof(path), "%s.fullName.?LAST.uniformResourceIdentifier",
-		 prefix);
-	return put(n, path, url, strlen(url), err);
-}
-
-static int
-encode_idp(asn1_node defs, const struct pki_crl_params *p, gnutls_datum_t *out,
-	   struct pki_error *err)
-{
-	asn1_node n = NULL;
-	int rc;
-
-	if ((rc = node_new(defs, "IssuingDistributionPoint", &n, err)))
-		goto out;
-	if ((rc = put_dp_uri(n, "distributionPoint", p->idp_url, err)) ||
-	    (rc = put(n, "onlyContainsUserCerts",
-		      p->idp_only_user_certs ? "TRUE" : "FALSE", 1, err)) ||
-	    (rc = put(n, "onlyContainsCACerts",
-		      p->idp_only_ca_certs ? "TRUE" : "FALSE", 1, err)) ||
-	    (rc = put(n, "onlySomeReasons", NULL, 0, err)) ||
-	    (rc = put(n, "indirectCRL", "FALSE", 1, err)) ||
-	    (rc = put(n, "onlyContainsAttributeCerts", "FALSE", 1, err)))
-		goto out;
-	rc = encode(n, "IssuingDistributionPoint", out, err);
-out:
-	node_free(&n);
-	return rc;
-}
-
-static int
-encode_freshest(asn1_node defs, const char *url, gnutls_datum_t *out,
-		struct pki_error *err)
-{
-	asn1_node n = NULL;
-	int rc;
-
-	if ((rc = node_new(defs, "CRLDistributionPoints", &n, err)))
-		goto out;
-	if ((rc = put(n, "", "NEW", 1, err)) ||
-	    (rc = put_dp_uri(n, "?LAST.distributionPoint", url, err)) ||
-	    (rc = put(n, "?LAST.reasons", NULL, 0, err)) ||
-	    (rc = put(n, "?LAST.cRLIssuer", NULL, 0, err)))
-		goto out;
-	rc = encode(n, "CRLDistributionPoints", out, err);
-out:
-	node_free(&n);
-	return rc;
-}
-
-/* The issuer's key identifier: its SKI, else the SHA-1 key id. */
-static int
-issuer_key_id(gnutls_x509_crt_t issuer, unsigned char *id, size_t *len,
-	      struct pki_error *err)
-{
-	unsigned crit = 0;
-	size_t cap = *len;
-	int ret;
-
-	ret = gnutls_x509_crt_get_subject_key_id(issuer, id, len, &crit);
-	if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
-		*len = cap;
-		ret = gnutls_x509_crt_get_key_id(issuer, GNUTLS_KEYID_USE_SHA1, id,
-						 len);
-	}
-	if (ret < 0)
-		return pki__gnutls_error(err, ret,
-					 "gnutls_x509_crt_get_subject_key_id");
-	return PKI_OK;
-}
-
-/*
- * The TBSCertList without revokedCertificates, split where the entries
- * go: head = its content before crlExtensions, tail = crlExtensions.
- */
-static int
-encode_tbs_head(asn1_node defs, const struct pki_crl_params *p,
-		const struct sigalg *sa, const gnutls_datum_t *dn,
-		const unsigned char *kid, size_t kid_len, gnutls_datum_t *tbs,
-		size_t *head_off, size_t *head_len, struct pki_error *err)
-{
-	asn1_node n = NULL, dec = NULL;
-	gnutls_datum_t v = { NULL, 0 };
-	unsigned char num[9];
-	char msg[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
-	size_t hdr, clen;
-	int rc, r, start = 0, end = 0;
-
-	tbs->data = NULL;
-	if ((rc = node_new(defs, "TBSCertList", &n, err)) ||
-	    (rc = put(n, "version", "\x01", 1, err)) ||
-	    (rc = put_alg(n, "signature", sa, err)) ||
-	    (rc = put(n, "issuer", dn->data, dn->size, err)) ||
-	    (rc = put_time(n, "thisUpdate", p->this_update, err)) ||
-	    (rc = put_time(n, "nextUpdate", p->next_update, err)) ||
-	    (rc = put(n, "revokedCertificates", NULL, 0, err)))
-		goto out;
-
-	/* crlExtensions: AKI, cRLNumber, deltaCRLIndicator, IDP, freshestCRL. */
-	{
-		asn1_node aki = NULL;
-
-		if ((rc = node_new(defs, "AuthorityKeyIdentifier", &aki, err)) ||
-		    (rc = put(aki, "keyIdentifier", kid, kid_len, err)) ||
-		    (rc = put(aki, "authorityCertIssuer", NULL, 0, err)) ||
-		    (rc = put(aki, "authorityCertSerialNumber", NULL, 0, err)) ||
-		    (rc = encode(aki, "AuthorityKeyIdentifier", &v, err))) {
-			node_free(&aki);
-			goto out;
-		}
-		node_free(&aki);
-	}
-	if ((rc = put_ext(n, "crlExtensions", OID_AKI, 0, &v, err)))
-		goto out;
-	gnutls_free(v.data);
-	v.data = NULL;
-
-	u64_be(p->crl_number, num);
-	if ((rc = encode_value(defs, "CRLNumber", num, sizeof(num), &v, err)) ||
-	    (rc = put_ext(n, "crlExtensions", OID_CRL_NUMBER, 0, &v, err)))
-		goto out;
-	gnutls_free(v.data);
-	v.data = NULL;
-
-	if (p->is_delta) {
-		u64_be(p->base_crl_number, num);
-		if ((rc = encode_value(defs, "CRLNumber", num, sizeof(num), &v,
-				       err)) ||
-		    (rc = put_ext(n, "crlExtensions", OID_DELTA, 1, &v, err)))
-			goto out;
-		gnutls_free(v.data);
-		v.data = NULL;
-	}
-	if (p->idp_url != NULL) {
-		if ((rc = encode_idp(defs, p, &v, err)) ||
-		    (rc = put_ext(n, "crlExtensions", OID_IDP, 1, &v, err)))
-			goto out;
-		gnutls_free(v.data);
-		v.data = NULL;
-	}
-	if (p->freshest_url != NULL) {
-		if ((rc = encode_freshest(defs, p->freshest_url, &v, err)) ||
-		    (rc = put_ext(n, "crlExtensions", OID_FRESHEST, 0, &v, err)))
-			goto out;
-		gnutls_free(v.data);
-		v.data = NULL;
-	}
-	if ((rc = encode(n, "TBSCertList", tbs, err)))
-		goto out;
-
-	/* Where crlExtensions starts: the entries go just before it. */
-	if ((rc = node_new(defs, "TBSCertList", &dec, err)))
-		goto out;
-	if ((r = asn1_der_decoding(&dec, tbs->data, (int)tbs->size, msg)) !=
-	    ASN1_SUCCESS ||
-	    (r = asn1_der_decoding_startEnd(dec, tbs->data, (int)tbs->size,
-					    "crlExtensions", &start, &end)) !=
-	    ASN1_SUCCESS) {
-		rc = pki_error_set(err, PKI_E_FAIL, "asn1_der_decoding_startEnd"
-				   "(TBSCertList): %s", asn1_strerror(r));
-		goto out;
-	}
-	if (der_hdr_len(tbs->data, tbs->size, &hdr, &clen) != 0 ||
-	    hdr + clen != tbs->size || (size_t)end + 1 != tbs->size ||
-	    (size_t)start < hdr) {
-		rc = pki_error_set(err, PKI_E_FAIL, "TBSCertList encoding has an "
-				   "unexpected layout");
-		goto out;
-	}
-	*head_off = hdr;
-	*head_len = (size_t)start - hdr;
-	rc = PKI_OK;
-out:
-	if (rc != PKI_OK) {
-		gnutls_free(tbs->data);
-		tbs->data = NULL;
-		tbs->size = 0;
-	}
-	gnutls_free(v.data);
-	node_free(&n);
-	node_free(&dec);
-	return rc;
-}
-
-/* Reused libtasn1 nodes and cached pieces for the entries. */
-struct entry_enc {
-	asn1_node rev[2][2];      /* [generalized][with extensions] */
-	asn1_node ext1, ext2;     /* one- and two-element Extensions */
-	asn1_node inv;            /* InvalidityDate */
-	unsigned char reason_der[PKI_CRL_REASON__MAX][3];
-	int ext1_kind;            /* which extnID ext1 holds: 0 none, 1 reason, 2 invalidity */
-	/* Extensions holding only a reasonCode, encoded on first use. */
-	unsigned char reason_ext[PKI_CRL_REASON__MAX][32];
-	int reason_ext_len[PKI_CRL_REASON__MAX];
-};
-
-static const char *const rev_types[2][2] = {
-	{ "RevokedUTC", "RevokedUTCExt" },
-	{ "RevokedGeneralized", "RevokedGeneralizedExt" },
-};
-
-static int
-entry_enc_init(asn1_node defs, struct entry_enc *ee, struct pki_error *err)
-{
-	asn1_node n = NULL;
-	gnutls_datum_t v = { NULL, 0 };
-	int i, j, rc = PKI_OK;
-
-	memset(ee, 0, sizeof(*ee));
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < 2; j++)
-			if ((rc = node_new(defs, rev_types[i][j], &ee->rev[i][j],
-					   err)))
-				return rc;
-	if ((rc = node_new(defs, "Extensions", &ee->ext1, err)) ||
-	    (rc = put(ee->ext1, "", "NEW", 1, err)) ||
-	    (rc = put(ee->ext1, "?LAST.critical", "FALSE", 1, err)) ||
-	    (rc = node_new(defs, "Extensions", &ee->ext2, err)) ||
-	    (rc = put(ee->ext2, "", "NEW", 1, err)) ||
-	    (rc = put(ee->ext2, "?LAST.extnID", OID_REASON, 1, err)) ||
-	    (rc = put(ee->ext2, "?LAST.critical", "FALSE", 1, err)) ||
-	    (rc = put(ee->ext2, "", "NEW", 1, err)) ||
-	    (rc = put(ee->ext2, "?LAST.extnID", OID_INVALIDITY, 1, err)) ||
-	    (rc = put(ee->ext2, "?LAST.critical", "FALSE", 1, err)) ||
-	    (rc = node_new(defs, "InvalidityDate", &ee->inv, err)))
-		return rc;
-	/* The ENUMERATED DER of each reason code, encoded once. */
-	for (i = 0; i < PKI_CRL_REASON__MAX; i++) {
-		unsigned char c = (unsigned char)i;
-
-		if (reason_names[i] == NULL)
-			continue;
-		if ((rc = node_new(defs, "CRLReason", &n, err)) ||
-		    (rc = put(n, "", &c, 1, err)) ||
-		    (rc = encode(n, "CRLReason", &v, err)))
-			break;
-		if (v.size != 3) {
-			rc = pki_error_set(err, PKI_E_FAIL, "CRLReason encoding "
-					   "has an unexpected size %u", v.size);
-			break;
-		}
-		memcpy(ee->reason_der[i], v.data, 3);
-		gnutls_free(v.data);
-		v.data = NULL;
-		node_free(&n);
-	}
-	gnutls_free(v.data);
-	node_free(&n);
-	return rc;
-}
-
-static void
-entry_enc_free(struct entry_enc *ee)
-{
-	int i, j;
-
-	for (i = 0; i < 2; i++)
-		for (j = 0; j < 2; j++)
-			node_free(&ee->rev[i][j]);
-	node_free(&ee->ext1);
-	node_free(&ee->ext2);
-	node_free(&ee->inv);
-}
-
-/* Encode and append one entry. */
-static int
-entry_append(struct entry_enc *ee, const struct pki_crl_params *p,
-	     const struct pki_crl_entry *e, size_t index, struct buf *b,
-	     struct pki_error *err)
-{
-	unsigned char serial[PKI_CRL_SERIAL_MAX + 1], exts[128], invd[32];
-	char t[16], ti[16];
-	int reason = e->reason, gen, utc, have_ext, extlen = sizeof(exts);
-	int invlen = sizeof(invd), len, rc;
-	asn1_node n, x = NULL;
-
-	if (e->serial == NULL || e->serial_len == 0 ||
-	    e->serial_len > PKI_CRL_SERIAL_MAX)
-		return pki_error_set(err, PKI_E_INVALID, "entry %zu: the serial "
-				     "number must be 1 to %d octets", index + 1,
-				     PKI_CRL_SERIAL_MAX);
-	if (e->remove_from_crl) {
-		if (!p->is_delta)
-			return pki_error_set(err, PKI_E_INVALID, "entry %zu: "
-					     "removeFromCRL is only allowed in "
-					     "a delta CRL", index + 1);
-		if (reason != -1 && reason != PKI_CRL_REASON_REMOVE_FROM_CRL)
-			return pki_error_set(err, PKI_E_INVALID, "entry %zu: "
-					     "removeFromCRL entry with reason "
-					     "%d", index + 1, reason);
-		reason = PKI_CRL_REASON_REMOVE_FROM_CRL;
-	}
-	if (reason != -1 && pki_crl_reason_name(reason) == NULL)
-		return pki_error_set(err, PKI_E_INVALID, "entry %zu: %d is not an "
-				     "RFC 5280 reason code (0..10 but 7)",
-				     index + 1, reason);
-	if (reason == PKI_CRL_REASON_REMOVE_FROM_CRL && !p->is_delta)
-		return pki_error_set(err, PKI_E_INVALID, "entry %zu: "
-				     "removeFromCRL is only allowed in a delta "
-				     "CRL", index + 1);
-	if (time_format(e->revocation_time, 1, t, &utc) != 0)
-		return pki_error_set(err, PKI_E_INVALID, "entry %zu: revocation "
-				     "time %lld is outside years 1..9999",
-				     index + 1, (long long)e->revocation_time);
-	if (e->invalidity_date != 0 &&
-	    time_format(e->invalidity_date, 0, ti, &gen) != 0)
-		return pki_error_set(err, PKI_E_INVALID, "entry %zu: invalidity "
-				     "date %lld is outside years 1..9999",
-				     index + 1, (long long)e->invalidity_date);
-
-	/* crlEntryExtensions: reasonCode, then invalidityDate. */
-	have_ext = reason != -1 || e->invalidity_date != 0;
-	if (e->invalidity_date != 0) {
-		if ((rc = put(ee->inv, "", ti, strlen(ti), err)) ||
-		    (rc = encode_into(ee->inv, "InvalidityDate", invd, &invlen,
-				      err)))
-			return rc;
-	}
-	if (reason != -1 && e->invalidity_date == 0 &&
-	    ee->reason_ext_len[reason] > 0) {
-		extlen = ee->reason_ext_len[reason];
-		memcpy(exts, ee->reason_ext[reason], (size_t)extlen);
-	} else if (reason != -1 && e->invalidity_date != 0) {
-		x = ee->ext2;
-		if ((rc = put(x, "?1.extnValue", ee->reason_der[reason], 3, err)) ||
-		    (rc = put(x, "?2.extnValue", invd, (size_t)invlen, err)))
-			return rc;
-	} else if (have_ext) {
-		int kind = reason != -1 ? 1 : 2;
-
-		x = ee->ext1;
-		if (ee->ext1_kind != kind) {
-			if ((rc = put(x, "?1.extnID", kind == 1 ? OID_REASON :
-				      OID_INVALIDITY, 1, err)))
-				return rc;
-			ee->ext1_kind = kind;
-		}
-		if (kind == 1)
-			rc = put(x, "?1.extnValue", ee->reason_der[reason], 3, err);
-		else
-			rc = put(x, "?1.extnValue", invd, (size_t)invlen, err);
-		if (rc)
-			return rc;
-	}
-	if (x != NULL &&
-	    (rc = encode_into(x, "Extensions", exts, &extlen, err)))
-		return rc;
-	if (x == ee->ext1 && ee->ext1_kind == 1 &&
-	    (size_t)extlen <= sizeof(ee->reason_ext[0])) {
-		memcpy(ee->reason_ext[reason], exts, (size_t)extlen);
-		ee->reason_ext_len[reason] = extlen;
-	}
-
-	n = ee->rev[!utc][have_ext];
-	serial[0] = 0; /* a positive INTEGER; libtasn1 drops extra zeros */
-	memcpy(serial + 1, e->serial, e->serial_len);
-	if ((rc = put(n, "userCertificate", serial, e->serial_len + 1, err)) ||
-	    (rc = put(n, "revocationDate", t, strlen(t), err)) ||
-	    (have_ext &&
-	     (rc = put(n, "crlEntryExtensions", exts, (size_t)extlen, err))))
-		return rc;
-	if ((rc = buf_reserve(b, 256, err)))
-		return rc;
-	len = 256;
-	if ((rc = encode_into(n, "RevokedCertificate", b->data + b->len, &len,
-			      err)))
-		return rc;
-	b->len += (size_t)len;
-	return PKI_OK;
-}
-
-static int
-params_check(const struct pki_crl_params *p, struct pki_error *err)
-{
-	int rc;
-
-	if (p->next_update <= p->this_update)
-		return pki_error_set(err, PKI_E_INVALID, "nextUpdate must be "
-				     "later than thisUpdate");
-	if (p->idp_only_user_certs && p->idp_only_ca_certs)
-		return pki_error_set(err, PKI_E_INVALID, "a CRL cannot be "
-				     "limited to both user and CA "
-				     "certificates");
-	if ((p->idp_only_user_certs || p->idp_only_ca_certs) &&
-	    p->idp_url == NULL)
-		return pki_error_set(err, PKI_E_INVALID, "onlyContainsUserCerts "
-				     "and onlyContainsCACerts need an "
-				     "IssuingDistributionPoint URL");
-	if (p->is_delta && p->base_crl_number >= p->crl_number)
-		return pki_error_set(err, PKI_E_INVALID, "the delta CRL number "
-				     "%llu must be greater than its base CRL "
-				     "number %llu",
-				     (unsigned long long)p->crl_number,
-				     (unsigned long long)p->base_crl_number);
-	if (p->is_delta && p->freshest_url != NULL)
-		return pki_error_set(err, PKI_E_INVALID, "freshestCRL is only "
-				     "written in full CRLs");
-	if (p->idp_url != NULL &&
-	    (rc = url_check(p->idp_url, "IssuingDistributionPoint URL", err)))
-		return rc;
-	if (p->freshest_url != NULL &&
-	    (rc = url_check(p->freshest_url, "freshestCRL URL", err)))
-		return rc;
-	return PKI_OK;
-}
-
-/*
- * What pki_crl_build carries from step to step.  The CertificateList is
- * assembled in b: the entries from room on, then the TBS head and the
- * headers written in front of them, down to pos.
- */
-struct crl_builder {
-	const struct pki_crl_params *p;
-	asn1_node defs;
-	struct sigalg sa;
-	struct entry_enc ee;
-	struct buf b;
-	size_t room;            /* where the entries start in b */
-	size_t pos;             /* where the assembled part starts in b */
-	size_t count;           /* entries appended */
-};
-
-/* Append the entries next gives, each checked and encoded. */
-static int
-append_entries(struct crl_builder *cb,
-	       int (*next)(void *ctx, struct pki_crl_entry *e), void *ctx,
-	       struct pki_error *err)
-{
-	int rc, ret;
-
-	for (;;) {
-		struct pki_crl_entry e;
-
-		memset(&e, 0, sizeof(e));
-		e.reason = -1;
-		ret = next(ctx, &e);
-		if (ret == 0)
-			return PKI_OK;
-		if (ret < 0)
-			return pki_error_set(err, (-ret > 0 && -ret < PKI_E__MAX) ?
-					     -ret : PKI_E_FAIL, "reading revoked "
-					     "certificate %zu failed",
-					     cb->count + 1);
-		if ((rc = entry_append(&cb->ee, cb->p, &e, cb->count, &cb->b,
-				       err)))
-			return rc;
-		cb->count++;
-	}
-}
-
-/* Around the entries: the revokedCertificates header right before them,
- * the TBS head (head_len bytes at head_off of tbs) before that,
- * crlExtensions after them, then the TBS header. */
-static int
-frame_tbs(struct crl_builder *cb, const gnutls_datum_t *tbs, size_t head_off,
-	  size_t head_len, struct pki_error *err)
-{
-	size_t ents = cb->b.len - cb->room;
-	int rc;
-
-	cb->pos = cb->room;
-	if (cb->count > 0)
-		cb->pos -= seq_hdr_before(cb->b.data + cb->pos, ents);
-	cb->pos -= head_len;
-	memcpy(cb->b.data + cb->pos, tbs->data + head_off, head_len);
-	if ((rc = buf_append(&cb->b, tbs->data + head_off + head_len,
-			     tbs->size - head_off - head_len, err)))
-		return rc;
-	cb->pos -= seq_hdr_before(cb->b.data + cb->pos, cb->b.len - cb->pos);
-	return PKI_OK;
-}
-
-/* Sign the TBS with key; append signatureAlgorithm and signature, encoded
- * as a SignatureTail whose content is appended; then the CertificateList
- * header. */
-static int
-append_signature(struct crl_builder *cb, gnutls_privkey_t key,
-		 struct pki_error *err)
-{
-	asn1_node tail = NULL;
-	gnutls_datum_t sig = { NULL, 0 }, tl = { NULL, 0 }, signed_part;
-	size_t thdr, tclen;
-	int rc, ret;
-
-	signed_part.data = cb->b.data + cb->pos;
-	signed_part.size = (unsigned)(cb->b.len - cb->pos);
-	if ((ret = gnutls_privkey_sign_data2(key, cb->sa.sign, 0, &signed_part,
-					     &sig)) < 0) {
-		rc = pki__gnutls_error(err, ret, "gnutls_privkey_sign_data2");
-		goto out;
-	}
-	if ((rc = node_new(cb->defs, "SignatureTail", &tail, err)) ||
-	    (rc = put_alg(tail, "signatureAlgorithm", &cb->sa, err)) ||
-	    (rc = put(tail, "signature", sig.data, (size_t)sig.size * 8, err)) ||
-	    (rc = encode(tail, "SignatureTail", &tl, err)))
-		goto out;
-	if (der_hdr_len(tl.data, tl.size, &thdr, &tclen) != 0 ||
-	    thdr + tclen != tl.size) {
-		rc = pki_error_set(err, PKI_E_FAIL, "SignatureTail encoding has "
-				   "an unexpected layout");
-		goto out;
-	}
-	if ((rc = buf_append(&cb->b, tl.data + thdr, tclen, err)))
-		goto out;
-	cb->pos -= seq_hdr_before(cb->b.data + cb->pos, cb->b.len - cb->pos);
-	rc = PKI_OK;
-out:
-	gnutls_free(sig.data);
-	gnutls_free(tl.data);
-	node_free(&tail);
-	return rc;
-}
-
-int
-pki_crl_build(const struct pki_crl_params *p,
-	      int (*next)(void *ctx, struct pki_crl_entry *e), void *ctx,
-	      gnutls_x509_crt_t issuer, gnutls_privkey_t key,
-	      gnutls_datum_t *der, struct pki_error *err)
-{
-	struct crl_builder cb;
-	gnutls_datum_t dn = { NULL, 0 }, tbs = { NULL, 0 };
-	unsigned char kid[64];
-	size_t kid_len = sizeof(kid), head_off = 0, head_len = 0;
-	int rc, ret;
-
-	memset(&cb, 0, sizeof(cb));
-	cb.p = p;
-	der->data = NULL;
-	der->size = 0;
-	if (p == NULL || next == NULL || issuer == NULL || key == NULL) {
-		rc = pki_error_set(err, PKI_E_INVALID, "pki_crl_build: missing "
-				   "parameters, entry callback, issuer or key");
-		goto out;
-	}
-	if ((rc = params_check(p, err)) ||
-	    (rc = sigalg_pick(key, issuer, &cb.sa, err)) ||
-	    (rc = issuer_key_id(issuer, kid, &kid_len, err)))
-		goto out;
-	if ((ret = gnutls_x509_crt_get_raw_dn(issuer, &dn)) < 0) {
-		rc = pki__gnutls_error(err, ret, "gnutls_x509_crt_get_raw_dn");
-		goto out;
-	}
-	if ((rc = defs_load(&cb.defs, err)) ||
-	    (rc = encode_tbs_head(cb.defs, p, &cb.sa, &dn, kid, kid_len, &tbs,
-				  &head_off, &head_len, err)) ||
-	    (rc = entry_enc_init(cb.defs, &cb.ee, err)))
-		goto out;
-
-	/* Entries go after room for: CertificateList, TBSCertList and
-	 * revokedCertificates headers and the TBS head. */
-	cb.room = 3 * HDR_MAX + head_len;
-	if ((rc = buf_reserve(&cb.b, cb.room, err)))
-		goto out;
-	cb.b.len = cb.room;
-	if ((rc = append_entries(&cb, next, ctx, err)) ||
-	    (rc = frame_tbs(&cb, &tbs, head_off, head_len, err)) ||
-	    (rc = append_signature(&cb, key, err)))
-		goto out;
-
-	memmove(cb.b.data, cb.b.data + cb.pos, cb.b.len - cb.pos);
-	cb.b.len -= cb.pos;
-	der->data = gnutls_realloc(cb.b.data, cb.b.len);
-	if (der->data == NULL)
-		der->data = cb.b.data;
-	der->size = (unsigned)cb.b.len;
-	cb.b.data = NULL;
-	rc = PKI_OK;
-out:
-	gnutls_free(cb.b.data);
-	gnutls_free(dn.data);
-	gnutls_free(tbs.data);
-	entry_enc_free(&cb.ee);
-	node_free(&cb.defs);
-	return rc;
 }
 
 /* ------------------------------------------------------------ reading */
@@ -1219,19 +237,19 @@ decode_strict(asn1_node defs, const char *type, const unsigned char *der,
 
 	if (len > INT_MAX)
 		return pki_error_set(err, PKI_E_PARSE, "%s: too large", what);
-	if ((rc = node_new(defs, type, node, err)))
+	if ((rc = pki__crl_node_new(defs, type, node, err)))
 		return rc;
 	msg[0] = '\0';
 	r = asn1_der_decoding2(node, der, &l, ASN1_DECODE_FLAG_STRICT_DER, msg);
 	if (r != ASN1_SUCCESS) {
-		node_free(node);
+		pki__crl_node_free(node);
 		return pki_error_set(err, r == ASN1_MEM_ALLOC_ERROR ? PKI_E_NOMEM :
 				     PKI_E_PARSE, "%s is not valid DER: %s%s%s",
 				     what, asn1_strerror(r), msg[0] ? ": " : "",
 				     msg);
 	}
 	if ((size_t)l != len) {
-		node_free(node);
+		pki__crl_node_free(node);
 		return pki_error_set(err, PKI_E_PARSE, "%s: %zu bytes of trailing "
 				     "data", what, len - (size_t)l);
 	}
@@ -1536,7 +554,7 @@ crl_ext(void *vctx, const char *oid, int critical, const unsigned char *v,
 				   "extension spork does not know (%s)", oid);
 	}
 out:
-	node_free(&n);
+	pki__crl_node_free(&n);
 	return rc;
 }
 
@@ -1588,7 +606,7 @@ entry_ext(void *vctx, const char *oid, int critical, const unsigned char *v,
 out:
 	if (rc == PKI_E_NOTFOUND)
 		rc = pki_error_set(err, PKI_E_PARSE, "empty extension %s", oid);
-	node_free(&n);
+	pki__crl_node_free(&n);
 	return rc;
 }
 
@@ -1656,7 +674,7 @@ out:
 		rc = pki_error_set(err, PKI_E_PARSE, "incomplete entry");
 	if (rc != PKI_OK)
 		pki_error_prefix(err, "revoked certificate %zu", index + 1);
-	node_free(&n);
+	pki__crl_node_free(&n);
 	return rc;
 }
 
@@ -1672,7 +690,7 @@ decode_wrapped(asn1_node defs, const char *type, const unsigned char *parts[2],
 	*copy = NULL;
 	if ((c = malloc(len + HDR_MAX)) == NULL)
 		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-	*hdr = seq_hdr_before(c + HDR_MAX, len);
+	*hdr = pki__crl_seq_hdr_before(c + HDR_MAX, len);
 	memmove(c, c + HDR_MAX - *hdr, *hdr);
 	memcpy(c + *hdr, parts[0], plen[0]);
 	if (plen[1] > 0)
@@ -1811,7 +829,7 @@ out:
 	gnutls_free(str.data);
 	free(v);
 	free(hcopy);
-	node_free(&head);
+	pki__crl_node_free(&head);
 	return rc;
 }
 
@@ -1856,7 +874,7 @@ crl_decode_signature(struct pki_crl *crl, asn1_node defs,
 	rc = PKI_OK;
 out:
 	free(tcopy);
-	node_free(&tail);
+	pki__crl_node_free(&tail);
 	return rc;
 }
 
@@ -1949,7 +967,7 @@ pki_crl_parse(const unsigned char *data, size_t len, struct pki_crl **out,
 			memcpy(crl->der.data, data, len);
 		crl->der.size = (unsigned)len;
 	}
-	if ((rc = defs_load(&defs, err)) ||
+	if ((rc = pki__crl_defs_load(&defs, err)) ||
 	    (rc = crl_decode(crl, defs, err)))
 		goto out;
 	crl->defs = defs;
@@ -1958,7 +976,7 @@ pki_crl_parse(const unsigned char *data, size_t len, struct pki_crl **out,
 	crl = NULL;
 	rc = PKI_OK;
 out:
-	node_free(&defs);
+	pki__crl_node_free(&defs);
 	pki_crl_free(crl);
 	return rc;
 }
@@ -2040,7 +1058,7 @@ pki_crl_free(struct pki_crl *crl)
 	if (crl == NULL)
 		return;
 	defs = crl->defs;
-	node_free(&defs);
+	pki__crl_node_free(&defs);
 	gnutls_free(crl->der.data);
 	gnutls_free(crl->issuer);
 	free(crl->idp_url);
