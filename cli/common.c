@@ -502,6 +502,7 @@ config_explicit(void)
 
 static struct pki_config *loaded_config;
 static int config_tried;
+static struct pki_error config_err;     /* why loading failed */
 
 /*
  * Read spork.toml once per process: the file named explicitly (which must
@@ -518,8 +519,12 @@ load_config(struct pki_error *err)
 	size_t i;
 	int rc;
 
-	if (config_tried)
-		return loaded_config != NULL ? PKI_OK : err->code;
+	if (config_tried) {
+		if (loaded_config != NULL)
+			return PKI_OK;
+		*err = config_err;
+		return err->code;
+	}
 	config_tried = 1;
 	if (path == NULL) {
 		if (asprintf(&dflt, "%s/%s", spork_state_dir(),
@@ -542,8 +547,10 @@ load_config(struct pki_error *err)
 			      path);
 	else if (rc != PKI_OK && err->line > 0)
 		pki_error_prefix(err, "%s:%u:%u", path, err->line, err->column);
-	if (rc != PKI_OK)
+	if (rc != PKI_OK) {
 		err->line = err->column = 0;
+		config_err = *err;
+	}
 	pki_diags_clear(&d);
 	free(dflt);
 	return rc;

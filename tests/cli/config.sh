@@ -79,6 +79,12 @@ grep_out "and names the file and line" "spork.toml:1:13: error:" "$T/err"
 rm -f "$S/spork.toml"
 expect 3 "--config naming a missing file stops a command" \
 	"$SPORK" pki status --config "$T/nope.toml"
+# The same when the file is also where the state directory would come from.
+expect 7 "a bad --config stops a command that takes its state_dir from it" \
+	env -u SPORK_STATE_DIR "$SPORK" pki status --config "$T/bad.toml"
+grep_out "with the file's problems" "bad.toml:1:13: error:" "$T/err"
+expect 3 "a missing --config, no state directory given" \
+	env -u SPORK_STATE_DIR "$SPORK" pki status --config "$T/nope.toml"
 
 # ---- settings take effect
 # state_dir from an explicit file, when no --state-dir / $SPORK_STATE_DIR.
