@@ -1,0 +1,69 @@
+/*
+ * ocsp-int: OCSP requests (RFC 6960 4.1, RFC 5019, RFC 8954 nonces), as
+ * the OCSP responder reads them; internal to libpki.
+ *
+ * pki_ocsp_request_parse is strict and bounded: DER only (a default
+ * version spelled out is refused), at most PKI_OCSP_MAX_IDS CertIDs, hash
+ * lengths that match their algorithm, positive serials of at most
+ * PKI_OCSP_SERIAL_MAX octets, a nonce of 1 to 32 octets at most once, no
+ * critical extension spork does not know.  A signed request is read (its
+ * signature is not checked: spork's responder answers everyone the same).
+ * Anything else is PKI_E_PARSE, which the responder answers with
+ * malformedRequest.
+ */
+#ifndef PKI_OCSP_INT_H
+#define PKI_OCSP_INT_H
+
+#include <stddef.h>
+#include <spork/pki.h>
+
+#define PKI_OCSP_MAX_REQUEST 65536   /* bytes */
+#define PKI_OCSP_MAX_IDS 16
+#define PKI_OCSP_SERIAL_MAX 20       /* RFC 5280 4.1.2.2 */
+#define PKI_OCSP_NONCE_MAX 32        /* RFC 8954 */
+
+enum pki_ocsp_hash {
+	PKI_OCSP_SHA1,
+	PKI_OCSP_SHA256,
+	PKI_OCSP_SHA384,
+	PKI_OCSP_SHA512,
+	PKI_OCSP_HASH__MAX
+};
+
+/* One CertID: which certificate the client asks about. */
+struct pki_ocsp_certid {
+	enum pki_ocsp_hash hash;
+	unsigned char name_hash[64];  /* of the issuer's DN */
+	unsigned char key_hash[64];   /* of the issuer's public key bits */
+	size_t hash_len;              /* of both: 20, 32, 48 or 64 */
+	unsigned char serial[PKI_OCSP_SERIAL_MAX]; /* big-endian, no
+						      leading 00 */
+	size_t serial_len;
+	const unsigned char *der;     /* the CertID as sent (into the
+					 request buffer), to echo it */
+	size_t der_len;
+};
+
+struct pki_ocsp_request {
+	size_t n;
+	struct pki_ocsp_certid ids[PKI_OCSP_MAX_IDS];
+	int has_nonce;
+	unsigned char nonce[PKI_OCSP_NONCE_MAX];
+	size_t nonce_len;
+	int is_signed;                /* optionalSignature present */
+};
+
+/* The output length of a CertID hash (20 ... 64). */
+size_t pki_ocsp_hash_len(enum pki_ocsp_hash h);
+
+/*
+ * Parse the DER OCSPRequest of len bytes at der into *req (zeroed first).
+ * The certid der pointers point into der: keep it while they are used.
+ * PKI_E_PARSE with a message for anything malformed or out of bounds;
+ * PKI_E_UNSUPPORTED for a CertID hash other than SHA-1/SHA-2.
+ */
+int pki_ocsp_request_parse(const unsigned char *der, size_t len,
+			   struct pki_ocsp_request *req,
+			   struct pki_error *err) PKI_WUR;
+
+#endif
