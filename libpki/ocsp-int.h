@@ -15,6 +15,9 @@
 #define PKI_OCSP_INT_H
 
 #include <stddef.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
 #include <spork/pki.h>
 
 #define PKI_OCSP_MAX_REQUEST 65536   /* bytes */
@@ -65,5 +68,53 @@ size_t pki_ocsp_hash_len(enum pki_ocsp_hash h);
 int pki_ocsp_request_parse(const unsigned char *der, size_t len,
 			   struct pki_ocsp_request *req,
 			   struct pki_error *err) PKI_WUR;
+
+/* ------------------------------------------------------------ responses */
+
+enum pki_ocsp_status {
+	PKI_OCSP_GOOD,
+	PKI_OCSP_REVOKED,
+	PKI_OCSP_UNKNOWN,
+	PKI_OCSP_STATUS__MAX
+};
+
+/* The answer about one CertID. */
+struct pki_ocsp_single {
+	const struct pki_ocsp_certid *id;  /* echoed as the client sent it */
+	enum pki_ocsp_status status;
+	int64_t revocation_time;           /* REVOKED */
+	int reason;                        /* REVOKED: RFC 5280 code; 0
+					      (unspecified) or < 0 is not
+					      written */
+	int64_t this_update;
+	int64_t next_update;               /* 0: none */
+};
+
+struct pki_ocsp_response_params {
+	gnutls_x509_crt_t signer;          /* the CA or its delegated
+					      responder certificate */
+	gnutls_privkey_t key;              /* signer's key */
+	int include_signer;                /* put signer in certs (for a
+					      delegated responder) */
+	int64_t produced_at;
+	const struct pki_ocsp_single *singles;
+	size_t n;                          /* 1 .. PKI_OCSP_MAX_IDS */
+	const unsigned char *nonce;        /* echoed (RFC 8954) */
+	size_t nonce_len;                  /* 0: no nonce extension */
+};
+
+/*
+ * A successful OCSPResponse (DER into *der, gnutls_free) holding a
+ * BasicOCSPResponse signed by p->key: responderID byKey (SHA-1 of the
+ * signer's public key), producedAt, one SingleResponse per entry, the
+ * nonce when given.  The key must be the signer certificate's.
+ */
+int pki_ocsp_response_build(const struct pki_ocsp_response_params *p,
+			    gnutls_datum_t *der, struct pki_error *err) PKI_WUR;
+
+/* An unsigned OCSPResponse with an error status: 1 malformedRequest,
+ * 2 internalError, 3 tryLater, 5 sigRequired, 6 unauthorized. */
+int pki_ocsp_response_error(int status, gnutls_datum_t *der,
+			    struct pki_error *err) PKI_WUR;
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include <gnutls/gnutls.h>
@@ -188,6 +189,133 @@ test_garbage(void **state)
 	gnutls_free(d.data);
 }
 
+/* A self-signed P-256 CA for signing responses. */
+static void
+make_ca(gnutls_x509_crt_t *crt, gnutls_privkey_t *key)
+{
+	gnutls_x509_privkey_t xk;
+	unsigned char serial[] = { 0x01 };
+	time_t now = time(NULL);
+
+	assert_int_equal(gnutls_x509_privkey_init(&xk), 0);
+	assert_int_equal(gnutls_x509_privkey_generate(xk, GNUTLS_PK_ECDSA,
+		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), 0);
+	assert_int_equal(gnutls_x509_crt_init(crt), 0);
+	assert_int_equal(gnutls_x509_crt_set_version(*crt, 3), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(*crt, serial, 1), 0);
+	assert_int_equal(gnutls_x509_crt_set_dn(*crt, "CN=OCSP unit CA", NULL),
+			 0);
+	assert_int_equal(gnutls_x509_crt_set_issuer_dn(*crt, "CN=OCSP unit CA",
+						       NULL), 0);
+	assert_int_equal(gnutls_x509_crt_set_activation_time(*crt, now - 60), 0);
+	assert_int_equal(gnutls_x509_crt_set_expiration_time(*crt, now + 86400),
+			 0);
+	assert_int_equal(gnutls_x509_crt_set_key(*crt, xk), 0);
+	assert_int_equal(gnutls_x509_crt_set_basic_constraints(*crt, 1, -1), 0);
+	assert_int_equal(gnutls_x509_crt_set_key_usage(*crt,
+		GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN |
+		GNUTLS_KEY_DIGITAL_SIGNATURE), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(*crt, *crt, xk, GNUTLS_DIG_SHA256,
+					       0), 0);
+	assert_int_equal(gnutls_privkey_init(key), 0);
+	assert_int_equal(gnutls_privkey_import_x509(*key, xk,
+		GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE), 0);
+}
+
+static void
+test_response(void **state)
+{
+	struct pki_ocsp_request req;
+	struct pki_ocsp_single one[2];
+	struct pki_ocsp_response_params p;
+	struct pki_error err;
+	gnutls_x509_crt_t ca;
+	gnutls_privkey_t key;
+	gnutls_ocsp_resp_t resp;
+	gnutls_datum_t d, der = { NULL, 0 }, sn, nonce;
+	unsigned int verify = 99, cstatus, reason;
+	time_t tu, nu, rt;
+	int64_t now = (int64_t)time(NULL) / 60 * 60;
+
+	(void)state;
+	make_ca(&ca, &key);
+	d = data_file("sha1-nonce.der");
+	assert_int_equal(pki_ocsp_request_parse(d.data, d.size, &req, &err),
+			 PKI_OK);
+	/* the same CertID asked twice: once good, once revoked */
+	req.ids[1] = req.ids[0];
+	memset(one, 0, sizeof(one));
+	one[0].id = &req.ids[0];
+	one[0].status = PKI_OCSP_GOOD;
+	one[0].this_update = now;
+	one[0].next_update = now + 3600;
+	one[1].id = &req.ids[1];
+	one[1].status = PKI_OCSP_REVOKED;
+	one[1].revocation_time = now - 7200;
+	one[1].reason = 1;                     /* keyCompromise */
+	one[1].this_update = now;
+	memset(&p, 0, sizeof(p));
+	p.signer = ca;
+	p.key = key;
+	p.produced_at = now;
+	p.singles = one;
+	p.n = 2;
+	p.nonce = req.nonce;
+	p.nonce_len = req.nonce_len;
+	if (pki_ocsp_response_build(&p, &der, &err) != PKI_OK)
+		fail_msg("build: %s", err.msg);
+
+	/* GnuTLS (what ocsptool and gnutls-cli use) reads and verifies it. */
+	assert_int_equal(gnutls_ocsp_resp_init(&resp), 0);
+	assert_int_equal(gnutls_ocsp_resp_import(resp, &der), 0);
+	assert_int_equal(gnutls_ocsp_resp_get_status(resp),
+			 GNUTLS_OCSP_RESP_SUCCESSFUL);
+	assert_int_equal(gnutls_ocsp_resp_verify_direct(resp, ca, &verify, 0),
+			 0);
+	assert_int_equal(verify, 0);
+	assert_int_equal(gnutls_ocsp_resp_get_single(resp, 0, NULL, NULL, NULL,
+						     &sn, &cstatus, &tu, &nu,
+						     &rt, &reason), 0);
+	assert_int_equal(cstatus, GNUTLS_OCSP_CERT_GOOD);
+	assert_int_equal(sn.size, 2);
+	assert_memory_equal(sn.data, "\x12\x34", 2);
+	assert_int_equal((int64_t)tu, now);
+	assert_int_equal((int64_t)nu, now + 3600);
+	gnutls_free(sn.data);
+	assert_int_equal(gnutls_ocsp_resp_get_single(resp, 1, NULL, NULL, NULL,
+						     &sn, &cstatus, &tu, &nu,
+						     &rt, &reason), 0);
+	assert_int_equal(cstatus, GNUTLS_OCSP_CERT_REVOKED);
+	assert_int_equal((int64_t)rt, now - 7200);
+	assert_int_equal(reason, GNUTLS_X509_CRLREASON_KEYCOMPROMISE);
+	assert_int_equal(nu, (time_t)-1);     /* no nextUpdate */
+	gnutls_free(sn.data);
+	assert_int_equal(gnutls_ocsp_resp_get_nonce(resp, NULL, &nonce), 0);
+	assert_int_equal(nonce.size, req.nonce_len);
+	assert_memory_equal(nonce.data, req.nonce, req.nonce_len);
+	gnutls_free(nonce.data);
+	gnutls_ocsp_resp_deinit(resp);
+	gnutls_free(der.data);
+
+	/* An error response carries its status and nothing else. */
+	assert_int_equal(pki_ocsp_response_error(6, &der, &err), PKI_OK);
+	assert_int_equal(gnutls_ocsp_resp_init(&resp), 0);
+	assert_int_equal(gnutls_ocsp_resp_import(resp, &der), 0);
+	assert_int_equal(gnutls_ocsp_resp_get_status(resp),
+			 GNUTLS_OCSP_RESP_UNAUTHORIZED);
+	gnutls_ocsp_resp_deinit(resp);
+	gnutls_free(der.data);
+	assert_int_equal(pki_ocsp_response_error(1, &der, &err), PKI_OK);
+	assert_int_equal(der.size, 5);        /* 30 03 0a 01 01 */
+	assert_memory_equal(der.data, "\x30\x03\x0a\x01\x01", 5);
+	gnutls_free(der.data);
+	assert_int_equal(pki_ocsp_response_error(4, &der, &err), PKI_E_INVALID);
+
+	gnutls_free(d.data);
+	gnutls_privkey_deinit(key);
+	gnutls_x509_crt_deinit(ca);
+}
+
 int
 main(void)
 {
@@ -195,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_openssl_requests),
 		cmocka_unit_test(test_gnutls_requests),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_response),
 	};
 
 	gnutls_global_init();
