@@ -24,54 +24,14 @@
 
 #include <spork/crl.h>
 #include "crl-int.h"
+#include "der.h"
+#include "sign.h"
 #include "util.h"
 
 /* Largest CRL the builder writes (gnutls_datum_t sizes are unsigned). */
 #define BUILD_MAX ((size_t)INT_MAX - 4096)
 
 /* ------------------------------------------------------------ helpers */
-
-/* asn1_write_value with the error named; len 0 means a NUL-terminated string. */
-static int
-put(asn1_node node, const char *name, const void *value, size_t len,
-    struct pki_error *err)
-{
-	int r;
-
-	if (len > INT_MAX)
-		return pki_error_set(err, PKI_E_INVALID, "%s: value too long",
-				     name);
-	if ((r = asn1_write_value(node, name, value, (int)len)) != ASN1_SUCCESS)
-		return pki__crl_asn1_fail(err, r, "asn1_write_value", name);
-	return PKI_OK;
-}
-
-/* DER of node into a new gnutls_malloc'd datum. */
-static int
-encode(asn1_node node, const char *what, gnutls_datum_t *out,
-       struct pki_error *err)
-{
-	char msg[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
-	int len = 0, r;
-
-	out->data = NULL;
-	out->size = 0;
-	r = asn1_der_coding(node, "", NULL, &len, msg);
-	if (r != ASN1_MEM_ERROR)
-		return pki_error_set(err, PKI_E_FAIL, "asn1_der_coding(%s): %s: %s",
-				     what, asn1_strerror(r), msg);
-	if ((out->data = gnutls_malloc(len > 0 ? (size_t)len : 1)) == NULL)
-		return pki_error_set(err, PKI_E_NOMEM, "out of memory encoding %s",
-				     what);
-	if ((r = asn1_der_coding(node, "", out->data, &len, msg)) != ASN1_SUCCESS) {
-		gnutls_free(out->data);
-		out->data = NULL;
-		return pki_error_set(err, PKI_E_FAIL, "asn1_der_coding(%s): %s: %s",
-				     what, asn1_strerror(r), msg);
-	}
-	out->size = (unsigned)len;
-	return PKI_OK;
-}
 
 /* DER of node into buf (size *len in, length out); for the per-entry path. */
 static int
@@ -85,73 +45,6 @@ encode_into(asn1_node node, const char *what, unsigned char *buf, int *len,
 		return pki_error_set(err, PKI_E_FAIL, "asn1_der_coding(%s): %s: %s",
 				     what, asn1_strerror(r), msg);
 	return PKI_OK;
-}
-
-/* Civil date from days since 1970-01-01 (proleptic Gregorian). */
-static void
-civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, yr;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	yr = (int64_t)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = yr + (*m <= 2);
-}
-
-/* Seconds since the epoch of 0001-01-01 and of 10000-01-01. */
-#define TIME_MIN (-62135596800LL)
-#define TIME_END (253402300800LL)
-
-/*
- * Format t as UTCTime "YYMMDDHHMMSSZ" when its year is 1950..2049 and
- * utc_allowed, else as GeneralizedTime "YYYYMMDDHHMMSSZ".  *utc says
- * which.  Returns -1 if t is outside years 1..9999.
- */
-static int
-time_format(int64_t t, int utc_allowed, char buf[16], int *utc)
-{
-	int64_t days, secs, y;
-	unsigned m, d, hh, mm, ss;
-	static const char digits[] = "0123456789";
-	char *p = buf;
-	int i;
-	unsigned v[5];
-
-	if (t < TIME_MIN || t >= TIME_END)
-		return -1;
-	days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-	secs = t - days * 86400;
-	civil_from_days(days, &y, &m, &d);
-	hh = (unsigned)(secs / 3600);
-	mm = (unsigned)(secs / 60 % 60);
-	ss = (unsigned)(secs % 60);
-	*utc = utc_allowed && y >= 1950 && y <= 2049;
-	if (!*utc) {
-		*p++ = digits[y / 1000];
-		*p++ = digits[y / 100 % 10];
-	}
-	*p++ = digits[y / 10 % 10];
-	*p++ = digits[y % 10];
-	v[0] = m;
-	v[1] = d;
-	v[2] = hh;
-	v[3] = mm;
-	v[4] = ss;
-	for (i = 0; i < 5; i++) {
-		*p++ = digits[v[i] / 10];
-		*p++ = digits[v[i] % 10];
-	}
-	*p++ = 'Z';
-	*p = '\0';
-	return 0;
 }
 
 /* A URI for an IA5String GeneralName: printable ASCII with a scheme. */
@@ -250,119 +143,19 @@ der_hdr_len(const unsigned char *p, size_t len, size_t *hdr, size_t *clen)
 	return 0;
 }
 
-/* The signature algorithm the key calls for, with its OID. */
-struct sigalg {
-	gnutls_sign_algorithm_t sign;
-	const char *oid;
-	int null_params;
-};
-
-static int
-sigalg_pick(gnutls_privkey_t key, gnutls_x509_crt_t issuer, struct sigalg *sa,
-	    struct pki_error *err)
-{
-	gnutls_pubkey_t pub = NULL;
-	gnutls_digest_algorithm_t hash = GNUTLS_DIG_SHA256;
-	unsigned char kid1[64], kid2[64];
-	size_t n1 = sizeof(kid1), n2 = sizeof(kid2);
-	int pk, ret, rc = PKI_E_CRYPTO;
-
-	pk = gnutls_privkey_get_pk_algorithm(key, NULL);
-	switch (pk) {
-	case GNUTLS_PK_RSA:
-		sa->null_params = 1;
-		break;
-	case GNUTLS_PK_ECDSA:
-	case GNUTLS_PK_EDDSA_ED25519:
-	case GNUTLS_PK_EDDSA_ED448:
-		sa->null_params = 0;
-		break;
-	default:
-		rc = pki_error_set(err, PKI_E_UNSUPPORTED, "cannot sign a CRL "
-				   "with a %s key; use an RSA, ECDSA, Ed25519 "
-				   "or Ed448 key",
-				   pk < 0 ? "unknown" :
-				   gnutls_pk_get_name((gnutls_pk_algorithm_t)pk));
-		goto out;
-	}
-	if ((ret = gnutls_pubkey_init(&pub)) < 0 ||
-	    (ret = gnutls_pubkey_import_privkey(pub, key, 0, 0)) < 0) {
-		rc = pki__gnutls_error(err, ret, "gnutls_pubkey_import_privkey");
-		goto out;
-	}
-	if (pk == GNUTLS_PK_ECDSA &&
-	    (ret = gnutls_pubkey_get_preferred_hash_algorithm(pub, &hash,
-							      NULL)) < 0) {
-		rc = pki__gnutls_error(err, ret,
-				       "gnutls_pubkey_get_preferred_hash_algorithm");
-		goto out;
-	}
-	if (pk == GNUTLS_PK_ECDSA && hash != GNUTLS_DIG_SHA384 &&
-	    hash != GNUTLS_DIG_SHA512)
-		hash = GNUTLS_DIG_SHA256;
-	if (pk == GNUTLS_PK_EDDSA_ED25519)
-		sa->sign = GNUTLS_SIGN_EDDSA_ED25519;
-	else if (pk == GNUTLS_PK_EDDSA_ED448)
-		sa->sign = GNUTLS_SIGN_EDDSA_ED448;
-	else
-		sa->sign = gnutls_pk_to_sign((gnutls_pk_algorithm_t)pk, hash);
-	sa->oid = gnutls_sign_get_oid(sa->sign);
-	if (sa->sign == GNUTLS_SIGN_UNKNOWN || sa->oid == NULL) {
-		rc = pki_error_set(err, PKI_E_UNSUPPORTED, "no signature "
-				   "algorithm for a %s key with %s",
-				   gnutls_pk_get_name((gnutls_pk_algorithm_t)pk),
-				   gnutls_digest_get_name(hash));
-		goto out;
-	}
-	/* The key must be the issuer certificate's. */
-	if ((ret = gnutls_pubkey_get_key_id(pub, GNUTLS_KEYID_USE_SHA256, kid1,
-					    &n1)) < 0 ||
-	    (ret = gnutls_x509_crt_get_key_id(issuer, GNUTLS_KEYID_USE_SHA256,
-					      kid2, &n2)) < 0) {
-		rc = pki__gnutls_error(err, ret, "gnutls_x509_crt_get_key_id");
-		goto out;
-	}
-	if (n1 != n2 || memcmp(kid1, kid2, n1) != 0) {
-		rc = pki_error_set(err, PKI_E_INVALID, "the signing key does not "
-				   "belong to the issuer certificate; load the "
-				   "CA's own key");
-		goto out;
-	}
-	rc = PKI_OK;
-out:
-	gnutls_pubkey_deinit(pub);
-	return rc;
-}
-
 static int
 put_time(asn1_node node, const char *name, int64_t t, struct pki_error *err)
 {
 	char v[16], path[64];
 	int utc, rc;
 
-	if (time_format(t, 1, v, &utc) != 0)
+	if (pki__der_time(t, 1, v, &utc) != 0)
 		return pki_error_set(err, PKI_E_INVALID, "%s: time %lld is "
 				     "outside years 1..9999", name, (long long)t);
-	if ((rc = put(node, name, utc ? "utcTime" : "generalTime", 1, err)))
+	if ((rc = pki__der_put(node, name, utc ? "utcTime" : "generalTime", 1, err)))
 		return rc;
 	snprintf(path, sizeof(path), "%s.%s", name, utc ? "utcTime" : "generalTime");
-	return put(node, path, v, strlen(v), err);
-}
-
-static int
-put_alg(asn1_node node, const char *name, const struct sigalg *sa,
-	struct pki_error *err)
-{
-	char path[64];
-	int rc;
-
-	snprintf(path, sizeof(path), "%s.algorithm", name);
-	if ((rc = put(node, path, sa->oid, 1, err)))
-		return rc;
-	snprintf(path, sizeof(path), "%s.parameters", name);
-	if (sa->null_params)
-		return put(node, path, "\x05\x00", 2, err);
-	return put(node, path, NULL, 0, err);
+	return pki__der_put(node, path, v, strlen(v), err);
 }
 
 /* Append one Extension to the SEQUENCE OF at name. */
@@ -373,16 +166,16 @@ put_ext(asn1_node node, const char *name, const char *oid, int critical,
 	char path[96];
 	int rc;
 
-	if ((rc = put(node, name, "NEW", 1, err)))
+	if ((rc = pki__der_put(node, name, "NEW", 1, err)))
 		return rc;
 	snprintf(path, sizeof(path), "%s.?LAST.extnID", name);
-	if ((rc = put(node, path, oid, 1, err)))
+	if ((rc = pki__der_put(node, path, oid, 1, err)))
 		return rc;
 	snprintf(path, sizeof(path), "%s.?LAST.critical", name);
-	if ((rc = put(node, path, critical ? "TRUE" : "FALSE", 1, err)))
+	if ((rc = pki__der_put(node, path, critical ? "TRUE" : "FALSE", 1, err)))
 		return rc;
 	snprintf(path, sizeof(path), "%s.?LAST.extnValue", name);
-	return put(node, path, value->data, value->size, err);
+	return pki__der_put(node, path, value->data, value->size, err);
 }
 
 /* Encode a single-value type (CRLNumber, ...) from bytes. */
@@ -394,8 +187,8 @@ encode_value(asn1_node defs, const char *type, const void *v, size_t len,
 	int rc;
 
 	if ((rc = pki__crl_node_new(defs, type, &n, err)) == PKI_OK &&
-	    (rc = put(n, "", v, len, err)) == PKI_OK)
-		rc = encode(n, type, out, err);
+	    (rc = pki__der_put(n, "", v, len, err)) == PKI_OK)
+		rc = pki__der_encode(n, type, out, err);
 	pki__crl_node_free(&n);
 	return rc;
 }
@@ -408,17 +201,17 @@ put_dp_uri(asn1_node n, const char *prefix, const char *url,
 	char path[128];
 	int rc;
 
-	if ((rc = put(n, prefix, "fullName", 1, err)))
+	if ((rc = pki__der_put(n, prefix, "fullName", 1, err)))
 		return rc;
 	snprintf(path, sizeof(path), "%s.fullName", prefix);
-	if ((rc = put(n, path, "NEW", 1, err)))
+	if ((rc = pki__der_put(n, path, "NEW", 1, err)))
 		return rc;
 	snprintf(path, sizeof(path), "%s.fullName.?LAST", prefix);
-	if ((rc = put(n, path, "uniformResourceIdentifier", 1, err)))
+	if ((rc = pki__der_put(n, path, "uniformResourceIdentifier", 1, err)))
 		return rc;
 	snprintf(path, sizeof(path), "%s.fullName.?LAST.uniformResourceIdentifier",
 		 prefix);
-	return put(n, path, url, strlen(url), err);
+	return pki__der_put(n, path, url, strlen(url), err);
 }
 
 static int
@@ -431,15 +224,15 @@ encode_idp(asn1_node defs, const struct pki_crl_params *p, gnutls_datum_t *out,
 	if ((rc = pki__crl_node_new(defs, "IssuingDistributionPoint", &n, err)))
 		goto out;
 	if ((rc = put_dp_uri(n, "distributionPoint", p->idp_url, err)) ||
-	    (rc = put(n, "onlyContainsUserCerts",
+	    (rc = pki__der_put(n, "onlyContainsUserCerts",
 		      p->idp_only_user_certs ? "TRUE" : "FALSE", 1, err)) ||
-	    (rc = put(n, "onlyContainsCACerts",
+	    (rc = pki__der_put(n, "onlyContainsCACerts",
 		      p->idp_only_ca_certs ? "TRUE" : "FALSE", 1, err)) ||
-	    (rc = put(n, "onlySomeReasons", NULL, 0, err)) ||
-	    (rc = put(n, "indirectCRL", "FALSE", 1, err)) ||
-	    (rc = put(n, "onlyContainsAttributeCerts", "FALSE", 1, err)))
+	    (rc = pki__der_put(n, "onlySomeReasons", NULL, 0, err)) ||
+	    (rc = pki__der_put(n, "indirectCRL", "FALSE", 1, err)) ||
+	    (rc = pki__der_put(n, "onlyContainsAttributeCerts", "FALSE", 1, err)))
 		goto out;
-	rc = encode(n, "IssuingDistributionPoint", out, err);
+	rc = pki__der_encode(n, "IssuingDistributionPoint", out, err);
 out:
 	pki__crl_node_free(&n);
 	return rc;
@@ -454,12 +247,12 @@ encode_freshest(asn1_node defs, const char *url, gnutls_datum_t *out,
 
 	if ((rc = pki__crl_node_new(defs, "CRLDistributionPoints", &n, err)))
 		goto out;
-	if ((rc = put(n, "", "NEW", 1, err)) ||
+	if ((rc = pki__der_put(n, "", "NEW", 1, err)) ||
 	    (rc = put_dp_uri(n, "?LAST.distributionPoint", url, err)) ||
-	    (rc = put(n, "?LAST.reasons", NULL, 0, err)) ||
-	    (rc = put(n, "?LAST.cRLIssuer", NULL, 0, err)))
+	    (rc = pki__der_put(n, "?LAST.reasons", NULL, 0, err)) ||
+	    (rc = pki__der_put(n, "?LAST.cRLIssuer", NULL, 0, err)))
 		goto out;
-	rc = encode(n, "CRLDistributionPoints", out, err);
+	rc = pki__der_encode(n, "CRLDistributionPoints", out, err);
 out:
 	pki__crl_node_free(&n);
 	return rc;
@@ -492,7 +285,7 @@ issuer_key_id(gnutls_x509_crt_t issuer, unsigned char *id, size_t *len,
  */
 static int
 encode_tbs_head(asn1_node defs, const struct pki_crl_params *p,
-		const struct sigalg *sa, const gnutls_datum_t *dn,
+		const struct pki__sigalg *sa, const gnutls_datum_t *dn,
 		const unsigned char *kid, size_t kid_len, gnutls_datum_t *tbs,
 		size_t *head_off, size_t *head_len, struct pki_error *err)
 {
@@ -505,12 +298,12 @@ encode_tbs_head(asn1_node defs, const struct pki_crl_params *p,
 
 	tbs->data = NULL;
 	if ((rc = pki__crl_node_new(defs, "TBSCertList", &n, err)) ||
-	    (rc = put(n, "version", "\x01", 1, err)) ||
-	    (rc = put_alg(n, "signature", sa, err)) ||
-	    (rc = put(n, "issuer", dn->data, dn->size, err)) ||
+	    (rc = pki__der_put(n, "version", "\x01", 1, err)) ||
+	    (rc = pki__sigalg_put(n, "signature", sa, err)) ||
+	    (rc = pki__der_put(n, "issuer", dn->data, dn->size, err)) ||
 	    (rc = put_time(n, "thisUpdate", p->this_update, err)) ||
 	    (rc = put_time(n, "nextUpdate", p->next_update, err)) ||
-	    (rc = put(n, "revokedCertificates", NULL, 0, err)))
+	    (rc = pki__der_put(n, "revokedCertificates", NULL, 0, err)))
 		goto out;
 
 	/* crlExtensions: AKI, cRLNumber, deltaCRLIndicator, IDP, freshestCRL. */
@@ -519,10 +312,10 @@ encode_tbs_head(asn1_node defs, const struct pki_crl_params *p,
 
 		if ((rc = pki__crl_node_new(defs, "AuthorityKeyIdentifier",
 					       &aki, err)) ||
-		    (rc = put(aki, "keyIdentifier", kid, kid_len, err)) ||
-		    (rc = put(aki, "authorityCertIssuer", NULL, 0, err)) ||
-		    (rc = put(aki, "authorityCertSerialNumber", NULL, 0, err)) ||
-		    (rc = encode(aki, "AuthorityKeyIdentifier", &v, err))) {
+		    (rc = pki__der_put(aki, "keyIdentifier", kid, kid_len, err)) ||
+		    (rc = pki__der_put(aki, "authorityCertIssuer", NULL, 0, err)) ||
+		    (rc = pki__der_put(aki, "authorityCertSerialNumber", NULL, 0, err)) ||
+		    (rc = pki__der_encode(aki, "AuthorityKeyIdentifier", &v, err))) {
 			pki__crl_node_free(&aki);
 			goto out;
 		}
@@ -563,7 +356,7 @@ encode_tbs_head(asn1_node defs, const struct pki_crl_params *p,
 		gnutls_free(v.data);
 		v.data = NULL;
 	}
-	if ((rc = encode(n, "TBSCertList", tbs, err)))
+	if ((rc = pki__der_encode(n, "TBSCertList", tbs, err)))
 		goto out;
 
 	/* Where crlExtensions starts: the entries go just before it. */
@@ -631,15 +424,15 @@ entry_enc_init(asn1_node defs, struct entry_enc *ee, struct pki_error *err)
 						     &ee->rev[i][j], err)))
 				return rc;
 	if ((rc = pki__crl_node_new(defs, "Extensions", &ee->ext1, err)) ||
-	    (rc = put(ee->ext1, "", "NEW", 1, err)) ||
-	    (rc = put(ee->ext1, "?LAST.critical", "FALSE", 1, err)) ||
+	    (rc = pki__der_put(ee->ext1, "", "NEW", 1, err)) ||
+	    (rc = pki__der_put(ee->ext1, "?LAST.critical", "FALSE", 1, err)) ||
 	    (rc = pki__crl_node_new(defs, "Extensions", &ee->ext2, err)) ||
-	    (rc = put(ee->ext2, "", "NEW", 1, err)) ||
-	    (rc = put(ee->ext2, "?LAST.extnID", OID_REASON, 1, err)) ||
-	    (rc = put(ee->ext2, "?LAST.critical", "FALSE", 1, err)) ||
-	    (rc = put(ee->ext2, "", "NEW", 1, err)) ||
-	    (rc = put(ee->ext2, "?LAST.extnID", OID_INVALIDITY, 1, err)) ||
-	    (rc = put(ee->ext2, "?LAST.critical", "FALSE", 1, err)) ||
+	    (rc = pki__der_put(ee->ext2, "", "NEW", 1, err)) ||
+	    (rc = pki__der_put(ee->ext2, "?LAST.extnID", OID_REASON, 1, err)) ||
+	    (rc = pki__der_put(ee->ext2, "?LAST.critical", "FALSE", 1, err)) ||
+	    (rc = pki__der_put(ee->ext2, "", "NEW", 1, err)) ||
+	    (rc = pki__der_put(ee->ext2, "?LAST.extnID", OID_INVALIDITY, 1, err)) ||
+	    (rc = pki__der_put(ee->ext2, "?LAST.critical", "FALSE", 1, err)) ||
 	    (rc = pki__crl_node_new(defs, "InvalidityDate", &ee->inv, err)))
 		return rc;
 	/* The ENUMERATED DER of each reason code, encoded once. */
@@ -649,8 +442,8 @@ entry_enc_init(asn1_node defs, struct entry_enc *ee, struct pki_error *err)
 		if (pki_crl_reason_name(i) == NULL)
 			continue;
 		if ((rc = pki__crl_node_new(defs, "CRLReason", &n, err)) ||
-		    (rc = put(n, "", &c, 1, err)) ||
-		    (rc = encode(n, "CRLReason", &v, err)))
+		    (rc = pki__der_put(n, "", &c, 1, err)) ||
+		    (rc = pki__der_encode(n, "CRLReason", &v, err)))
 			break;
 		if (v.size != 3) {
 			rc = pki_error_set(err, PKI_E_FAIL, "CRLReason encoding "
@@ -716,12 +509,12 @@ entry_append(struct entry_enc *ee, const struct pki_crl_params *p,
 		return pki_error_set(err, PKI_E_INVALID, "entry %zu: "
 				     "removeFromCRL is only allowed in a delta "
 				     "CRL", index + 1);
-	if (time_format(e->revocation_time, 1, t, &utc) != 0)
+	if (pki__der_time(e->revocation_time, 1, t, &utc) != 0)
 		return pki_error_set(err, PKI_E_INVALID, "entry %zu: revocation "
 				     "time %lld is outside years 1..9999",
 				     index + 1, (long long)e->revocation_time);
 	if (e->invalidity_date != 0 &&
-	    time_format(e->invalidity_date, 0, ti, &gen) != 0)
+	    pki__der_time(e->invalidity_date, 0, ti, &gen) != 0)
 		return pki_error_set(err, PKI_E_INVALID, "entry %zu: invalidity "
 				     "date %lld is outside years 1..9999",
 				     index + 1, (long long)e->invalidity_date);
@@ -729,7 +522,7 @@ entry_append(struct entry_enc *ee, const struct pki_crl_params *p,
 	/* crlEntryExtensions: reasonCode, then invalidityDate. */
 	have_ext = reason != -1 || e->invalidity_date != 0;
 	if (e->invalidity_date != 0) {
-		if ((rc = put(ee->inv, "", ti, strlen(ti), err)) ||
+		if ((rc = pki__der_put(ee->inv, "", ti, strlen(ti), err)) ||
 		    (rc = encode_into(ee->inv, "InvalidityDate", invd, &invlen,
 				      err)))
 			return rc;
@@ -740,23 +533,23 @@ entry_append(struct entry_enc *ee, const struct pki_crl_params *p,
 		memcpy(exts, ee->reason_ext[reason], (size_t)extlen);
 	} else if (reason != -1 && e->invalidity_date != 0) {
 		x = ee->ext2;
-		if ((rc = put(x, "?1.extnValue", ee->reason_der[reason], 3, err)) ||
-		    (rc = put(x, "?2.extnValue", invd, (size_t)invlen, err)))
+		if ((rc = pki__der_put(x, "?1.extnValue", ee->reason_der[reason], 3, err)) ||
+		    (rc = pki__der_put(x, "?2.extnValue", invd, (size_t)invlen, err)))
 			return rc;
 	} else if (have_ext) {
 		int kind = reason != -1 ? 1 : 2;
 
 		x = ee->ext1;
 		if (ee->ext1_kind != kind) {
-			if ((rc = put(x, "?1.extnID", kind == 1 ? OID_REASON :
+			if ((rc = pki__der_put(x, "?1.extnID", kind == 1 ? OID_REASON :
 				      OID_INVALIDITY, 1, err)))
 				return rc;
 			ee->ext1_kind = kind;
 		}
 		if (kind == 1)
-			rc = put(x, "?1.extnValue", ee->reason_der[reason], 3, err);
+			rc = pki__der_put(x, "?1.extnValue", ee->reason_der[reason], 3, err);
 		else
-			rc = put(x, "?1.extnValue", invd, (size_t)invlen, err);
+			rc = pki__der_put(x, "?1.extnValue", invd, (size_t)invlen, err);
 		if (rc)
 			return rc;
 	}
@@ -772,10 +565,10 @@ entry_append(struct entry_enc *ee, const struct pki_crl_params *p,
 	n = ee->rev[!utc][have_ext];
 	serial[0] = 0; /* a positive INTEGER; libtasn1 drops extra zeros */
 	memcpy(serial + 1, e->serial, e->serial_len);
-	if ((rc = put(n, "userCertificate", serial, e->serial_len + 1, err)) ||
-	    (rc = put(n, "revocationDate", t, strlen(t), err)) ||
+	if ((rc = pki__der_put(n, "userCertificate", serial, e->serial_len + 1, err)) ||
+	    (rc = pki__der_put(n, "revocationDate", t, strlen(t), err)) ||
 	    (have_ext &&
-	     (rc = put(n, "crlEntryExtensions", exts, (size_t)extlen, err))))
+	     (rc = pki__der_put(n, "crlEntryExtensions", exts, (size_t)extlen, err))))
 		return rc;
 	if ((rc = buf_reserve(b, 256, err)))
 		return rc;
@@ -830,7 +623,7 @@ params_check(const struct pki_crl_params *p, struct pki_error *err)
 struct crl_builder {
 	const struct pki_crl_params *p;
 	asn1_node defs;
-	struct sigalg sa;
+	struct pki__sigalg sa;
 	struct entry_enc ee;
 	struct buf b;
 	size_t room;            /* where the entries start in b */
@@ -909,9 +702,9 @@ append_signature(struct crl_builder *cb, gnutls_privkey_t key,
 		goto out;
 	}
 	if ((rc = pki__crl_node_new(cb->defs, "SignatureTail", &tail, err)) ||
-	    (rc = put_alg(tail, "signatureAlgorithm", &cb->sa, err)) ||
-	    (rc = put(tail, "signature", sig.data, (size_t)sig.size * 8, err)) ||
-	    (rc = encode(tail, "SignatureTail", &tl, err)))
+	    (rc = pki__sigalg_put(tail, "signatureAlgorithm", &cb->sa, err)) ||
+	    (rc = pki__der_put(tail, "signature", sig.data, (size_t)sig.size * 8, err)) ||
+	    (rc = pki__der_encode(tail, "SignatureTail", &tl, err)))
 		goto out;
 	if (der_hdr_len(tl.data, tl.size, &thdr, &tclen) != 0 ||
 	    thdr + tclen != tl.size) {
@@ -953,7 +746,7 @@ pki_crl_build(const struct pki_crl_params *p,
 		goto out;
 	}
 	if ((rc = params_check(p, err)) ||
-	    (rc = sigalg_pick(key, issuer, &cb.sa, err)) ||
+	    (rc = pki__sigalg_pick(key, issuer, &cb.sa, err)) ||
 	    (rc = issuer_key_id(issuer, kid, &kid_len, err)))
 		goto out;
 	if ((ret = gnutls_x509_crt_get_raw_dn(issuer, &dn)) < 0) {

@@ -11,6 +11,9 @@
 #include <gnutls/x509.h>
 #include <libtasn1.h>
 
+#include <spork/crl.h>
+
+#include "der.h"
 #include "ocsp-int.h"
 #include "sign.h"
 #include "util.h"
@@ -18,61 +21,18 @@
 #define OID_BASIC "1.3.6.1.5.5.7.48.1.1"
 #define OID_NONCE "1.3.6.1.5.5.7.48.1.2"
 
-static int
-put(asn1_node n, const char *name, const void *v, size_t len,
-    struct pki_error *err)
-{
-	int r = asn1_write_value(n, name, v, (int)len);
-
-	if (r != ASN1_SUCCESS)
-		return pki_error_set(err, r == ASN1_MEM_ALLOC_ERROR ?
-				     PKI_E_NOMEM : PKI_E_FAIL, "OCSP response: "
-				     "writing %s: %s", name, asn1_strerror(r));
-	return PKI_OK;
-}
-
-/* GeneralizedTime "YYYYMMDDHHMMSSZ" of t. */
+/* GeneralizedTime "YYYYMMDDHHMMSSZ" of t (RFC 6960 uses no UTCTime). */
 static int
 put_time(asn1_node n, const char *name, int64_t t, struct pki_error *err)
 {
-	char iso[PKI_TIME_STRLEN], g[16];
-	const char *p;
-	size_t o = 0;
+	char g[16];
+	int utc;
 
-	pki_time_format(t, iso);
-	for (p = iso; *p != '\0' && o < sizeof(g) - 1; p++)
-		if ((*p >= '0' && *p <= '9') || *p == 'Z')
-			g[o++] = *p;
-	g[o] = '\0';
-	if (o != 15)
+	if (pki__der_time(t, 0, g, &utc) != 0)
 		return pki_error_set(err, PKI_E_INVALID, "OCSP response: time "
-				     "%lld cannot be written", (long long)t);
-	return put(n, name, g, o, err);
-}
-
-/* DER of the node (caller gnutls_free()s out->data). */
-static int
-der_of(asn1_node n, const char *what, gnutls_datum_t *out,
-       struct pki_error *err)
-{
-	char msg[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
-	int len = 0, r;
-
-	out->data = NULL;
-	out->size = 0;
-	r = asn1_der_coding(n, "", NULL, &len, msg);
-	if (r != ASN1_MEM_ERROR || len <= 0 ||
-	    (out->data = gnutls_malloc((size_t)len)) == NULL)
-		return pki_error_set(err, PKI_E_FAIL, "OCSP response: encoding "
-				     "%s: %s", what, msg);
-	if ((r = asn1_der_coding(n, "", out->data, &len, msg)) != ASN1_SUCCESS) {
-		gnutls_free(out->data);
-		out->data = NULL;
-		return pki_error_set(err, PKI_E_FAIL, "OCSP response: encoding "
-				     "%s: %s", what, msg);
-	}
-	out->size = (unsigned)len;
-	return PKI_OK;
+				     "%lld is outside years 1..9999",
+				     (long long)t);
+	return pki__der_put(n, name, g, strlen(g), err);
 }
 
 static int
@@ -97,35 +57,30 @@ static int
 put_single(asn1_node n, const struct pki_ocsp_single *s,
 	   struct pki_error *err)
 {
-	static const char *const reasons[] = {
-		"unspecified", "keyCompromise", "cACompromise",
-		"affiliationChanged", "superseded", "cessationOfOperation",
-		"certificateHold", NULL, "removeFromCRL", "privilegeWithdrawn",
-		"aACompromise",
-	};
+	const char *reason = pki_crl_reason_name(s->reason);
 	const char *st = s->status == PKI_OCSP_GOOD ? "good" :
 		s->status == PKI_OCSP_REVOKED ? "revoked" : "unknown";
 	int rc;
 
-	if ((rc = put(n, "responses", "NEW", 1, err)) ||
-	    (rc = put(n, "responses.?LAST.certID", s->id->der, s->id->der_len,
+	if ((rc = pki__der_put(n, "responses", "NEW", 1, err)) ||
+	    (rc = pki__der_put(n, "responses.?LAST.certID", s->id->der, s->id->der_len,
 		      err)) ||
-	    (rc = put(n, "responses.?LAST.certStatus", st, strlen(st), err)))
+	    (rc = pki__der_put(n, "responses.?LAST.certStatus", st, strlen(st), err)))
 		return rc;
 	/* good and unknown are NULLs: choosing them is all there is. */
 	if (s->status == PKI_OCSP_REVOKED) {
 		if ((rc = put_time(n, "responses.?LAST.certStatus.revoked."
 				   "revocationTime", s->revocation_time, err)))
 			return rc;
-		/* unspecified is not written (RFC 5280 5.3.1) */
-		if (s->reason > 0 && s->reason < 11 && reasons[s->reason] != NULL &&
-		    s->reason != 8)
+		/* unspecified is not written (RFC 5280 5.3.1), nor
+		 * removeFromCRL, which only a delta CRL can say */
+		if (reason != NULL && s->reason != PKI_CRL_REASON_UNSPECIFIED &&
+		    s->reason != PKI_CRL_REASON_REMOVE_FROM_CRL)
 			/* len 0: a named value of the ENUMERATED */
-			rc = put(n, "responses.?LAST.certStatus.revoked."
-				 "revocationReason", reasons[s->reason], 0,
-				 err);
+			rc = pki__der_put(n, "responses.?LAST.certStatus.revoked."
+				 "revocationReason", reason, 0, err);
 		else
-			rc = put(n, "responses.?LAST.certStatus.revoked."
+			rc = pki__der_put(n, "responses.?LAST.certStatus.revoked."
 				 "revocationReason", NULL, 0, err);
 		if (rc)
 			return rc;
@@ -137,10 +92,10 @@ put_single(asn1_node n, const struct pki_ocsp_single *s,
 		rc = put_time(n, "responses.?LAST.nextUpdate", s->next_update,
 			      err);
 	else
-		rc = put(n, "responses.?LAST.nextUpdate", NULL, 0, err);
+		rc = pki__der_put(n, "responses.?LAST.nextUpdate", NULL, 0, err);
 	if (rc)
 		return rc;
-	return put(n, "responses.?LAST.singleExtensions", NULL, 0, err);
+	return pki__der_put(n, "responses.?LAST.singleExtensions", NULL, 0, err);
 }
 
 /* The nonce echoed in responseExtensions, or none. */
@@ -152,20 +107,20 @@ put_nonce(asn1_node n, const struct pki_ocsp_response_params *p,
 	int rc;
 
 	if (p->nonce_len == 0)
-		return put(n, "responseExtensions", NULL, 0, err);
+		return pki__der_put(n, "responseExtensions", NULL, 0, err);
 	if (p->nonce_len > PKI_OCSP_NONCE_MAX)
 		return pki_error_set(err, PKI_E_INVALID, "OCSP response: a "
 				     "nonce of %zu octets", p->nonce_len);
 	v[0] = 0x04;
 	v[1] = (unsigned char)p->nonce_len;
 	memcpy(v + 2, p->nonce, p->nonce_len);
-	if ((rc = put(n, "responseExtensions", "NEW", 1, err)) ||
-	    (rc = put(n, "responseExtensions.?LAST.extnID", OID_NONCE,
+	if ((rc = pki__der_put(n, "responseExtensions", "NEW", 1, err)) ||
+	    (rc = pki__der_put(n, "responseExtensions.?LAST.extnID", OID_NONCE,
 		      strlen(OID_NONCE), err)) ||
-	    (rc = put(n, "responseExtensions.?LAST.critical", "FALSE", 1,
+	    (rc = pki__der_put(n, "responseExtensions.?LAST.critical", "FALSE", 1,
 		      err)))
 		return rc;
-	return put(n, "responseExtensions.?LAST.extnValue", v,
+	return pki__der_put(n, "responseExtensions.?LAST.extnValue", v,
 		   p->nonce_len + 2, err);
 }
 
@@ -183,16 +138,16 @@ build_tbs(const struct pki_ocsp_response_params *p, gnutls_datum_t *tbs,
 					      kid, &kidlen)) < 0)
 		return pki__gnutls_error(err, ret, "responder key id");
 	if ((rc = node_new("ResponseData", &n, err)) ||
-	    (rc = put(n, "version", NULL, 0, err)) ||
-	    (rc = put(n, "responderID", "byKey", 5, err)) ||
-	    (rc = put(n, "responderID.byKey", kid, kidlen, err)) ||
+	    (rc = pki__der_put(n, "version", NULL, 0, err)) ||
+	    (rc = pki__der_put(n, "responderID", "byKey", 5, err)) ||
+	    (rc = pki__der_put(n, "responderID.byKey", kid, kidlen, err)) ||
 	    (rc = put_time(n, "producedAt", p->produced_at, err)))
 		goto out;
 	for (i = 0; i < p->n; i++)
 		if ((rc = put_single(n, &p->singles[i], err)))
 			goto out;
 	if ((rc = put_nonce(n, p, err)) ||
-	    (rc = der_of(n, "ResponseData", tbs, err)))
+	    (rc = pki__der_encode(n, "ResponseData", tbs, err)))
 		goto out;
 out:
 	asn1_delete_structure(&n);
@@ -217,13 +172,9 @@ build_basic(const struct pki_ocsp_response_params *p,
 					     &sig)) < 0)
 		return pki__gnutls_error(err, ret, "signing the OCSP response");
 	if ((rc = node_new("BasicOCSPResponse", &n, err)) ||
-	    (rc = put(n, "tbsResponseData", tbs->data, tbs->size, err)) ||
-	    (rc = put(n, "signatureAlgorithm.algorithm", sa.oid,
-		      strlen(sa.oid), err)) ||
-	    (rc = put(n, "signatureAlgorithm.parameters",
-		      sa.null_params ? "\x05\x00" : NULL,
-		      sa.null_params ? 2 : 0, err)) ||
-	    (rc = put(n, "signature", sig.data, (size_t)sig.size * 8, err)))
+	    (rc = pki__der_put(n, "tbsResponseData", tbs->data, tbs->size, err)) ||
+	    (rc = pki__sigalg_put(n, "signatureAlgorithm", &sa, err)) ||
+	    (rc = pki__der_put(n, "signature", sig.data, (size_t)sig.size * 8, err)))
 		goto out;
 	if (p->include_signer) {
 		if ((ret = gnutls_x509_crt_export2(p->signer,
@@ -232,13 +183,13 @@ build_basic(const struct pki_ocsp_response_params *p,
 			rc = pki__gnutls_error(err, ret, "responder certificate");
 			goto out;
 		}
-		if ((rc = put(n, "certs", "NEW", 1, err)) ||
-		    (rc = put(n, "certs.?LAST", cert.data, cert.size, err)))
+		if ((rc = pki__der_put(n, "certs", "NEW", 1, err)) ||
+		    (rc = pki__der_put(n, "certs.?LAST", cert.data, cert.size, err)))
 			goto out;
-	} else if ((rc = put(n, "certs", NULL, 0, err))) {
+	} else if ((rc = pki__der_put(n, "certs", NULL, 0, err))) {
 		goto out;
 	}
-	rc = der_of(n, "BasicOCSPResponse", out, err);
+	rc = pki__der_encode(n, "BasicOCSPResponse", out, err);
 out:
 	gnutls_free(sig.data);
 	gnutls_free(cert.data);
@@ -262,18 +213,18 @@ wrap(int status, const gnutls_datum_t *basic, gnutls_datum_t *der,
 		return pki_error_set(err, PKI_E_INVALID, "OCSP response status "
 				     "%d", status);
 	if ((rc = node_new("OCSPResponse", &n, err)) ||
-	    (rc = put(n, "responseStatus", names[status], 0, err)))
+	    (rc = pki__der_put(n, "responseStatus", names[status], 0, err)))
 		goto out;
 	if (basic != NULL) {
-		if ((rc = put(n, "responseBytes.responseType", OID_BASIC,
+		if ((rc = pki__der_put(n, "responseBytes.responseType", OID_BASIC,
 			      strlen(OID_BASIC), err)) ||
-		    (rc = put(n, "responseBytes.response", basic->data,
+		    (rc = pki__der_put(n, "responseBytes.response", basic->data,
 			      basic->size, err)))
 			goto out;
-	} else if ((rc = put(n, "responseBytes", NULL, 0, err))) {
+	} else if ((rc = pki__der_put(n, "responseBytes", NULL, 0, err))) {
 		goto out;
 	}
-	rc = der_of(n, "OCSPResponse", der, err);
+	rc = pki__der_encode(n, "OCSPResponse", der, err);
 out:
 	asn1_delete_structure(&n);
 	return rc;

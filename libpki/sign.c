@@ -1,8 +1,10 @@
 /* sign: the signature algorithm of a CA key (sign.h). */
 #include <config.h>
 
+#include <stdio.h>
 #include <string.h>
 
+#include "der.h"
 #include "sign.h"
 #include "util.h"
 
@@ -81,4 +83,20 @@ pki__sigalg_pick(gnutls_privkey_t key, gnutls_x509_crt_t issuer,
 out:
 	gnutls_pubkey_deinit(pub);
 	return rc;
+}
+
+int
+pki__sigalg_put(asn1_node node, const char *name,
+		const struct pki__sigalg *sa, struct pki_error *err)
+{
+	char path[64];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s.algorithm", name);
+	if ((rc = pki__der_put(node, path, sa->oid, 0, err)))
+		return rc;
+	snprintf(path, sizeof(path), "%s.parameters", name);
+	/* RSA's AlgorithmIdentifier carries NULL, the others nothing */
+	return pki__der_put(node, path, sa->null_params ? "\x05\x00" : NULL,
+			    sa->null_params ? 2 : 0, err);
 }

@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
 #include <gnutls/x509.h>
+#include <libtasn1.h>
 #include <spork/pki.h>
 
 /* The signature algorithm a key calls for, with its OID and whether its
@@ -26,5 +27,9 @@ struct pki__sigalg {
  */
 int pki__sigalg_pick(gnutls_privkey_t key, gnutls_x509_crt_t signer,
 		     struct pki__sigalg *sa, struct pki_error *err) PKI_WUR;
+
+/* Write sa as the AlgorithmIdentifier at name. */
+int pki__sigalg_put(asn1_node node, const char *name,
+		    const struct pki__sigalg *sa, struct pki_error *err) PKI_WUR;
 
 #endif
