@@ -112,6 +112,43 @@ struct pki_ocsp_response_params {
 int pki_ocsp_response_build(const struct pki_ocsp_response_params *p,
 			    gnutls_datum_t *der, struct pki_error *err) PKI_WUR;
 
+/* ------------------------------------------------------------ responder */
+
+struct pki_state;
+
+struct pki_ocsp_respond_opts {
+	int64_t validity;          /* nextUpdate - thisUpdate; 0: one hour */
+};
+
+/* What the responder answered, for the caller's log and metrics. */
+struct pki_ocsp_answer {
+	int response_status;       /* 0 successful, 1 malformedRequest,
+				      2 internalError, 6 unauthorized */
+	size_t n;
+	enum pki_ocsp_status status[PKI_OCSP_MAX_IDS];
+	int64_t ca_id;             /* the issuer asked about */
+	char why[256];             /* why it was not successful */
+};
+
+/*
+ * Answer the DER OCSP request of len bytes from the state's store: for
+ * each CertID the issuing CA (matched by its name and key hashes in the
+ * CertID's hash), then the certificate by serial: good, revoked (time
+ * and reason; a certificateHold is revoked with that reason) or unknown
+ * (a serial that CA never issued).  Every CertID of one request must
+ * name the same CA, which signs the response with its own key through
+ * the state's key store (online keys only when the state was opened
+ * PKI_STATE_ONLINE); thisUpdate is the state's clock.  A malformed
+ * request gets malformedRequest, an issuer the store does not hold
+ * unauthorized, a failure inside (a key that cannot be unsealed, the
+ * database) internalError with the reason in err and answer->why.
+ * *resp (gnutls_free) always holds a response when PKI_OK is returned.
+ */
+int pki_ocsp_respond(struct pki_state *state, const unsigned char *der,
+		     size_t len, const struct pki_ocsp_respond_opts *o,
+		     gnutls_datum_t *resp, struct pki_ocsp_answer *answer,
+		     struct pki_error *err) PKI_WUR;
+
 /* An unsigned OCSPResponse with an error status: 1 malformedRequest,
  * 2 internalError, 3 tryLater, 5 sigRequired, 6 unauthorized. */
 int pki_ocsp_response_error(int status, gnutls_datum_t *der,

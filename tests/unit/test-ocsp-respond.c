@@ -1,0 +1,386 @@
+/*
+ * ocsp-respond: OCSP requests made with GnuTLS's request API (what
+ * ocsptool sends) answered from a state directory opened the way a
+ * handler opens it (online keys only): good, revoked and unknown
+ * certificates in one signed response that GnuTLS verifies against the
+ * issuing CA; malformedRequest, unauthorized for an issuer the store does
+ * not hold or for several issuers, and internalError (not a passphrase
+ * prompt) for a CA whose key is offline.
+ */
+#include <config.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/ocsp.h>
+#include <gnutls/x509.h>
+
+#include <spork/enroll.h>
+#include <spork/hierarchy.h>
+#include <spork/state.h>
+#include <spork/store.h>
+#include "fixture.h"
+#include "ocsp-int.h"
+
+#define PASS "correct horse battery staple"
+#define NOW 1893456000LL                /* 2030-01-01 */
+
+static const char hier_toml[] =
+	"[root]\n"
+	"common_name = \"OCSP Test Root\"\n"
+	"algorithm = \"ecdsa-p256\"\n"
+	"validity_years = 10\n"
+	"key = \"offline\"\n"
+	"[[issuing_cas]]\n"
+	"common_name = \"OCSP Test Issuing\"\n"
+	"algorithm = \"ecdsa-p384\"\n"
+	"validity_years = 2\n"
+	"key = \"online\"\n"
+	"ocsp_urls = [\"http://pki.test.example/ocsp\"]\n";
+
+static const char policy_toml[] =
+	"[[allow]]\n"
+	"pattern = \"*.test.example\"\n";
+
+struct fx {
+	char dir[FIXTURE_DIR_MAX];
+	gnutls_x509_crt_t root, issuing, good, revoked;
+};
+
+static int
+passfn(void *ctx, const char *label, enum pki_pass_purpose purpose,
+       char *buf, size_t size, struct pki_error *err)
+{
+	(void)ctx;
+	(void)label;
+	(void)purpose;
+	(void)err;
+	snprintf(buf, size, "%s", PASS);
+	return PKI_OK;
+}
+
+static gnutls_x509_crt_t
+crt_of(const gnutls_datum_t *der)
+{
+	gnutls_x509_crt_t c;
+
+	assert_int_equal(gnutls_x509_crt_init(&c), 0);
+	assert_int_equal(gnutls_x509_crt_import(c, der, GNUTLS_X509_FMT_DER), 0);
+	return c;
+}
+
+static gnutls_x509_crt_t
+issue(struct pki_enroll *e, const char *cn)
+{
+	struct pki_enroll_request req;
+	struct pki_enroll_result res;
+	struct pki_error err = { 0 };
+	gnutls_x509_crt_t c;
+
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	req.profile = "tls-server";
+	req.cn = cn;
+	req.days = 30;
+	req.key_alg = PKI_KEY_ECDSA_P256;
+	if (pki_enroll_add_sans(&req, cn, &err) != PKI_OK ||
+	    pki_enroll_issue(e, &req, &res, &err) != PKI_OK)
+		fail_msg("issue %s: %s", cn, err.msg);
+	c = crt_of(&res.der);
+	pki_enroll_result_clear(&res);
+	pki_enroll_request_clear(&req);
+	return c;
+}
+
+static gnutls_x509_crt_t
+ca_cert(struct pki_state *s, const char *name)
+{
+	struct pki_ca_record r;
+	struct pki_error err = { 0 };
+	gnutls_x509_crt_t c;
+
+	memset(&r, 0, sizeof(r));
+	if (pki_store_ca_get(pki_state_store(s), name, &r, &err) != PKI_OK)
+		fail_msg("ca_get %s: %s", name, err.msg);
+	c = crt_of(&r.cert_der);
+	pki_ca_record_clear(&r);
+	return c;
+}
+
+/* A 2-tier hierarchy, two leaves, one of them revoked (keyCompromise). */
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct pki_error err = { 0 };
+	struct pki_hier_plan *plan = NULL;
+	struct pki_hier_result *res = NULL;
+	struct pki_diags d = { 0, NULL };
+	struct pki_state *s = NULL;
+	struct pki_enroll e;
+	struct pki_cert_record rec;
+	char serial[64];
+	size_t n = sizeof(serial);
+	unsigned char raw[32];
+	size_t i;
+
+	assert_non_null(f);
+	fixture_dir_make(f->dir, sizeof(f->dir), "ocsp-respond");
+	if (pki_hier_load(fixture_file_write(f->dir, "h.toml", hier_toml,
+					     strlen(hier_toml)), 0, &plan, &d,
+			  &err) != PKI_OK)
+		fail_msg("hier_load: %s", err.msg);
+	fixture_state_open(f->dir, PKI_STATE_CLI, passfn, NULL, NOW - 86400,
+			   &s);
+	if (pki_hier_build(plan, s, &res, &err) != PKI_OK)
+		fail_msg("build: %s", err.msg);
+	pki_hier_results_free(res, plan->n);
+	pki_hier_free(plan);
+	fixture_file_write(f->dir, "domain-policy.toml", policy_toml,
+			   strlen(policy_toml));
+	memset(&e, 0, sizeof(e));
+	e.state = s;
+	e.source = "test";
+	f->good = issue(&e, "good.test.example");
+	f->revoked = issue(&e, "revoked.test.example");
+	assert_int_equal(gnutls_x509_crt_get_serial(f->revoked, raw, &n), 0);
+	for (i = 0; i < n; i++)
+		snprintf(serial + 2 * i, 3, "%02x", raw[i]);
+	memset(&rec, 0, sizeof(rec));
+	if (pki_enroll_revoke(&e, serial, NULL, 1, 0, &rec, &err) != PKI_OK)
+		fail_msg("revoke %s: %s", serial, err.msg);
+	pki_cert_record_clear(&rec);
+	f->root = ca_cert(s, "OCSP Test Root");
+	f->issuing = ca_cert(s, "OCSP Test Issuing");
+	pki_state_close(s);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	int rc;
+
+	gnutls_x509_crt_deinit(f->root);
+	gnutls_x509_crt_deinit(f->issuing);
+	gnutls_x509_crt_deinit(f->good);
+	gnutls_x509_crt_deinit(f->revoked);
+	rc = fixture_dir_remove(f->dir);
+	free(f);
+	return rc;
+}
+
+/* A request for certs[0..n) issued by issuers[i], with a nonce. */
+static gnutls_datum_t
+request(gnutls_x509_crt_t const *issuers, gnutls_x509_crt_t const *certs,
+	size_t n)
+{
+	gnutls_ocsp_req_t req;
+	gnutls_datum_t nonce = { (unsigned char *)"0123456789abcdef", 16 };
+	gnutls_datum_t out = { NULL, 0 };
+	size_t i;
+
+	assert_int_equal(gnutls_ocsp_req_init(&req), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(gnutls_ocsp_req_add_cert(req, GNUTLS_DIG_SHA1,
+							  issuers[i], certs[i]),
+				 0);
+	assert_int_equal(gnutls_ocsp_req_set_nonce(req, 0, &nonce), 0);
+	assert_int_equal(gnutls_ocsp_req_export(req, &out), 0);
+	gnutls_ocsp_req_deinit(req);
+	return out;
+}
+
+/* A request for f->good and for a serial the issuing CA never issued,
+ * with the CA's name and key hashes as GnuTLS computes them. */
+static gnutls_datum_t
+request_unknown(struct fx *f)
+{
+	gnutls_ocsp_req_t req;
+	gnutls_digest_algorithm_t dig;
+	gnutls_datum_t nh, kh, sn, out = { NULL, 0 };
+	gnutls_datum_t never = { (unsigned char *)"\x01\x02\x03\x04", 4 };
+
+	out = request(&f->issuing, &f->good, 1);
+	assert_int_equal(gnutls_ocsp_req_init(&req), 0);
+	assert_int_equal(gnutls_ocsp_req_import(req, &out), 0);
+	gnutls_free(out.data);
+	assert_int_equal(gnutls_ocsp_req_get_cert_id(req, 0, &dig, &nh, &kh,
+						     &sn), 0);
+	assert_int_equal(gnutls_ocsp_req_add_cert_id(req, dig, &nh, &kh,
+						     &never), 0);
+	assert_int_equal(gnutls_ocsp_req_export(req, &out), 0);
+	gnutls_free(nh.data);
+	gnutls_free(kh.data);
+	gnutls_free(sn.data);
+	gnutls_ocsp_req_deinit(req);
+	return out;
+}
+
+/* Answer der from the state directory opened for online use. */
+static int
+respond(struct fx *f, gnutls_datum_t der, gnutls_datum_t *resp,
+	struct pki_ocsp_answer *a, struct pki_error *err)
+{
+	struct pki_state *s = NULL;
+	struct pki_ocsp_respond_opts o = { 600 };
+	int rc;
+
+	fixture_state_open(f->dir, PKI_STATE_ONLINE, NULL, NULL, NOW, &s);
+	rc = pki_ocsp_respond(s, der.data, der.size, &o, resp, a, err);
+	pki_state_close(s);
+	gnutls_free(der.data);
+	return rc;
+}
+
+static int
+resp_status(const gnutls_datum_t *der)
+{
+	gnutls_ocsp_resp_t r;
+	int st;
+
+	assert_int_equal(gnutls_ocsp_resp_init(&r), 0);
+	assert_int_equal(gnutls_ocsp_resp_import(r, der), 0);
+	st = gnutls_ocsp_resp_get_status(r);
+	gnutls_ocsp_resp_deinit(r);
+	return st;
+}
+
+static void
+test_good_revoked_unknown(void **state)
+{
+	struct fx *f = *state;
+	gnutls_x509_crt_t iss[2] = { f->issuing, f->issuing };
+	gnutls_x509_crt_t certs[2] = { f->good, f->revoked };
+	gnutls_datum_t resp = { NULL, 0 }, nonce = { NULL, 0 };
+	struct pki_ocsp_answer a;
+	struct pki_error err = { 0 };
+	gnutls_ocsp_resp_t r;
+	unsigned verify = 99, cs, reason;
+	time_t tu, nu, rt;
+
+	if (respond(f, request(iss, certs, 2), &resp, &a, &err) != PKI_OK)
+		fail_msg("respond: %s", err.msg);
+	assert_int_equal(a.response_status, 0);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.status[0], PKI_OCSP_GOOD);
+	assert_int_equal(a.status[1], PKI_OCSP_REVOKED);
+
+	assert_int_equal(gnutls_ocsp_resp_init(&r), 0);
+	assert_int_equal(gnutls_ocsp_resp_import(r, &resp), 0);
+	assert_int_equal(gnutls_ocsp_resp_get_status(r),
+			 GNUTLS_OCSP_RESP_SUCCESSFUL);
+	assert_int_equal(gnutls_ocsp_resp_verify_direct(r, f->issuing, &verify,
+							0), 0);
+	assert_int_equal(verify, 0);
+	assert_int_equal(gnutls_ocsp_resp_check_crt(r, 0, f->good), 0);
+	assert_int_equal(gnutls_ocsp_resp_get_single(r, 0, NULL, NULL, NULL,
+						     NULL, &cs, &tu, &nu, &rt,
+						     &reason), 0);
+	assert_int_equal(cs, GNUTLS_OCSP_CERT_GOOD);
+	assert_int_equal((int64_t)tu, NOW);
+	assert_int_equal((int64_t)nu, NOW + 600);
+	assert_int_equal(gnutls_ocsp_resp_check_crt(r, 1, f->revoked), 0);
+	assert_int_equal(gnutls_ocsp_resp_get_single(r, 1, NULL, NULL, NULL,
+						     NULL, &cs, &tu, &nu, &rt,
+						     &reason), 0);
+	assert_int_equal(cs, GNUTLS_OCSP_CERT_REVOKED);
+	assert_int_equal(reason, GNUTLS_X509_CRLREASON_KEYCOMPROMISE);
+	assert_true((int64_t)rt >= NOW - 86400 && (int64_t)rt < NOW);
+	/* signed by the issuing CA, not by the root */
+	verify = 0;
+	assert_int_equal(gnutls_ocsp_resp_verify_direct(r, f->root, &verify,
+							0), 0);
+	assert_int_not_equal(verify, 0);
+	assert_int_equal(gnutls_ocsp_resp_get_nonce(r, NULL, &nonce), 0);
+	assert_int_equal(nonce.size, 16);
+	assert_memory_equal(nonce.data, "0123456789abcdef", 16);
+	gnutls_free(nonce.data);
+	gnutls_ocsp_resp_deinit(r);
+	gnutls_free(resp.data);
+
+	/* A serial the CA never issued: unknown, in a signed response. */
+	if (respond(f, request_unknown(f), &resp, &a, &err) != PKI_OK)
+		fail_msg("respond: %s", err.msg);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.status[0], PKI_OCSP_GOOD);
+	assert_int_equal(a.status[1], PKI_OCSP_UNKNOWN);
+	assert_int_equal(gnutls_ocsp_resp_init(&r), 0);
+	assert_int_equal(gnutls_ocsp_resp_import(r, &resp), 0);
+	verify = 99;
+	assert_int_equal(gnutls_ocsp_resp_verify_direct(r, f->issuing, &verify,
+							0), 0);
+	assert_int_equal(verify, 0);
+	assert_int_equal(gnutls_ocsp_resp_get_single(r, 1, NULL, NULL, NULL,
+						     NULL, &cs, &tu, &nu, &rt,
+						     &reason), 0);
+	assert_int_equal(cs, GNUTLS_OCSP_CERT_UNKNOWN);
+	gnutls_ocsp_resp_deinit(r);
+	gnutls_free(resp.data);
+}
+
+static void
+test_refusals(void **state)
+{
+	struct fx *f = *state;
+	gnutls_x509_crt_t iss2[2] = { f->issuing, f->root };
+	gnutls_x509_crt_t certs2[2] = { f->good, f->issuing };
+	gnutls_x509_crt_t stranger = f->good;     /* a leaf as "issuer" */
+	gnutls_datum_t resp = { NULL, 0 }, junk;
+	struct pki_ocsp_answer a;
+	struct pki_error err = { 0 };
+
+	/* garbage: malformedRequest */
+	junk.data = gnutls_malloc(4);
+	memcpy(junk.data, "\x30\x02\x05\x00", 4);
+	junk.size = 4;
+	assert_int_equal(respond(f, junk, &resp, &a, &err), PKI_OK);
+	assert_int_equal(a.response_status, 1);
+	assert_int_equal(resp_status(&resp), GNUTLS_OCSP_RESP_MALFORMEDREQUEST);
+	assert_true(a.why[0] != '\0');
+	gnutls_free(resp.data);
+
+	/* an issuer the store does not hold: unauthorized */
+	assert_int_equal(respond(f, request(&stranger, &f->good, 1), &resp, &a,
+				 &err), PKI_OK);
+	assert_int_equal(a.response_status, 6);
+	assert_int_equal(resp_status(&resp), GNUTLS_OCSP_RESP_UNAUTHORIZED);
+	gnutls_free(resp.data);
+
+	/* two issuers in one request: unauthorized */
+	assert_int_equal(respond(f, request(iss2, certs2, 2), &resp, &a, &err),
+			 PKI_OK);
+	assert_int_equal(a.response_status, 6);
+	assert_non_null(strstr(a.why, "several"));
+	gnutls_free(resp.data);
+
+	/* The root's key is offline: a handler cannot sign with it and says
+	 * internalError, never asking for a passphrase. */
+	assert_int_equal(respond(f, request(&f->root, &f->issuing, 1), &resp,
+				 &a, &err), PKI_OK);
+	assert_int_equal(a.response_status, 2);
+	assert_int_equal(resp_status(&resp), GNUTLS_OCSP_RESP_INTERNALERROR);
+	assert_non_null(strstr(a.why, "OCSP Test Root"));
+	gnutls_free(resp.data);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_revoked_unknown),
+		cmocka_unit_test(test_refusals),
+	};
+
+	gnutls_global_init();
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
