@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include <spork/http.h>
@@ -574,8 +575,14 @@ pki_http_response_head(char *buf, size_t size, int status,
 			goto small;
 		off += (size_t)w;
 	}
-	w = snprintf(buf + off, size - off, "Content-Length: %zu\r\n%s\r\n",
-		     body_len, keep_alive ? "" : "Connection: close\r\n");
+	/* 1xx, 204 and 304 carry no Content-Length (RFC 9110 8.6) */
+	if (status < 200 || status == 204 || status == 304)
+		w = snprintf(buf + off, size - off, "%s\r\n", keep_alive ?
+			     "" : "Connection: close\r\n");
+	else
+		w = snprintf(buf + off, size - off, "Content-Length: %zu\r\n"
+			     "%s\r\n", body_len, keep_alive ? "" :
+			     "Connection: close\r\n");
 	if (w < 0 || (size_t)w >= size - off)
 		goto small;
 	*len = off + (size_t)w;
@@ -583,4 +590,91 @@ pki_http_response_head(char *buf, size_t size, int status,
 small:
 	return pki_error_set(err, PKI_E_NOMEM, "the response head does not "
 			     "fit in %zu bytes", size);
+}
+
+/* ---------------------------------------------------------------- dates */
+
+static const char wdays[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri",
+				  "Sat" };
+static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+void
+pki_http_date(int64_t t, char buf[PKI_HTTP_DATE_LEN])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char tmp[64];
+
+	if (t < 0 || t > 253402300799LL || gmtime_r(&tt, &tm) == NULL) {
+		memcpy(buf, "Thu, 01 Jan 1970 00:00:00 GMT", PKI_HTTP_DATE_LEN);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+		 wdays[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	memcpy(buf, tmp, PKI_HTTP_DATE_LEN - 1);
+	buf[PKI_HTTP_DATE_LEN - 1] = '\0';
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* n decimal digits at s, or -1. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int64_t
+pki_http_date_parse(const char *s)
+{
+	static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31,
+					    30, 31, 30, 31 };
+	int d, y, hh, mm, ss, m, w;
+	int64_t days;
+
+	/* "Sun, 06 Nov 1994 08:49:37 GMT": 29 characters exactly */
+	if (s == NULL || strlen(s) != 29 || s[3] != ',' || s[4] != ' ' ||
+	    s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' ||
+	    s[22] != ':' || strcmp(s + 25, " GMT") != 0)
+		return -1;
+	for (w = 0; w < 7 && memcmp(s, wdays[w], 3) != 0; w++)
+		;
+	for (m = 0; m < 12 && memcmp(s + 8, months[m], 3) != 0; m++)
+		;
+	d = digits(s + 5, 2);
+	y = digits(s + 12, 4);
+	hh = digits(s + 17, 2);
+	mm = digits(s + 20, 2);
+	ss = digits(s + 23, 2);
+	if (w == 7 || m == 12 || d < 1 || (unsigned)d > mdays[m] || y < 1970 ||
+	    hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60)
+		return -1;
+	days = days_from_civil(y, (unsigned)m + 1, (unsigned)d);
+	/* 1970-01-01 was a Thursday; the day name must agree */
+	if ((days % 7 + 11) % 7 != w ||
+	    (m == 1 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))))
+		return -1;
+	return days * 86400 + hh * 3600 + mm * 60 + (ss == 60 ? 59 : ss);
 }

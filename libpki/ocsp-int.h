@@ -112,6 +112,12 @@ struct pki_ocsp_response_params {
 int pki_ocsp_response_build(const struct pki_ocsp_response_params *p,
 			    gnutls_datum_t *der, struct pki_error *err) PKI_WUR;
 
+/* The value of the subjectPublicKey BIT STRING of the DER certificate
+ * cert (what RFC 6960 hashes for issuerKeyHash and byKey), into *out
+ * (gnutls_free). */
+int pki__ocsp_key_bits(const gnutls_datum_t *cert, gnutls_datum_t *out,
+		       struct pki_error *err) PKI_WUR;
+
 /* ------------------------------------------------------------ responder */
 
 struct pki_state;
@@ -127,6 +133,7 @@ struct pki_ocsp_answer {
 	size_t n;
 	enum pki_ocsp_status status[PKI_OCSP_MAX_IDS];
 	int64_t ca_id;             /* the issuer asked about */
+	int nonce;                 /* the request carried a nonce */
 	char why[256];             /* why it was not successful */
 };
 

@@ -9,6 +9,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
 #include <gnutls/x509.h>
+#include <gnutls/crypto.h>
 #include <libtasn1.h>
 
 #include <spork/crl.h>
@@ -124,6 +125,44 @@ put_nonce(asn1_node n, const struct pki_ocsp_response_params *p,
 		   p->nonce_len + 2, err);
 }
 
+/* ocsp-int.h */
+int
+pki__ocsp_key_bits(const gnutls_datum_t *cert, gnutls_datum_t *out,
+	 struct pki_error *err)
+{
+	asn1_node defs = NULL, c = NULL;
+	unsigned char buf[1200];
+	int len = (int)sizeof(buf), r, rc;
+
+	if ((rc = pki__asn1_defs(&defs, err)) != PKI_OK)
+		return rc;
+	rc = PKI_E_PARSE;
+	if (asn1_create_element(defs, "PKIX-SPORK.Certificate", &c) !=
+	    ASN1_SUCCESS || asn1_der_decoding(&c, cert->data, (int)cert->size,
+					       NULL) != ASN1_SUCCESS)
+		goto fail;
+	r = asn1_read_value(c, "tbsCertificate.subjectPublicKeyInfo", buf, &len);
+	asn1_delete_structure(&c);
+	if (r != ASN1_SUCCESS ||
+	    asn1_create_element(defs, "PKIX-SPORK.SubjectPublicKeyInfo", &c) !=
+	    ASN1_SUCCESS || asn1_der_decoding(&c, buf, len, NULL) != ASN1_SUCCESS)
+		goto fail;
+	len = (int)sizeof(buf);    /* in: bytes; out: bits */
+	r = asn1_read_value(c, "subjectPublicKey", buf, &len);
+	asn1_delete_structure(&c);
+	if (r != ASN1_SUCCESS || len % 8 != 0)
+		goto fail;
+	if ((out->data = gnutls_malloc((size_t)len / 8)) == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	memcpy(out->data, buf, (size_t)len / 8);
+	out->size = (unsigned)len / 8;
+	return PKI_OK;
+fail:
+	asn1_delete_structure(&c);
+	return pki_error_set(err, rc, "cannot read the public key of a CA "
+			     "certificate");
+}
+
 /* ResponseData into *tbs: byKey responder, producedAt, the responses. */
 static int
 build_tbs(const struct pki_ocsp_response_params *p, gnutls_datum_t *tbs,
@@ -131,12 +170,24 @@ build_tbs(const struct pki_ocsp_response_params *p, gnutls_datum_t *tbs,
 {
 	unsigned char kid[20];
 	size_t kidlen = sizeof(kid), i;
+	gnutls_datum_t der = { NULL, 0 }, bits = { NULL, 0 };
 	asn1_node n = NULL;
 	int ret, rc;
 
-	if ((ret = gnutls_x509_crt_get_key_id(p->signer, GNUTLS_KEYID_USE_SHA1,
-					      kid, &kidlen)) < 0)
-		return pki__gnutls_error(err, ret, "responder key id");
+	/* RFC 6960 4.2.1: KeyHash is the SHA-1 of the subjectPublicKey BIT
+	 * STRING's value (not of the whole SubjectPublicKeyInfo, which is
+	 * what gnutls_x509_crt_get_key_id hashes) */
+	if ((ret = gnutls_x509_crt_export2(p->signer, GNUTLS_X509_FMT_DER,
+					   &der)) < 0)
+		return pki__gnutls_error(err, ret, "responder certificate");
+	rc = pki__ocsp_key_bits(&der, &bits, err);
+	gnutls_free(der.data);
+	if (rc != PKI_OK)
+		return rc;
+	ret = gnutls_hash_fast(GNUTLS_DIG_SHA1, bits.data, bits.size, kid);
+	gnutls_free(bits.data);
+	if (ret < 0)
+		return pki__gnutls_error(err, ret, "responder key hash");
 	if ((rc = node_new("ResponseData", &n, err)) ||
 	    (rc = pki__der_put(n, "version", NULL, 0, err)) ||
 	    (rc = pki__der_put(n, "responderID", "byKey", 5, err)) ||

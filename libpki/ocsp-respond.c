@@ -39,44 +39,6 @@ struct responder {
 	size_t n;
 };
 
-/* The subjectPublicKey bits of a certificate (RFC 6960 issuerKeyHash). */
-static int
-key_bits(const gnutls_datum_t *cert, gnutls_datum_t *out,
-	 struct pki_error *err)
-{
-	asn1_node defs = NULL, c = NULL;
-	unsigned char buf[1200];
-	int len = (int)sizeof(buf), r, rc;
-
-	if ((rc = pki__asn1_defs(&defs, err)) != PKI_OK)
-		return rc;
-	rc = PKI_E_PARSE;
-	if (asn1_create_element(defs, "PKIX-SPORK.Certificate", &c) !=
-	    ASN1_SUCCESS || asn1_der_decoding(&c, cert->data, (int)cert->size,
-					       NULL) != ASN1_SUCCESS)
-		goto fail;
-	r = asn1_read_value(c, "tbsCertificate.subjectPublicKeyInfo", buf, &len);
-	asn1_delete_structure(&c);
-	if (r != ASN1_SUCCESS ||
-	    asn1_create_element(defs, "PKIX-SPORK.SubjectPublicKeyInfo", &c) !=
-	    ASN1_SUCCESS || asn1_der_decoding(&c, buf, len, NULL) != ASN1_SUCCESS)
-		goto fail;
-	len = (int)sizeof(buf);    /* in: bytes; out: bits */
-	r = asn1_read_value(c, "subjectPublicKey", buf, &len);
-	asn1_delete_structure(&c);
-	if (r != ASN1_SUCCESS || len % 8 != 0)
-		goto fail;
-	if ((out->data = gnutls_malloc((size_t)len / 8)) == NULL)
-		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-	memcpy(out->data, buf, (size_t)len / 8);
-	out->size = (unsigned)len / 8;
-	return PKI_OK;
-fail:
-	asn1_delete_structure(&c);
-	return pki_error_set(err, rc, "cannot read the public key of a CA "
-			     "certificate");
-}
-
 /* Load every CA with a certificate, and the hashes CertIDs use. */
 static int
 load_issuers(struct responder *R, struct pki_error *err)
@@ -107,7 +69,7 @@ load_issuers(struct responder *R, struct pki_error *err)
 			rc = pki__gnutls_error(err, ret, is->rec.name);
 			goto out;
 		}
-		if ((rc = key_bits(&is->rec.cert_der, &is->key_bits, err)))
+		if ((rc = pki__ocsp_key_bits(&is->rec.cert_der, &is->key_bits, err)))
 			goto out;
 		for (h = 0; h < PKI_OCSP_HASH__MAX; h++)
 			if ((ret = gnutls_hash_fast(digests[h], is->dn.data,
@@ -278,6 +240,7 @@ pki_ocsp_respond(struct pki_state *state, const unsigned char *der,
 	p.singles = s;
 	p.n = req.n;
 	if (req.has_nonce) {
+		answer->nonce = 1;
 		p.nonce = req.nonce;
 		p.nonce_len = req.nonce_len;
 	}

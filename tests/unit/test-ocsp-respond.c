@@ -262,6 +262,7 @@ test_good_revoked_unknown(void **state)
 	gnutls_x509_crt_t iss[2] = { f->issuing, f->issuing };
 	gnutls_x509_crt_t certs[2] = { f->good, f->revoked };
 	gnutls_datum_t resp = { NULL, 0 }, nonce = { NULL, 0 };
+	gnutls_datum_t kh = { NULL, 0 }, rid = { NULL, 0 };
 	struct pki_ocsp_answer a;
 	struct pki_error err = { 0 };
 	gnutls_ocsp_resp_t r;
@@ -283,9 +284,18 @@ test_good_revoked_unknown(void **state)
 							0), 0);
 	assert_int_equal(verify, 0);
 	assert_int_equal(gnutls_ocsp_resp_check_crt(r, 0, f->good), 0);
-	assert_int_equal(gnutls_ocsp_resp_get_single(r, 0, NULL, NULL, NULL,
+	assert_int_equal(gnutls_ocsp_resp_get_single(r, 0, NULL, NULL, &kh,
 						     NULL, &cs, &tu, &nu, &rt,
 						     &reason), 0);
+	/* byKey is the SHA-1 of the CA's subjectPublicKey, as the CertID's
+	 * issuerKeyHash (what OpenSSL looks the signer up by) */
+	assert_int_equal(gnutls_ocsp_resp_get_responder_raw_id(r,
+			 GNUTLS_OCSP_RESP_ID_KEY, &rid), 0);
+	assert_int_equal(rid.size, 20);
+	assert_int_equal(kh.size, 20);
+	assert_memory_equal(rid.data, kh.data, 20);
+	gnutls_free(rid.data);
+	gnutls_free(kh.data);
 	assert_int_equal(cs, GNUTLS_OCSP_CERT_GOOD);
 	assert_int_equal((int64_t)tu, NOW);
 	assert_int_equal((int64_t)nu, NOW + 600);

@@ -28,6 +28,7 @@
 #define PKI_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "pki.h"
 
@@ -138,5 +139,15 @@ int pki_http_response_head(char *buf, size_t size, int status,
 			   const char *const *headers, size_t n,
 			   size_t body_len, int keep_alive, size_t *len,
 			   struct pki_error *err) PKI_WUR;
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 IMF-fixdate) of t, into buf
+ * (30 bytes with the NUL); years 1970..9999. */
+#define PKI_HTTP_DATE_LEN 30
+void pki_http_date(int64_t t, char buf[PKI_HTTP_DATE_LEN]);
+
+/* The time of an IMF-fixdate (the only form spork sends); -1 for
+ * anything else (RFC 9110 lets a recipient ignore a date it cannot
+ * parse). */
+int64_t pki_http_date_parse(const char *s);
 
 #endif

@@ -1,0 +1,462 @@
+/* runtime: sockets, limits, framing and logging around pki_serve
+ * (runtime.h). */
+#include <config.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <gnutls/gnutls.h>
+#include <spork/config.h>
+#include <spork/http.h>
+#include <spork/state.h>
+
+#include "runtime.h"
+
+/* Limits of one connection (spork.toml will make them settings). */
+#define MAX_REQUESTS 100        /* per connection */
+#define IDLE_MS 10000           /* waiting for the next bytes */
+#define TOTAL_MS 60000          /* the whole connection */
+#define PATH_LOG_MAX 64         /* bytes of a path that go into the log */
+
+struct conn {
+	int in, out;
+	int64_t deadline;       /* CLOCK_MONOTONIC ms */
+	int timed_out;
+	int write_failed;
+	char peer[INET6_ADDRSTRLEN + 8];
+	const char *name;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for fd to become ready for events, within the idle time and the
+ * connection's deadline; 0 ready, -1 timed out or failed. */
+static int
+wait_fd(struct conn *c, int fd, short events)
+{
+	struct pollfd p = { fd, events, 0 };
+	int64_t left;
+	int r;
+
+	for (;;) {
+		left = c->deadline - now_ms();
+		if (left <= 0)
+			break;
+		r = poll(&p, 1, (int)(left < IDLE_MS ? left : IDLE_MS));
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			break;
+		if (errno != EINTR)
+			return -1;
+	}
+	c->timed_out = 1;
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+static ssize_t
+conn_read(void *ctx, void *buf, size_t n)
+{
+	struct conn *c = ctx;
+	ssize_t k;
+
+	do {
+		if (wait_fd(c, c->in, POLLIN) != 0)
+			return -1;
+		k = read(c->in, buf, n);
+	} while (k < 0 && (errno == EINTR || errno == EAGAIN));
+	return k;
+}
+
+static int
+write_all(struct conn *c, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	ssize_t k;
+
+	while (len > 0 && !c->write_failed) {
+		if (wait_fd(c, c->out, POLLOUT) != 0) {
+			c->write_failed = 1;
+			break;
+		}
+		k = write(c->out, p, len);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0) {
+			c->write_failed = 1;
+			break;
+		}
+		p += k;
+		len -= (size_t)k;
+	}
+	return c->write_failed ? -1 : 0;
+}
+
+static void
+send_continue(void *ctx)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+	(void)write_all(ctx, cont, sizeof(cont) - 1);
+}
+
+/* Write the response; the body only when with_body. */
+static int
+send_response(struct conn *c, const struct pki_response *r, int with_body,
+	      int keep_alive)
+{
+	char head[4096];
+	size_t len;
+	struct pki_error err;
+
+	if (pki_http_response_head(head, sizeof(head), r->status,
+				   (const char *const *)r->headers,
+				   r->nheaders, r->body_len, keep_alive, &len,
+				   &err) != PKI_OK)
+		return -1;
+	if (write_all(c, head, len) != 0)
+		return -1;
+	if (with_body && r->body_len > 0)
+		return write_all(c, r->body, r->body_len);
+	return 0;
+}
+
+/* A short answer to a request that could not be read. */
+static void
+send_error(struct conn *c, int status)
+{
+	struct pki_response r;
+	char text[64];
+
+	memset(&r, 0, sizeof(r));
+	snprintf(text, sizeof(text), "%d %s\n", status,
+		 pki_http_reason(status));
+	r.status = status;
+	r.body = (unsigned char *)text;
+	r.body_len = strlen(text);
+	(void)send_response(c, &r, 1, 0);
+}
+
+/* The printable start of s (no controls, no non-ASCII, no spaces) into
+ * out, for the log: nothing a client sends can forge a log line. */
+static void
+log_safe(const char *s, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i + 4 < size &&
+	     i < PATH_LOG_MAX; i++)
+		out[i] = s[i] > ' ' && s[i] < 0x7f ? s[i] : '?';
+	if (s != NULL && s[i] != '\0' && i + 4 < size) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+	if (i == 0)
+		snprintf(out, size, "-");
+}
+
+/* One line per request: peer, method, path, status, bytes, duration. */
+static void
+log_request(const struct conn *c, const char *method, const char *path,
+	    int status, size_t bytes, int64_t started, const char *module,
+	    const char *note)
+{
+	char p[PATH_LOG_MAX + 8], n[96];
+
+	log_safe(path, p, sizeof(p));
+	log_safe(note, n, sizeof(n));
+	fprintf(stderr, "<6>%s %s %s %d %zu %lldms %s %s\n", c->peer,
+		method != NULL ? method : "-", p, status, bytes,
+		(long long)(now_ms() - started),
+		module != NULL ? module : "-", n);
+}
+
+/* ------------------------------------------------------------- start-up */
+
+static void
+usage(const char *name, FILE *f)
+{
+	fprintf(f, "usage: %s [--config FILE] [--state-dir DIR]\n"
+		"Serves one connection: fd 3 under systemd (Accept=yes), "
+		"else standard input\nunder inetd.  See %s(8).\n", name, name);
+}
+
+/* Options and environment; 0, or the exit status. */
+static int
+parse_args(int argc, char **argv, const struct hd_handler *h,
+	   const char **config, const char **state_dir)
+{
+	const char *e;
+	int i;
+
+	*config = (e = getenv("SPORK_CONFIG")) != NULL && *e ? e : NULL;
+	*state_dir = (e = getenv("SPORK_STATE_DIR")) != NULL && *e ? e : NULL;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			usage(h->name, stdout);
+			return -1;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("%s %s\n", h->name, PACKAGE_VERSION);
+			return -1;
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			*config = argv[++i];
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			*config = argv[i] + 9;
+		} else if (strcmp(argv[i], "--state-dir") == 0 &&
+			   i + 1 < argc) {
+			*state_dir = argv[++i];
+		} else if (strncmp(argv[i], "--state-dir=", 12) == 0) {
+			*state_dir = argv[i] + 12;
+		} else {
+			fprintf(stderr, "<3>%s: unknown argument '%s'\n",
+				h->name, argv[i]);
+			usage(h->name, stderr);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static int
+is_socket(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* fd 3 from systemd (Accept=yes), else 0/1 from inetd; -1 when neither. */
+static int
+find_connection(struct conn *c)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char me[32];
+
+	snprintf(me, sizeof(me), "%ld", (long)getpid());
+	if (pid != NULL && fds != NULL && strcmp(pid, me) == 0 &&
+	    strcmp(fds, "1") == 0 && is_socket(3)) {
+		c->in = c->out = 3;
+		/* not for the children we never start, but say it is used */
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_FDNAMES");
+		return 0;
+	}
+	if (is_socket(0) && is_socket(1)) {
+		c->in = 0;
+		c->out = 1;
+		return 0;
+	}
+	return -1;
+}
+
+static void
+peer_name(struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char a[INET6_ADDRSTRLEN];
+
+	snprintf(c->peer, sizeof(c->peer), "-");
+	if (getpeername(c->in, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET &&
+	    inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, a,
+		      sizeof(a)) != NULL)
+		snprintf(c->peer, sizeof(c->peer), "%s", a);
+	else if (ss.ss_family == AF_INET6 &&
+		 inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+			   a, sizeof(a)) != NULL)
+		snprintf(c->peer, sizeof(c->peer), "%s", a);
+	else if (ss.ss_family == AF_UNIX)
+		snprintf(c->peer, sizeof(c->peer), "unix");
+}
+
+/* spork.toml: the file named (which must exist), else <state>/spork.toml
+ * when it exists, else the defaults. */
+static int
+load_config(const struct hd_handler *h, const char *path,
+	    const char *state_dir, struct pki_config **out)
+{
+	struct pki_diags d = { 0, NULL };
+	struct pki_error err;
+	char *dflt = NULL;
+	size_t i;
+	int rc;
+
+	pki_error_clear(&err);
+	if (path == NULL) {
+		if (asprintf(&dflt, "%s/%s", state_dir != NULL ? state_dir :
+			     "/var/lib/spork", PKI_CONFIG_FILE) < 0)
+			return PKI_E_NOMEM;
+		if (access(dflt, F_OK) != 0) {
+			free(dflt);
+			return (*out = pki_config_default()) != NULL ? PKI_OK :
+				PKI_E_NOMEM;
+		}
+		path = dflt;
+	}
+	rc = pki_config_load(path, out, &d, &err);
+	for (i = 0; i < d.n; i++)
+		fprintf(stderr, "<3>%s: %s:%u:%u: %s\n", h->name, path,
+			d.v[i].line, d.v[i].column, d.v[i].msg);
+	if (rc != PKI_OK && d.n == 0)
+		fprintf(stderr, "<3>%s: %s: %s\n", h->name, path, err.msg);
+	pki_diags_clear(&d);
+	free(dflt);
+	return rc;
+}
+
+/* No core dumps, no ptrace attach, no privileges gained by exec: a
+ * handler holds unsealed online keys. */
+static void
+harden(void)
+{
+	struct rlimit no = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &no);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ---------------------------------------------------------------- serve */
+
+/* Serve requests until the connection ends. */
+static void
+serve(struct conn *c, struct pki_state *s, const struct hd_handler *h)
+{
+	struct pki_http_conn *hc;
+	struct pki_http_request req;
+	struct pki_response resp;
+	struct pki_error err;
+	int64_t started;
+	unsigned n;
+	int status, keep, rc;
+
+	if ((hc = pki_http_conn_new(conn_read, c, NULL)) == NULL) {
+		send_error(c, 500);
+		return;
+	}
+	for (n = 0; n < MAX_REQUESTS; n++) {
+		started = now_ms();
+		status = 0;
+		pki_error_clear(&err);
+		rc = pki_http_read(hc, &req, &status, send_continue, c, &err);
+		if (rc == PKI_E_NOTFOUND)
+			break;                  /* closed between requests */
+		if (rc != PKI_OK) {
+			/* idle after a request: close without a word */
+			if (c->timed_out && n > 0)
+				break;
+			status = c->timed_out ? 408 : status ? status : 400;
+			send_error(c, status);
+			log_request(c, NULL, NULL, status, 0, started, NULL,
+				    c->timed_out ? "timeout" : err.msg);
+			break;
+		}
+		if (pki_serve(s, &h->serve, &req, &resp, &err) != PKI_OK) {
+			send_error(c, 500);
+			pki_http_request_clear(&req);
+			break;
+		}
+		/* what went wrong inside, for the operator (not the client) */
+		if ((resp.status >= 500 || strcmp(resp.note, "internalError")
+		     == 0) && err.msg[0] != '\0')
+			fprintf(stderr, "<4>%s: %s\n", h->name, err.msg);
+		keep = req.keep_alive && n + 1 < MAX_REQUESTS;
+		(void)send_response(c, &resp, req.method != PKI_HTTP_HEAD,
+				    keep);
+		log_request(c, req.method_name, req.path, resp.status,
+			    req.method == PKI_HTTP_HEAD ? 0 : resp.body_len,
+			    started, resp.module, resp.note);
+		pki_response_clear(&resp);
+		pki_http_request_clear(&req);
+		if (!keep || c->write_failed)
+			break;
+	}
+	pki_http_conn_free(hc);
+}
+
+int
+hd_main(int argc, char **argv, const struct hd_handler *h)
+{
+	struct conn c;
+	struct pki_config *cfg = NULL;
+	struct pki_state_opts o;
+	struct pki_state *s = NULL;
+	struct pki_error err;
+	const char *config_path, *state_dir;
+	int rc;
+
+	harden();
+	if ((rc = parse_args(argc, argv, h, &config_path, &state_dir)) != 0)
+		return rc < 0 ? 0 : rc;
+	memset(&c, 0, sizeof(c));
+	c.name = h->name;
+	if (find_connection(&c) != 0) {
+		fprintf(stderr, "<3>%s: no connection to serve: neither a "
+			"socket from systemd (fd 3, LISTEN_FDS=1) nor a socket "
+			"on standard input (inetd).  Start it from a socket "
+			"unit with Accept=yes, or for a try: "
+			"systemd-socket-activate --accept -l 127.0.0.1:8080 "
+			"%s\n", h->name, h->name);
+		return 2;
+	}
+	c.deadline = now_ms() + TOTAL_MS;
+	peer_name(&c);
+	gnutls_global_init();
+	/* Acquire: the configuration, the store and the online key store;
+	 * only then is the first byte read. */
+	if (load_config(h, config_path, state_dir, &cfg) != PKI_OK) {
+		send_error(&c, 503);
+		rc = 1;
+		goto out;
+	}
+	if (state_dir == NULL)
+		state_dir = cfg->state_dir != NULL ? cfg->state_dir :
+			"/var/lib/spork";
+	memset(&o, 0, sizeof(o));
+	o.purpose = PKI_STATE_ONLINE;
+	o.config = cfg;
+	o.credentials_dir = getenv("CREDENTIALS_DIRECTORY");
+	o.actor = h->name;
+	pki_error_clear(&err);
+	if (pki_state_open(state_dir, &o, &s, &err) != PKI_OK) {
+		fprintf(stderr, "<3>%s: %s\n", h->name, err.msg);
+		send_error(&c, 503);
+		rc = 1;
+		goto out;
+	}
+	serve(&c, s, h);
+	rc = 0;
+out:
+	pki_state_close(s);
+	pki_config_free(cfg);
+	gnutls_global_deinit();
+	shutdown(c.out, SHUT_WR);
+	return rc;
+}
