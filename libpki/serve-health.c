@@ -72,7 +72,7 @@ pki__serve_health(struct pki_state *s, const struct pki_http_request *req,
 	struct pki_ca_record *v = NULL;
 	size_t n = 0, i;
 	json_t *o = NULL, *cas, *e;
-	char *text = NULL;
+	char *text = NULL, *body = NULL;
 	int ok = 1, db, rc = PKI_E_NOMEM;
 
 	resp->module = "health";
@@ -93,14 +93,17 @@ pki__serve_health(struct pki_state *s, const struct pki_http_request *req,
 		json_array_append_new(cas, e);
 	}
 	json_object_set_new(o, "status", json_string(ok ? "ok" : "fail"));
-	if ((text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
-	    NULL)
+	if ((body = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) ==
+	    NULL || asprintf(&text, "%s\n", body) < 0) {
+		text = NULL;
 		goto out;
+	}
 	snprintf(resp->note, sizeof(resp->note), "%s", ok ? "ok" : "fail");
 	if ((rc = pki__resp_body(resp, ok ? 200 : 503, "application/json",
 				 text, strlen(text))) == PKI_OK)
 		rc = pki__resp_header(resp, "Cache-Control: no-store");
 out:
+	free(body);
 	free(text);
 	json_decref(o);
 	pki_ca_records_free(v, n);

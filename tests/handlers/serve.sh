@@ -1,0 +1,171 @@
+#!/bin/sh
+# spork-serve, every module on one port: CRLs and CA certificates at
+# /crl/ and /ca/ and at the paths their URLs name (curl, conditional
+# GETs), /health, OCSP under /ocsp; and hostile HTTP against the real
+# handler (oversized or malformed requests, pipelining, a client that
+# leaves mid-body), each with its status and a clean exit.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$top_srcdir/tests/handlers/lib-handler.sh"
+need openssl
+
+ISS="SPORK TLS Web Server Issuing CA"
+CADIR="$SPORK_STATE_DIR/ca"
+run "$SPORK" pki build $PASSOPT "$HIER/3-tier.toml"
+[ "$rc" = 0 ] || { not_ok "pki build"; cat "$T/err"; finish; }
+printf '[[allow]]\npattern = "*.example.internal"\n' > "$SPORK_STATE_DIR/domain-policy.toml"
+for n in good revoked; do
+	"$SPORK" cert issue -q --profile tls-server --cn $n.example.internal \
+		--key-type ecdsa-p256 --key-out "$T/$n.key" --out "$T/$n.pem" ||
+		not_ok "issue $n"
+done
+RSERIAL=$(openssl x509 -in "$T/revoked.pem" -noout -serial | cut -d= -f2)
+"$SPORK" cert revoke -q --reason superseded "$RSERIAL" || not_ok "revoke"
+
+start_handler spork-serve accept --state-dir "$SPORK_STATE_DIR" || finish
+B="http://127.0.0.1:$PORT"
+get() {  # get PATH [curl args]: body in $T/body, headers in $T/hdr, code in $T/out
+	_p=$1; shift
+	rm -f "$T/body"
+	run curl -sS -D "$T/hdr" -o "$T/body" -w '%{http_code}' "$@" "$B$_p"
+}
+
+# ---- /health before any CRL: not healthy
+get /health
+grep_out "/health without CRLs: 503" "^503$"
+grep_out "/health says why (no CRL)" '"crl": null' "$T/body"
+
+"$SPORK" crl generate -q $PASSOPT --ca "SPORK Root CA" || not_ok "root CRL"
+"$SPORK" crl generate -q $PASSOPT --ca "SPORK TLS Policy CA" || not_ok "policy CRL"
+"$SPORK" crl generate -q --ca "$ISS" || not_ok "issuing CRL"
+"$SPORK" crl generate -q --delta --ca "$ISS" || not_ok "issuing delta CRL"
+
+get /health
+grep_out "/health with fresh CRLs: 200" "^200$"
+grep_out "/health: JSON" "^Content-Type: application/json" "$T/hdr"
+grep_out "/health: the online key unseals" '"key_unseals": true' "$T/body"
+grep_out "/health: status ok" '"status": "ok"' "$T/body"
+
+# ---- CRLs: at /crl/<slug>.crl and at the path of crl_urls
+get /crl/spork-tls-web-server-issuing-ca.crl
+grep_out "/crl/<slug>.crl: 200" "^200$"
+grep_out "CRL type application/pkix-crl" "^Content-Type: application/pkix-crl" "$T/hdr"
+cmp -s "$T/body" "$CADIR/spork-tls-web-server-issuing-ca.crl" &&
+	ok "the CRL served is the one generated" || not_ok "the CRL served is the one generated"
+for p in /crl/root.crl /crl/tls-policy.crl /crl/tls-issuing.crl; do
+	get "$p"
+	grep_out "$p (the crl_urls path): 200" "^200$"
+	cp "$T/body" "$T/$(basename "$p")"
+done
+get /crl/tls-issuing-delta.crl
+grep_out "the delta CRL at its delta_crl_urls path" "^200$"
+openssl crl -inform der -in "$T/body" -noout -text > "$T/delta.txt" 2>&1
+grep_out "it is a delta CRL" "Delta CRL Indicator" "$T/delta.txt"
+get /ca/tls-issuing.crt
+grep_out "/ca/ at the ca_issuers_urls path: 200" "^200$"
+grep_out "CA type application/pkix-cert" "^Content-Type: application/pkix-cert" "$T/hdr"
+openssl x509 -inform der -in "$T/body" -out "$T/issuing-dl.pem" 2>/dev/null
+cmp -s "$T/issuing-dl.pem" "$CADIR/spork-tls-web-server-issuing-ca.pem" &&
+	ok "the CA certificate served is the CA's" || not_ok "the CA certificate served is the CA's"
+get /ca/spork-root-ca.crt
+grep_out "/ca/<slug>.crt: 200" "^200$"
+cp "$T/body" "$T/root.der"
+
+# Everything downloaded verifies: the leaf chain with all three CRLs.
+openssl x509 -inform der -in "$T/root.der" -out "$T/root.pem"
+for c in root tls-policy tls-issuing; do openssl crl -inform der -in "$T/$c.crl"; done > "$T/crls.pem"
+run openssl verify -crl_check -CAfile "$T/root.pem" \
+	-untrusted "$CADIR/spork-tls-web-server-issuing-ca-chain.pem" -CRLfile "$T/crls.pem" "$T/good.pem"
+[ "$rc" = 0 ] && ok "downloaded root + CRLs: the good leaf verifies (-crl_check)" ||
+	{ not_ok "downloaded root + CRLs: the good leaf verifies"; sed 's/^/#   /' "$T/err" "$T/out"; }
+run openssl verify -crl_check -CAfile "$T/root.pem" \
+	-untrusted "$CADIR/spork-tls-web-server-issuing-ca-chain.pem" -CRLfile "$T/crls.pem" "$T/revoked.pem"
+cat "$T/err" >> "$T/out"
+grep_out "downloaded CRL: the revoked leaf is rejected" "certificate revoked"
+
+# ---- conditional GET and HEAD
+get /crl/tls-issuing.crl
+ETAG=$(sed -n 's/^ETag: \(.*\)\r$/\1/p' "$T/hdr")
+LM=$(sed -n 's/^Last-Modified: \(.*\)\r$/\1/p' "$T/hdr")
+grep_out "CRL: an ETag" '^ETag: "[0-9a-f]{32}"' "$T/hdr"
+grep_out "CRL: Expires (its nextUpdate)" "^Expires: " "$T/hdr"
+get /crl/tls-issuing.crl -H "If-None-Match: $ETAG"
+grep_out "If-None-Match: 304" "^304$"
+[ -s "$T/body" ] && not_ok "304 has no body" || ok "304 has no body"
+get /crl/tls-issuing.crl -H "If-Modified-Since: $LM"
+grep_out "If-Modified-Since: 304" "^304$"
+get /crl/tls-issuing.crl -H 'If-None-Match: "0000"'
+grep_out "another ETag: 200" "^200$"
+get /crl/tls-issuing.crl -H "If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT"
+grep_out "an older date: 200" "^200$"
+raw 'HEAD /ca/tls-issuing.crt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+[ "$(status_of)" = 200 ] && ok "HEAD: 200" || not_ok "HEAD: 200 ($(status_of))"
+grep_out "HEAD: the GET's Content-Length" "^Content-Length: [1-9][0-9]*" "$T/raw"
+[ "$(tail -c 4 "$T/raw" | od -An -c | tr -d ' ')" = '\r\n\r\n' ] && ok "HEAD: no body" ||
+	not_ok "HEAD: no body"
+get /crl/tls-issuing.crl -X POST -d x
+grep_out "POST on a CRL: 405" "^405$"
+grep_out "405 says what is allowed" "^Allow: GET, HEAD" "$T/hdr"
+get /crl/nothing.crl
+grep_out "an unknown CRL: 404" "^404$"
+get /etc/passwd
+grep_out "an unknown path: 404" "^404$"
+
+# ---- OCSP under /ocsp
+run openssl ocsp -url "$B/ocsp" -issuer "$CADIR/spork-tls-web-server-issuing-ca.pem" \
+	-cert "$T/revoked.pem" -CAfile "$T/root.pem" \
+	-verify_other "$CADIR/spork-tls-web-server-issuing-ca-chain.pem"
+grep_out "/ocsp on the single port: revoked" "revoked.pem: revoked"
+grep_out "with its reason" "Reason: superseded"
+
+# ---- keep-alive: several requests on one connection (one process)
+run curl -sS -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\n' \
+	"$B/health" "$B/crl/root.crl" "$B/ca/tls-issuing.crt"
+[ "$(awk '{s += $2} END {print s}' "$T/out")" = 1 ] &&
+	ok "keep-alive: three requests, one connection" ||
+	{ not_ok "keep-alive: three requests, one connection"; cat "$T/out"; }
+
+# ---- hostile HTTP against the real handler
+raw 'GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /crl/root.crl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+[ "$(grep -ao 'HTTP/1.1 200 OK' "$T/raw" | wc -l)" = 2 ] && ok "pipelined: two responses" ||
+	not_ok "pipelined: two responses"
+raw 'this is not http\r\n\r\n'
+[ "$(status_of)" = 400 ] && ok "garbage: 400" || not_ok "garbage: 400 ($(status_of))"
+raw 'GET / HTTP/2.0\r\nHost: x\r\n\r\n'
+[ "$(status_of)" = 505 ] && ok "HTTP/2.0 on HTTP/1: 505" || not_ok "HTTP/2.0: 505 ($(status_of))"
+raw 'BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n'
+[ "$(status_of)" = 501 ] && ok "unknown method: 501" || not_ok "unknown method: 501 ($(status_of))"
+raw "GET /$(head -c 9000 /dev/zero | tr '\0' a) HTTP/1.1\r\nHost: x\r\n\r\n"
+[ "$(status_of)" = 414 ] && ok "a 9000-byte target: 414" || not_ok "long target: 414 ($(status_of))"
+raw "GET / HTTP/1.1\r\nHost: x\r\nX-Big: $(head -c 17000 /dev/zero | tr '\0' a)\r\n\r\n"
+[ "$(status_of)" = 431 ] && ok "a 17 kB header: 431" || not_ok "big header: 431 ($(status_of))"
+raw 'POST /ocsp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'
+[ "$(status_of)" = 411 ] && ok "a chunked body: 411" || not_ok "chunked: 411 ($(status_of))"
+raw 'POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n'
+[ "$(status_of)" = 413 ] && ok "a 100 MB body announced: 413" || not_ok "big body: 413 ($(status_of))"
+raw 'GET /health HTTP/1.1\r\n\r\n'
+[ "$(status_of)" = 400 ] && ok "HTTP/1.1 without Host: 400" || not_ok "no Host: 400 ($(status_of))"
+grep -q '^Connection: close' "$T/raw" && ok "an error closes the connection" ||
+	not_ok "an error closes the connection"
+# 100-continue: the interim response, then the answer
+openssl ocsp -issuer "$CADIR/spork-tls-web-server-issuing-ca.pem" -cert "$T/good.pem" \
+	-reqout "$T/req.der" >/dev/null 2>&1
+run curl -sS -o "$T/resp.der" -w '%{http_code}' -H 'Expect: 100-continue' \
+	-H 'Content-Type: application/ocsp-request' --data-binary @"$T/req.der" "$B/ocsp"
+grep_out "Expect: 100-continue: answered" "^200$"
+# A client that leaves in the middle of its body: the handler exits.
+before=$(grep -c '' "$HLOG")
+raw 'POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\nContent-Length: 100\r\n\r\n0123456789'
+sleep 0.3
+grep_out "a client gone mid-body: logged as 400" '^<6>127\.0\.0\.1 - - 400 0 ' "$HLOG"
+grep -q "died with code 0\|exited with code 0\|Child [0-9]* died with code 0" "$HLOG" &&
+	ok "every handler process exits cleanly" || ok "# exit codes not reported by this systemd-socket-activate"
+if grep "Child [0-9]* died with code [1-9]\|killed\|dumped" "$HLOG" >/dev/null; then
+	not_ok "no handler process failed"; grep "Child" "$HLOG" | sed 's/^/#   /' | head
+else
+	ok "no handler process failed"
+fi
+# Nothing a client sends reaches the log raw (escapes, controls).
+raw 'GET /\033[31mred\033[0m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+if grep -q "$(printf '\033')" "$HLOG"; then not_ok "no control characters in the log"
+else ok "no control characters in the log"; fi
+finish
