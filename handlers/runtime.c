@@ -25,7 +25,7 @@
 
 #include "runtime.h"
 
-/* Limits of one connection (spork.toml will make them settings). */
+/* Limits of one connection when spork.toml's [http] does not set them. */
 #define MAX_REQUESTS 100        /* per connection */
 #define IDLE_MS 10000           /* waiting for the next bytes */
 #define TOTAL_MS 60000          /* the whole connection */
@@ -34,6 +34,9 @@
 struct conn {
 	int in, out;
 	int64_t deadline;       /* CLOCK_MONOTONIC ms */
+	int64_t idle_ms;
+	unsigned max_requests;
+	struct pki_http_limits limits;
 	int timed_out;
 	int write_failed;
 	char peer[INET6_ADDRSTRLEN + 8];
@@ -62,7 +65,7 @@ wait_fd(struct conn *c, int fd, short events)
 		left = c->deadline - now_ms();
 		if (left <= 0)
 			break;
-		r = poll(&p, 1, (int)(left < IDLE_MS ? left : IDLE_MS));
+		r = poll(&p, 1, (int)(left < c->idle_ms ? left : c->idle_ms));
 		if (r > 0)
 			return 0;
 		if (r == 0)
@@ -191,6 +194,28 @@ log_request(const struct conn *c, const char *method, const char *path,
 		method != NULL ? method : "-", p, status, bytes,
 		(long long)(now_ms() - started),
 		module != NULL ? module : "-", n);
+}
+
+/* Close the way a client can read the last answer: end our side, then
+ * read and drop what the client still sends for a moment (a close with
+ * unread bytes sends RST, which can destroy the answer in flight). */
+static void
+linger_close(struct conn *c)
+{
+	char buf[4096];
+	size_t total = 0;
+	ssize_t k;
+
+	if (shutdown(c->out, SHUT_WR) != 0)
+		return;
+	c->deadline = now_ms() + 1000;
+	c->idle_ms = 500;
+	while (total < 256 * 1024 && wait_fd(c, c->in, POLLIN) == 0) {
+		k = read(c->in, buf, sizeof(buf));
+		if (k <= 0)
+			break;
+		total += (size_t)k;
+	}
 }
 
 /* ------------------------------------------------------------- start-up */
@@ -343,11 +368,27 @@ harden(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The limits of spork.toml's [http], else the defaults; the deadline of
+ * the whole connection counts from now. */
+static void
+set_limits(struct conn *c, const struct pki_config *cfg, int64_t started)
+{
+	c->max_requests = cfg->http_max_requests ? cfg->http_max_requests :
+		MAX_REQUESTS;
+	c->idle_ms = cfg->http_idle_timeout ? cfg->http_idle_timeout * 1000 :
+		IDLE_MS;
+	c->deadline = started + (cfg->http_total_timeout ?
+				 cfg->http_total_timeout * 1000 : TOTAL_MS);
+	if (cfg->http_max_body_kib)
+		c->limits.max_body = (size_t)cfg->http_max_body_kib * 1024;
+}
+
 /* ---------------------------------------------------------------- serve */
 
 /* Serve requests until the connection ends. */
 static void
-serve(struct conn *c, struct pki_state *s, const struct hd_handler *h)
+serve(struct conn *c, struct pki_state *s, const struct hd_handler *h,
+      const struct pki_serve_opts *so)
 {
 	struct pki_http_conn *hc;
 	struct pki_http_request req;
@@ -357,11 +398,11 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h)
 	unsigned n;
 	int status, keep, rc;
 
-	if ((hc = pki_http_conn_new(conn_read, c, NULL)) == NULL) {
+	if ((hc = pki_http_conn_new(conn_read, c, &c->limits)) == NULL) {
 		send_error(c, 500);
 		return;
 	}
-	for (n = 0; n < MAX_REQUESTS; n++) {
+	for (n = 0; n < c->max_requests; n++) {
 		started = now_ms();
 		status = 0;
 		pki_error_clear(&err);
@@ -373,12 +414,14 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h)
 			if (c->timed_out && n > 0)
 				break;
 			status = c->timed_out ? 408 : status ? status : 400;
+			/* a moment to say so, past the deadline */
+			c->deadline = now_ms() + 1000;
 			send_error(c, status);
 			log_request(c, NULL, NULL, status, 0, started, NULL,
 				    c->timed_out ? "timeout" : err.msg);
 			break;
 		}
-		if (pki_serve(s, &h->serve, &req, &resp, &err) != PKI_OK) {
+		if (pki_serve(s, so, &req, &resp, &err) != PKI_OK) {
 			send_error(c, 500);
 			pki_http_request_clear(&req);
 			break;
@@ -387,7 +430,7 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h)
 		if ((resp.status >= 500 || strcmp(resp.note, "internalError")
 		     == 0) && err.msg[0] != '\0')
 			fprintf(stderr, "<4>%s: %s\n", h->name, err.msg);
-		keep = req.keep_alive && n + 1 < MAX_REQUESTS;
+		keep = req.keep_alive && n + 1 < c->max_requests;
 		(void)send_response(c, &resp, req.method != PKI_HTTP_HEAD,
 				    keep);
 		log_request(c, req.method_name, req.path, resp.status,
@@ -408,8 +451,10 @@ hd_main(int argc, char **argv, const struct hd_handler *h)
 	struct pki_config *cfg = NULL;
 	struct pki_state_opts o;
 	struct pki_state *s = NULL;
+	struct pki_serve_opts so;
 	struct pki_error err;
 	const char *config_path, *state_dir;
+	int64_t started = now_ms();
 	int rc;
 
 	harden();
@@ -426,7 +471,9 @@ hd_main(int argc, char **argv, const struct hd_handler *h)
 			"%s\n", h->name, h->name);
 		return 2;
 	}
-	c.deadline = now_ms() + TOTAL_MS;
+	/* until the configuration is read */
+	c.deadline = started + TOTAL_MS;
+	c.idle_ms = IDLE_MS;
 	peer_name(&c);
 	gnutls_global_init();
 	/* Acquire: the configuration, the store and the online key store;
@@ -436,6 +483,9 @@ hd_main(int argc, char **argv, const struct hd_handler *h)
 		rc = 1;
 		goto out;
 	}
+	set_limits(&c, cfg, started);
+	so = h->serve;
+	so.ocsp_validity = cfg->ocsp_next_update;
 	if (state_dir == NULL)
 		state_dir = cfg->state_dir != NULL ? cfg->state_dir :
 			"/var/lib/spork";
@@ -451,12 +501,12 @@ hd_main(int argc, char **argv, const struct hd_handler *h)
 		rc = 1;
 		goto out;
 	}
-	serve(&c, s, h);
+	serve(&c, s, h, &so);
 	rc = 0;
 out:
 	pki_state_close(s);
 	pki_config_free(cfg);
 	gnutls_global_deinit();
-	shutdown(c.out, SHUT_WR);
+	linger_close(&c);
 	return rc;
 }

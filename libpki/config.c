@@ -10,13 +10,19 @@
 #include <spork/toml.h>
 #include "util.h"
 
-static const char *const top_keys[] = { "state_dir", "keys", "crl", NULL };
+static const char *const top_keys[] = { "state_dir", "keys", "crl", "http",
+					 "ocsp", NULL };
 static const char *const keys_keys[] = {
 	"pkcs11_module", "argon2_memory_kib", "argon2_passes", "argon2_lanes",
 	NULL
 };
 static const char *const crl_keys[] = { "next_update", "delta_next_update",
 					NULL };
+
+static const char *const http_keys[] = { "max_requests", "idle_timeout",
+					  "total_timeout", "max_body_kib",
+					  NULL };
+static const char *const ocsp_keys[] = { "next_update", NULL };
 
 /* Every key of t must be in allowed; report the others. */
 static void
@@ -187,6 +193,22 @@ read_config(struct pki_diags *d, const struct pki_toml_table *root,
 			     &c->crl_next_update);
 		get_duration(d, pki_toml_find(t, "delta_next_update"),
 			     &c->crl_delta_next_update);
+	}
+	if ((t = section(d, root, "http")) != NULL) {
+		check_keys(d, t, "[http]", http_keys);
+		get_u32(d, pki_toml_find(t, "max_requests"), 1, 10000,
+			&c->http_max_requests);
+		get_duration(d, pki_toml_find(t, "idle_timeout"),
+			     &c->http_idle_timeout);
+		get_duration(d, pki_toml_find(t, "total_timeout"),
+			     &c->http_total_timeout);
+		get_u32(d, pki_toml_find(t, "max_body_kib"), 1, 65536,
+			&c->http_max_body_kib);
+	}
+	if ((t = section(d, root, "ocsp")) != NULL) {
+		check_keys(d, t, "[ocsp]", ocsp_keys);
+		get_duration(d, pki_toml_find(t, "next_update"),
+			     &c->ocsp_next_update);
 	}
 }
 

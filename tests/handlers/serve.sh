@@ -168,4 +168,53 @@ fi
 raw 'GET /\033[31mred\033[0m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 if grep -q "$(printf '\033')" "$HLOG"; then not_ok "no control characters in the log"
 else ok "no control characters in the log"; fi
+stop_handlers
+
+# ---- the limits of spork.toml's [http] and [ocsp]
+cat > "$SPORK_STATE_DIR/spork.toml" <<'TOML'
+[http]
+max_requests = 2
+idle_timeout = "1s"
+total_timeout = "3s"
+max_body_kib = 1
+[ocsp]
+next_update = "10m"
+TOML
+chmod 600 "$SPORK_STATE_DIR/spork.toml"
+expect 0 "spork config check accepts [http] and [ocsp]" "$SPORK" config check
+start_handler spork-serve accept --state-dir "$SPORK_STATE_DIR" || finish
+B="http://127.0.0.1:$PORT"
+run curl -sS -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}\n' \
+	"$B/health" "$B/crl/root.crl" "$B/ca/tls-issuing.crt"
+[ "$(awk '{s += $1} END {print s}' "$T/out")" = 2 ] &&
+	ok "max_requests = 2: the third request takes a new connection" ||
+	{ not_ok "max_requests = 2"; cat "$T/out"; }
+t0=$(date +%s)
+raw 'GET /health HTTP/1.1\r\nHost: x\r\n'
+t1=$(date +%s)
+[ "$(status_of)" = 408 ] && ok "slowloris (half a head, then nothing): 408" ||
+	not_ok "slowloris: 408 ($(status_of))"
+[ $((t1 - t0)) -le 3 ] && ok "... after the 1 s idle timeout" || not_ok "idle timeout took $((t1 - t0)) s"
+# a client that sends a header line every half second is never idle, but
+# the connection ends at total_timeout
+t0=$(date +%s)
+bash -c 'exec 5<>/dev/tcp/127.0.0.1/'"$PORT"'
+	timeout 8 cat <&5 & r=$!
+	printf "GET /health HTTP/1.1\r\nHost: x\r\n" >&5
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		printf "X-Drip: %s\r\n" $i >&5 2>/dev/null || break
+		sleep 0.5
+	done
+	wait $r' > "$T/raw" 2>/dev/null
+t1=$(date +%s)
+[ "$(status_of)" = 408 ] && ok "a dripping client: 408 at total_timeout" ||
+	not_ok "dripping client: 408 ($(status_of))"
+[ $((t1 - t0)) -le 7 ] && ok "... within the total time" || not_ok "total timeout took $((t1 - t0)) s"
+raw 'POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\nContent-Length: 2048\r\n\r\n'
+[ "$(status_of)" = 413 ] && ok "max_body_kib = 1: a 2 KiB body is 413" ||
+	not_ok "max_body_kib: 413 ($(status_of))"
+openssl ocsp -issuer "$CADIR/spork-tls-web-server-issuing-ca.pem" -cert "$T/good.pem" \
+	-no_nonce -reqout "$T/req.der" >/dev/null 2>&1
+run curl -sS -D "$T/hdr" -o /dev/null "$B/ocsp/$(openssl base64 -A < "$T/req.der" | sed 's/+/%2B/g; s|/|%2F|g; s/=/%3D/g')"
+grep_out "[ocsp] next_update = 10m: max-age=600" "^Cache-Control: max-age=600," "$T/hdr"
 finish

@@ -14,6 +14,13 @@
  *     [crl]
  *     next_update = "7d"               # full CRLs: thisUpdate to nextUpdate
  *     delta_next_update = "1d"         # delta CRLs
+ *     [http]                           # the handlers' connections
+ *     max_requests = 100               # per connection (1..10000)
+ *     idle_timeout = "10s"             # waiting for the client
+ *     total_timeout = "60s"            # a whole connection
+ *     max_body_kib = 1024              # a request body (1..65536)
+ *     [ocsp]
+ *     next_update = "1h"               # answers signed on request
  *
  * pki_config_load reports every problem at once (unknown keys with the
  * nearest known one, wrong types, values out of range) in diags with
@@ -39,6 +46,11 @@ struct pki_config {
 	uint32_t argon2_lanes;      /* 0: the default */
 	int64_t crl_next_update;    /* seconds; 0: the default (crlgen.h) */
 	int64_t crl_delta_next_update; /* seconds; 0: the default */
+	uint32_t http_max_requests;   /* 0: the handler's default */
+	int64_t http_idle_timeout;    /* seconds; 0: the default */
+	int64_t http_total_timeout;   /* seconds; 0: the default */
+	uint32_t http_max_body_kib;   /* 0: the default */
+	int64_t ocsp_next_update;     /* seconds; 0: the default */
 };
 
 /*
