@@ -113,5 +113,6 @@ int spork_cmd_crl(int argc, const char **argv);
 int spork_cmd_policy(int argc, const char **argv);
 int spork_cmd_audit(int argc, const char **argv);
 int spork_cmd_config(int argc, const char **argv);
+int spork_cmd_tls(int argc, const char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const struct group groups[] = {
 	{ "policy", spork_cmd_policy, "check names against the domain policy" },
 	{ "audit", spork_cmd_audit, "list and verify the audit log" },
 	{ "config", spork_cmd_config, "check the settings file spork.toml" },
+	{ "tls", spork_cmd_tls, "the handlers' own TLS certificate" },
 	{ NULL, NULL, NULL }
 };
 

@@ -22,6 +22,7 @@
 #include <spork/config.h>
 #include <spork/http.h>
 #include <spork/state.h>
+#include <spork/tls.h>
 
 #include "runtime.h"
 
@@ -39,6 +40,7 @@ struct conn {
 	struct pki_http_limits limits;
 	int timed_out;
 	int write_failed;
+	gnutls_session_t tls;   /* NULL: plain HTTP */
 	char peer[INET6_ADDRSTRLEN + 8];
 	const char *name;
 };
@@ -79,11 +81,35 @@ wait_fd(struct conn *c, int fd, short events)
 }
 
 static ssize_t
+tls_read(struct conn *c, void *buf, size_t n)
+{
+	ssize_t k;
+
+	for (;;) {
+		if (gnutls_record_check_pending(c->tls) == 0 &&
+		    wait_fd(c, c->in, POLLIN) != 0)
+			return -1;
+		k = gnutls_record_recv(c->tls, buf, n);
+		if (k >= 0)
+			return k;
+		if (k != GNUTLS_E_AGAIN && k != GNUTLS_E_INTERRUPTED)
+			break;
+	}
+	/* a client that just closes the TCP connection ends it, too */
+	if (k == GNUTLS_E_PREMATURE_TERMINATION)
+		return 0;
+	errno = EIO;
+	return -1;
+}
+
+static ssize_t
 conn_read(void *ctx, void *buf, size_t n)
 {
 	struct conn *c = ctx;
 	ssize_t k;
 
+	if (c->tls != NULL)
+		return tls_read(c, buf, n);
 	do {
 		if (wait_fd(c, c->in, POLLIN) != 0)
 			return -1;
@@ -103,9 +129,15 @@ write_all(struct conn *c, const void *buf, size_t len)
 			c->write_failed = 1;
 			break;
 		}
-		k = write(c->out, p, len);
-		if (k < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
+		if (c->tls != NULL) {
+			k = gnutls_record_send(c->tls, p, len);
+			if (k == GNUTLS_E_AGAIN || k == GNUTLS_E_INTERRUPTED)
+				continue;
+		} else {
+			k = write(c->out, p, len);
+			if (k < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+		}
 		if (k <= 0) {
 			c->write_failed = 1;
 			break;
@@ -223,7 +255,7 @@ linger_close(struct conn *c)
 static void
 usage(const char *name, FILE *f)
 {
-	fprintf(f, "usage: %s [--config FILE] [--state-dir DIR]\n"
+	fprintf(f, "usage: %s [--tls] [--config FILE] [--state-dir DIR]\n"
 		"Serves one connection: fd 3 under systemd (Accept=yes), "
 		"else standard input\nunder inetd.  See %s(8).\n", name, name);
 }
@@ -231,7 +263,7 @@ usage(const char *name, FILE *f)
 /* Options and environment; 0, or the exit status. */
 static int
 parse_args(int argc, char **argv, const struct hd_handler *h,
-	   const char **config, const char **state_dir)
+	   const char **config, const char **state_dir, int *tls)
 {
 	const char *e;
 	int i;
@@ -246,6 +278,8 @@ parse_args(int argc, char **argv, const struct hd_handler *h,
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("%s %s\n", h->name, PACKAGE_VERSION);
 			return -1;
+		} else if (strcmp(argv[i], "--tls") == 0) {
+			*tls = 1;
 		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			*config = argv[++i];
 		} else if (strncmp(argv[i], "--config=", 9) == 0) {
@@ -383,6 +417,40 @@ set_limits(struct conn *c, const struct pki_config *cfg, int64_t started)
 		c->limits.max_body = (size_t)cfg->http_max_body_kib * 1024;
 }
 
+/* The TLS credentials (the certificate and its online key, the ticket
+ * key), then the handshake: the first bytes read from the client.
+ * 0, -1 when the handshake failed (the connection is over), or the
+ * exit status. */
+static int
+start_tls(struct conn *c, struct pki_state *s, const struct hd_handler *h,
+	  struct pki_tls_server **tls)
+{
+	struct pki_error err;
+	int64_t started = now_ms();
+	int ret;
+
+	pki_error_clear(&err);
+	if (pki_tls_server_open(s, tls, &err) != PKI_OK ||
+	    pki_tls_server_session(*tls, c->in, c->out, &c->tls, &err) !=
+	    PKI_OK) {
+		fprintf(stderr, "<3>%s: %s\n", h->name, err.msg);
+		return 1;
+	}
+	gnutls_handshake_set_timeout(c->tls, (unsigned)c->idle_ms);
+	do {
+		ret = gnutls_handshake(c->tls);
+	} while (ret < 0 && !gnutls_error_is_fatal(ret));
+	if (ret < 0) {
+		/* a scanner or a client that does not speak TLS: one line */
+		log_request(c, NULL, NULL, 0, 0, started, "tls",
+			    gnutls_strerror(ret));
+		gnutls_deinit(c->tls);
+		c->tls = NULL;
+		return -1;             /* served: nothing more to do */
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- serve */
 
 /* Serve requests until the connection ends. */
@@ -454,11 +522,13 @@ hd_main(int argc, char **argv, const struct hd_handler *h)
 	struct pki_serve_opts so;
 	struct pki_error err;
 	const char *config_path, *state_dir;
+	struct pki_tls_server *tls = NULL;
 	int64_t started = now_ms();
-	int rc;
+	int rc, use_tls = 0;
 
 	harden();
-	if ((rc = parse_args(argc, argv, h, &config_path, &state_dir)) != 0)
+	if ((rc = parse_args(argc, argv, h, &config_path, &state_dir,
+			     &use_tls)) != 0)
 		return rc < 0 ? 0 : rc;
 	memset(&c, 0, sizeof(c));
 	c.name = h->name;
@@ -501,9 +571,18 @@ hd_main(int argc, char **argv, const struct hd_handler *h)
 		rc = 1;
 		goto out;
 	}
+	if (use_tls && (rc = start_tls(&c, s, h, &tls)) != 0) {
+		rc = rc < 0 ? 0 : rc;
+		goto out;
+	}
 	serve(&c, s, h, &so);
 	rc = 0;
 out:
+	if (c.tls != NULL) {
+		(void)gnutls_bye(c.tls, GNUTLS_SHUT_WR);
+		gnutls_deinit(c.tls);
+	}
+	pki_tls_server_free(tls);
 	pki_state_close(s);
 	pki_config_free(cfg);
 	gnutls_global_deinit();

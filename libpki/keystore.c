@@ -772,6 +772,58 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------ secrets */
+
+int
+pki__keystore_secret_seal(struct pki_keystore *ks, const char *path,
+			  const char *id, const gnutls_datum_t *plain,
+			  struct pki_error *err)
+{
+	const unsigned char *kek = NULL;
+	char tmp[PATH_MAX];
+	int rc;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
+		return pki_error_set(err, PKI_E_INVALID, "%s: path too long",
+				     path);
+	if ((rc = pki_lockbox_kek_create(ks->kek, &kek, err)) != PKI_OK)
+		return rc;
+	/* a leftover of an interrupted run is ours to replace */
+	(void)unlink(tmp);
+	if ((rc = pki_lockbox_seal(tmp, id, "secret", plain, NULL, 0, NULL, kek,
+				   err)) != PKI_OK)
+		return rc;
+	if (rename(tmp, path) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "rename %s: %s", tmp,
+				   strerror(errno));
+		(void)unlink(tmp);
+	}
+	return rc;
+}
+
+int
+pki__keystore_secret_open(struct pki_keystore *ks, const char *path,
+			  const char *id, gnutls_datum_t *plain,
+			  struct pki_error *err)
+{
+	gnutls_datum_t img = { NULL, 0 };
+	const unsigned char *kek = NULL;
+	int rc;
+
+	plain->data = NULL;
+	plain->size = 0;
+	if ((rc = pki_file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err)) !=
+	    PKI_OK)
+		return rc;
+	if ((rc = pki_lockbox_kek_load(ks->kek, &kek, err)) == PKI_OK)
+		rc = pki_lockbox_open_mem(img.data, img.size, id, "secret",
+					  NULL, 0, kek, plain, err);
+	if (rc != PKI_OK)
+		pki_error_prefix(err, "%s", path);
+	gnutls_free(img.data);
+	return rc;
+}
+
 /* ------------------------------------------------------------ discard */
 
 int

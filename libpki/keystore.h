@@ -221,6 +221,19 @@ int pki_key_id(gnutls_pubkey_t pub, char *out, size_t outlen,
 int pki_key_generate(enum pki_key_alg alg, gnutls_x509_privkey_t *out,
 		     struct pki_error *err) PKI_WUR;
 
+/*
+ * A secret that is not a private key (the TLS session-ticket master key),
+ * sealed under online.kek at path with the key id id, replacing what is
+ * there atomically; and opened again (plain->data: gnutls_free after
+ * zeroing).  A tampered file is PKI_E_AUTH, a missing one PKI_E_NOTFOUND.
+ */
+int pki__keystore_secret_seal(struct pki_keystore *ks, const char *path,
+			      const char *id, const gnutls_datum_t *plain,
+			      struct pki_error *err) PKI_WUR;
+int pki__keystore_secret_open(struct pki_keystore *ks, const char *path,
+			      const char *id, gnutls_datum_t *plain,
+			      struct pki_error *err) PKI_WUR;
+
 /* The key store of a state directory opened for CLI or online use (NULL
  * for PKI_STATE_READ); state.c. */
 struct pki_state;

@@ -64,6 +64,7 @@ enum pki_state_file {
 	PKI_STATE_CONFIG,      /* spork.toml */
 	PKI_STATE_KEK,         /* online.kek (also its name in systemd's
 				  $CREDENTIALS_DIRECTORY) */
+	PKI_STATE_TLS_DIR,     /* tls: the handlers' certificate (tls.h) */
 	PKI_STATE_FILE__MAX
 };
 
