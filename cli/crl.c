@@ -16,7 +16,7 @@
 #include <spork/crl.h>
 #include <spork/crlgen.h>
 
-static int show_help, o_delta, o_entries = 1;
+static int show_help, o_delta, o_entries = 1, o_all, o_force;
 static const char *o_ca, *o_next_update;
 static long long o_number = -1;
 
@@ -26,6 +26,11 @@ static long long o_number = -1;
 static const struct poptOption generate_options[] = {
 	{ "ca", '\0', POPT_ARG_STRING, &o_ca, 0, "the CA whose CRL to publish",
 	  "NAME" },
+	{ "all", '\0', POPT_ARG_NONE, &o_all, 0,
+	  "every CA whose CRLs are due (offline keys only with a passphrase "
+	  "file or credential)", NULL },
+	{ "force", '\0', POPT_ARG_NONE, &o_force, 0,
+	  "with --all: every active CA, due or not", NULL },
 	{ "delta", '\0', POPT_ARG_NONE, &o_delta, 0,
 	  "a delta CRL on the latest full CRL", NULL },
 	{ "next-update", '\0', POPT_ARG_STRING, &o_next_update, 0,
@@ -57,10 +62,169 @@ crl_usage(FILE *f)
 		"Commands:\n"
 		"  generate --ca NAME [--delta] [--next-update DURATION]\n"
 		"                   sign, record and publish a CRL\n"
+		"  generate --all [--force]\n"
+		"                   publish every CRL that is due\n"
 		"  show --ca NAME [--delta|--number N] | FILE\n"
 		"                   print a CRL and check its signature\n"
 		"\nRun 'spork crl <command> --help' for options; see "
 		"spork-crl(1).\n");
+}
+
+/* ---- generate --all */
+
+static const char *const status_names[PKI_CRLGEN__MAX] = {
+	[PKI_CRLGEN_GENERATED] = "generated",
+	[PKI_CRLGEN_FRESH] = "fresh",
+	[PKI_CRLGEN_OFFLINE] = "needs_offline_key",
+	[PKI_CRLGEN_INACTIVE] = "inactive",
+	[PKI_CRLGEN_FAILED] = "failed",
+};
+
+static const char *const due_names[PKI_CRLGEN_DUE__MAX] = {
+	[PKI_CRLGEN_DUE_NONE] = NULL,
+	[PKI_CRLGEN_DUE_MISSING] = "missing",
+	[PKI_CRLGEN_DUE_EXPIRING] = "expiring",
+	[PKI_CRLGEN_DUE_NEW_BASE] = "new_base",
+	[PKI_CRLGEN_DUE_FORCED] = "forced",
+};
+
+static const char *const due_text[PKI_CRLGEN_DUE__MAX] = {
+	[PKI_CRLGEN_DUE_NONE] = "",
+	[PKI_CRLGEN_DUE_MISSING] = "none yet",
+	[PKI_CRLGEN_DUE_EXPIRING] = "nextUpdate near",
+	[PKI_CRLGEN_DUE_NEW_BASE] = "newer full CRL",
+	[PKI_CRLGEN_DUE_FORCED] = "forced",
+};
+
+/* pki_crlgen_all's report: one object per line into the array ctx
+ * (--json), else one line of text; failures also on stderr. */
+static void
+all_report(void *ctx, const struct pki_crlgen_report *r)
+{
+	json_t *a = ctx, *o;
+	const char *kind = r->delta ? "delta" : "full";
+
+	if (r->status == PKI_CRLGEN_FAILED) {
+		struct pki_error e = *r->err;
+
+		pki_error_prefix(&e, "CA '%s', %s CRL", r->ca_name, kind);
+		(void)spork_fail(&e, NULL);
+	}
+	if (spork_g.json) {
+		o = json_pack("{s:s, s:b, s:s}", "ca", r->ca_name,
+			      "delta", r->delta, "status",
+			      status_names[r->status]);
+		json_object_set_new(o, "due", due_names[r->due] ?
+				    json_string(due_names[r->due]) : json_null());
+		json_object_set_new(o, "reason", r->inactive ?
+				    json_string(r->inactive) : json_null());
+		if (r->status == PKI_CRLGEN_GENERATED) {
+			json_object_set_new(o, "crl_number",
+					    json_integer(r->res->crl_number));
+			json_object_set_new(o, "entries",
+					    json_integer(r->res->entries));
+			json_object_set_new(o, "next_update", json_string(
+					    spork_time(r->res->next_update)));
+			json_object_set_new(o, "der",
+					    json_string(r->res->der_path));
+		} else if (r->crl_number > 0) {
+			json_object_set_new(o, "crl_number",
+					    json_integer(r->crl_number));
+			json_object_set_new(o, "next_update", json_string(
+					    spork_time(r->next_update)));
+			json_object_set_new(o, "due_at", json_string(
+					    spork_time(r->due_at)));
+		}
+		json_object_set_new(o, "error", r->err ?
+				    json_string(r->err->msg) : json_null());
+		json_array_append_new(a, o);
+		return;
+	}
+	if (spork_g.quiet)
+		return;
+	switch (r->status) {
+	case PKI_CRLGEN_GENERATED:
+		printf("%s: %s CRL #%lld published (%s), %lld entr%s, "
+		       "nextUpdate %s\n", r->ca_name, kind,
+		       (long long)r->res->crl_number, due_text[r->due],
+		       (long long)r->res->entries,
+		       r->res->entries == 1 ? "y" : "ies",
+		       spork_time(r->res->next_update));
+		break;
+	case PKI_CRLGEN_FRESH:
+		/* spork_time's buffer is static: one call per printf. */
+		printf("%s: %s CRL #%lld is fresh; due at %s", r->ca_name, kind,
+		       (long long)r->crl_number, spork_time(r->due_at));
+		printf(", nextUpdate %s\n", spork_time(r->next_update));
+		break;
+	case PKI_CRLGEN_OFFLINE:
+		printf("%s: %s CRL due (%s), needs its offline key: spork crl "
+		       "generate --ca '%s'%s\n", r->ca_name, kind,
+		       due_text[r->due], r->ca_name, r->delta ? " --delta" : "");
+		break;
+	case PKI_CRLGEN_INACTIVE:
+		printf("%s: %s, publishes no CRL\n", r->ca_name, r->inactive);
+		break;
+	default:
+		printf("%s: %s CRL failed\n", r->ca_name, kind);
+		break;
+	}
+}
+
+/*
+ * Whether offline keys can be unsealed without asking anyone: a
+ * --passphrase-file, or systemd's spork-passphrase credential.
+ */
+static int
+passphrase_source(void)
+{
+	const char *creds = getenv("CREDENTIALS_DIRECTORY");
+	char *path = NULL;
+	int yes = 0;
+
+	if (spork_g.passphrase_file != NULL)
+		return 1;
+	if (creds != NULL && *creds != '\0' &&
+	    asprintf(&path, "%s/spork-passphrase", creds) >= 0) {
+		yes = access(path, F_OK) == 0;
+		free(path);
+	}
+	return yes;
+}
+
+/*
+ * generate --all: the state opened for online keys only unless a
+ * passphrase source was given, so that an unattended run never touches
+ * lockbox/offline (the timer's unit makes it inaccessible).
+ */
+static int
+generate_all(void)
+{
+	struct pki_state *st = NULL;
+	struct pki_crlgen_all_opts opts;
+	struct pki_error err;
+	json_t *a = json_array();
+	unsigned failed = 0;
+	int rc;
+
+	memset(&opts, 0, sizeof(opts));
+	pki_error_clear(&err);
+	opts.force = o_force;
+	opts.offline = passphrase_source();
+	if (spork_state(opts.offline ? PKI_STATE_CLI : PKI_STATE_ONLINE, 0,
+			&st, &err) != PKI_OK ||
+	    pki_crlgen_all(st, &opts, all_report, a, &failed, &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	if (spork_g.json)
+		spork_json_out(json_pack("{s:O, s:i}", "cas", a, "failed",
+					 (int)failed));
+	rc = failed ? SPORK_EXIT_FAIL : SPORK_EXIT_OK;
+out:
+	json_decref(a);
+	pki_state_close(st);
+	return rc;
 }
 
 static int
@@ -78,12 +242,22 @@ cmd_generate(int argc, const char **argv)
 	memset(&res, 0, sizeof(res));
 	pki_error_clear(&err);
 	if (spork_parse("crl generate", argc, argv, generate_options, NULL,
-			&ctx, &rest, &nrest) != 0 || nrest != 0 || o_ca == NULL) {
-		if (nrest != 0 || o_ca == NULL)
+			&ctx, &rest, &nrest) != 0 || nrest != 0 ||
+	    (o_ca == NULL) == !o_all || (o_all && (o_delta || o_next_update)) ||
+	    (o_force && !o_all)) {
+		if (nrest != 0 || (o_ca == NULL) == !o_all ||
+		    (o_all && (o_delta || o_next_update)) ||
+		    (o_force && !o_all))
 			spork_warnx("usage: spork crl generate --ca NAME "
-				    "[--delta] [--next-update DURATION]");
+				    "[--delta] [--next-update DURATION] | "
+				    "spork crl generate --all [--force]");
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
+	}
+	if (o_all) {
+		rc = generate_all();
+		poptFreeContext(ctx);
+		return rc;
 	}
 	opts.delta = o_delta;
 	if (o_next_update != NULL &&

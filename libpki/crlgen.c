@@ -340,3 +340,169 @@ out:
 	free(g.freshest);
 	return rc;
 }
+
+/* ---- every CA, unattended (pki_crlgen_all) */
+
+/* When the CRL rec is due again: a quarter of its validity before its
+ * nextUpdate. */
+static int64_t
+crl_due_at(const struct pki_crl_record *rec)
+{
+	int64_t period = rec->next_update - rec->this_update;
+
+	if (period < 0)
+		period = 0;
+	return rec->next_update - period / PKI_CRLGEN_MARGIN_DIVISOR;
+}
+
+/*
+ * Whether the CA's full (delta 0) or delta CRL is due at now; r gets the
+ * current CRL's number, nextUpdate and due time.  base: the number of
+ * the latest full CRL, for a delta.  PKI_E_DB and the like on store
+ * errors.
+ */
+static int
+crl_due(struct pki_store *st, const struct pki_ca_record *ca, int delta,
+	int64_t base, int64_t now, int force, struct pki_crlgen_report *r,
+	struct pki_error *err)
+{
+	struct pki_crl_record rec;
+	int rc;
+
+	memset(&rec, 0, sizeof(rec));
+	r->due = PKI_CRLGEN_DUE_NONE;
+	rc = pki_store_crl_latest(st, ca->id, delta ? PKI_STORE_CRL_DELTA :
+				  PKI_STORE_CRL_FULL, &rec, err);
+	if (rc == PKI_E_NOTFOUND) {
+		pki_error_clear(err);
+		r->due = PKI_CRLGEN_DUE_MISSING;
+		return PKI_OK;
+	}
+	if (rc != PKI_OK)
+		return rc;
+	r->crl_number = rec.crl_number;
+	r->next_update = rec.next_update;
+	r->due_at = crl_due_at(&rec);
+	if (force)
+		r->due = PKI_CRLGEN_DUE_FORCED;
+	else if (delta && rec.base_crl_number != base)
+		r->due = PKI_CRLGEN_DUE_NEW_BASE;
+	else if (now >= r->due_at)
+		r->due = PKI_CRLGEN_DUE_EXPIRING;
+	pki_crl_record_clear(&rec);
+	return PKI_OK;
+}
+
+/* Why CA ca publishes no CRL at now, or NULL when it does. */
+static const char *
+ca_inactive(const struct pki_ca_record *ca, int64_t now)
+{
+	if (ca->status == PKI_CA_PENDING || ca->cert_der.size == 0)
+		return "pending";
+	if (ca->status != PKI_CA_ACTIVE)
+		return "revoked";
+	if (ca->not_after <= now)
+		return "expired";
+	return NULL;
+}
+
+/*
+ * One CRL (full or delta) of one active CA: decide, generate, report.
+ * *ok is set to 0 when it was not published although due (failed or
+ * offline), so that its delta is not attempted.
+ */
+static void
+all_one(struct pki_state *state, const struct pki_ca_record *ca, int delta,
+	const struct pki_crlgen_all_opts *opts, int64_t now,
+	pki_crlgen_report_fn report, void *ctx, unsigned *failed, int *ok)
+{
+	struct pki_store *st = pki_state_store(state);
+	struct pki_crlgen_report r;
+	struct pki_crlgen_result res;
+	struct pki_crlgen_opts go;
+	struct pki_crl_record full;
+	struct pki_error e;
+	int64_t base = 0;
+	int rc = PKI_OK;
+
+	memset(&r, 0, sizeof(r));
+	memset(&res, 0, sizeof(res));
+	memset(&go, 0, sizeof(go));
+	memset(&full, 0, sizeof(full));
+	pki_error_clear(&e);
+	r.ca_name = ca->name;
+	r.delta = delta;
+	if (delta) {
+		rc = pki_store_crl_latest(st, ca->id, PKI_STORE_CRL_FULL,
+					  &full, &e);
+		base = full.crl_number;
+		pki_crl_record_clear(&full);
+	}
+	if (rc == PKI_OK)
+		rc = crl_due(st, ca, delta, base, now, opts->force, &r, &e);
+	if (rc != PKI_OK) {
+		r.status = PKI_CRLGEN_FAILED;
+	} else if (r.due == PKI_CRLGEN_DUE_NONE) {
+		r.status = PKI_CRLGEN_FRESH;
+	} else if (!opts->offline && !pki_key_is_online(ca->key_uri)) {
+		r.status = PKI_CRLGEN_OFFLINE;
+	} else {
+		go.delta = delta;
+		go.now = now;
+		rc = pki_crlgen_generate(state, ca->name, &go, &res, &e);
+		r.status = rc == PKI_OK ? PKI_CRLGEN_GENERATED :
+			PKI_CRLGEN_FAILED;
+		r.res = &res;
+	}
+	if (r.status == PKI_CRLGEN_FAILED) {
+		r.err = &e;
+		r.res = NULL;
+		(*failed)++;
+	}
+	if (r.status == PKI_CRLGEN_FAILED || r.status == PKI_CRLGEN_OFFLINE)
+		*ok = 0;
+	report(ctx, &r);
+	pki_crlgen_result_clear(&res);
+}
+
+int
+pki_crlgen_all(struct pki_state *state, const struct pki_crlgen_all_opts *opts,
+	       pki_crlgen_report_fn report, void *ctx, unsigned *failed,
+	       struct pki_error *err)
+{
+	struct pki_crlgen_all_opts o;
+	struct pki_ca_record *v = NULL;
+	size_t n = 0, i;
+	int64_t now;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	if (opts != NULL)
+		o = *opts;
+	now = o.now ? o.now : pki_state_now(state);
+	*failed = 0;
+	if ((rc = pki_store_ca_list(pki_state_store(state), &v, &n,
+				    err)) != PKI_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		struct pki_crlgen_report r;
+		char *delta_url;
+		int ok = 1;
+
+		memset(&r, 0, sizeof(r));
+		r.ca_name = v[i].name;
+		if ((r.inactive = ca_inactive(&v[i], now)) != NULL) {
+			r.status = PKI_CRLGEN_INACTIVE;
+			report(ctx, &r);
+			continue;
+		}
+		all_one(state, &v[i], 0, &o, now, report, ctx, failed, &ok);
+		delta_url = first_url(v[i].config_json, "delta_crl_urls");
+		if (ok && delta_url != NULL)
+			all_one(state, &v[i], 1, &o, now, report, ctx, failed,
+				&ok);
+		free(delta_url);
+	}
+	pki_ca_records_free(v, n);
+	return PKI_OK;
+}

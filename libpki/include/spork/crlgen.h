@@ -53,6 +53,88 @@ int pki_crlgen_generate(struct pki_state *state, const char *ca_name,
 			struct pki_crlgen_result *res,
 			struct pki_error *err) PKI_WUR;
 
+/*
+ * Keeping every CA's CRLs current, unattended (a timer): pki_crlgen_all.
+ *
+ * A CRL is due when the CA has none yet, or when less than a quarter of
+ * the latest one's validity (nextUpdate - thisUpdate) is left: a 7-day
+ * CRL is renewed 42 hours before it expires, a 1-day delta 6 hours
+ * before.  The margin grows with the period, so a run that failed or a
+ * host that was down for up to a quarter of it still leaves relying
+ * parties a valid CRL, and an hourly run signs about one CRL per CA per
+ * three quarters of a period.  A CA whose configuration names
+ * delta_crl_urls also keeps a delta current: it is due when missing,
+ * when it builds on an older full CRL than the latest, or by the same
+ * margin.
+ */
+#define PKI_CRLGEN_MARGIN_DIVISOR 4
+
+/* What pki_crlgen_all did with one CRL of one CA. */
+enum pki_crlgen_status {
+	PKI_CRLGEN_GENERATED,   /* published: res */
+	PKI_CRLGEN_FRESH,       /* not due until due_at */
+	PKI_CRLGEN_OFFLINE,     /* due, but its key is offline and
+				   offline keys were not asked for */
+	PKI_CRLGEN_INACTIVE,    /* pending, revoked or expired: a CA that
+				   publishes no CRL */
+	PKI_CRLGEN_FAILED,      /* err says why */
+	PKI_CRLGEN__MAX
+};
+
+/* Why a CRL was due (GENERATED, OFFLINE, FAILED). */
+enum pki_crlgen_due {
+	PKI_CRLGEN_DUE_NONE,     /* not due (FRESH, INACTIVE) */
+	PKI_CRLGEN_DUE_MISSING,  /* the CA has no such CRL yet */
+	PKI_CRLGEN_DUE_EXPIRING, /* within the margin of its nextUpdate,
+				    or past it */
+	PKI_CRLGEN_DUE_NEW_BASE, /* a delta on an older full CRL */
+	PKI_CRLGEN_DUE_FORCED,   /* opts->force */
+	PKI_CRLGEN_DUE__MAX
+};
+
+/* One line of pki_crlgen_all's report; every pointer is borrowed for
+ * the duration of the callback. */
+struct pki_crlgen_report {
+	const char *ca_name;
+	int delta;                        /* about the delta CRL */
+	enum pki_crlgen_status status;
+	enum pki_crlgen_due due;
+	const char *inactive;             /* INACTIVE: "pending", "revoked"
+					     or "expired" */
+	int64_t crl_number;               /* the current CRL (FRESH,
+					     OFFLINE; 0: none) */
+	int64_t next_update, due_at;      /* of the current CRL, likewise */
+	const struct pki_crlgen_result *res; /* GENERATED */
+	const struct pki_error *err;      /* FAILED */
+};
+
+typedef void (*pki_crlgen_report_fn)(void *ctx,
+				     const struct pki_crlgen_report *r);
+
+struct pki_crlgen_all_opts {
+	int force;      /* publish every active CA's CRLs, due or not */
+	int offline;    /* also sign with offline keys: the state must be
+			   opened for CLI use, and its passphrase source
+			   answers (a key store opened online-only refuses
+			   them, which is then a failure) */
+	int64_t now;    /* 0: the state's clock */
+};
+
+/*
+ * Publish the CRLs that are due for every CA of the state, in creation
+ * order, and call report once per CA (and once more for the delta of a
+ * CA that names delta_crl_urls, unless the CA is inactive or its full
+ * CRL failed or needs an offline key).  A CA that fails does not stop
+ * the others: *failed counts them.  A CA whose key is offline is
+ * reported as OFFLINE, not failed, unless opts->offline.  Returns
+ * PKI_OK when every CA was visited, else the error that stopped the run
+ * (the store could not list the CAs).
+ */
+int pki_crlgen_all(struct pki_state *state,
+		   const struct pki_crlgen_all_opts *opts,
+		   pki_crlgen_report_fn report, void *ctx,
+		   unsigned *failed, struct pki_error *err) PKI_WUR;
+
 /* Paths of a CA's published CRL files (caller frees). */
 char *pki_crlgen_path(const struct pki_state *state, const char *ca_name,
 		      int delta, int pem);
