@@ -516,9 +516,10 @@ pki_issue_template_from_csr(gnutls_x509_crq_t crq,
 	ret = gnutls_x509_crq_get_dn_by_oid(crq, GNUTLS_OID_X520_COMMON_NAME, 0,
 					    0, buf, &sz);
 	if (ret >= 0) {
-		if (strlen(buf) != sz)
+		if (strlen(buf) != sz || pki__dn_unescape(buf) != 0)
 			return pki_error_set(err, rc, "the request's common name "
-					     "contains a NUL byte");
+					     "contains a NUL byte or is of a "
+					     "string type spork does not read");
 		if ((rc = replace_str(&tpl->subject.common_name, buf, err)) !=
 		    PKI_OK)
 			return rc;
