@@ -139,26 +139,6 @@ parse_time(const char *s, int end_of_day, int64_t *t)
 	return 0;
 }
 
-/* s with control characters (C0, DEL, and C1 as UTF-8 writes them)
- * shown as '?', into stdout, padded with spaces to width bytes. */
-static void
-put_clean(const char *s, int width)
-{
-	const unsigned char *c = (const unsigned char *)s;
-	int n = 0;
-
-	for (; c != NULL && *c != '\0'; c++, n++) {
-		if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) {
-			putchar('?');
-			c++;
-		} else {
-			putchar(*c < 0x20 || *c == 0x7f ? '?' : *c);
-		}
-	}
-	for (; n < width; n++)
-		putchar(' ');
-}
-
 static int
 width_of(const char *s, int w)
 {
@@ -188,13 +168,13 @@ print_table(const struct pki_audit_row *v, size_t n)
 	for (i = 0; i < n; i++) {
 		printf("%*lld  %-20s  ", wid, (long long)v[i].id,
 		       spork_time(v[i].ts));
-		put_clean(v[i].actor, wactor);
+		spork_put_clean(stdout, v[i].actor, wactor);
 		fputs("  ", stdout);
-		put_clean(v[i].action, waction);
+		spork_put_clean(stdout, v[i].action, waction);
 		fputs("  ", stdout);
-		put_clean(v[i].object, wobject);
+		spork_put_clean(stdout, v[i].object, wobject);
 		fputs("  ", stdout);
-		put_clean(v[i].detail ? v[i].detail : "-", 0);
+		spork_put_clean(stdout, v[i].detail ? v[i].detail : "-", 0);
 		putchar('\n');
 	}
 }

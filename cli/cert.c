@@ -484,13 +484,31 @@ cert_json(struct pki_store *st, const struct pki_cert_record *r, int64_t now)
 	return o;
 }
 
+/* The record form of the names, comma-separated, cleaned. */
 static void
 print_names(const char *sans)
 {
-	const char *p = sans;
+	const char *p = sans, *nl;
+	char *one;
 
-	for (; p != NULL && *p != '\0'; p++)
-		putchar(*p == '\n' ? ',' : *p);
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		one = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+		spork_put_clean(stdout, one ? one : "?", 0);
+		free(one);
+		if (nl != NULL)
+			putchar(',');
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/* "label    value\n" with value cleaned. */
+static void
+print_field(const char *label, const char *value)
+{
+	printf("%-14s", label);
+	spork_put_clean(stdout, value ? value : "", 0);
+	putchar('\n');
 }
 
 static void
@@ -501,12 +519,14 @@ print_cert(struct pki_store *st, const struct pki_cert_record *r, int64_t now,
 	char *renewed = serial_of(st, r->renewal_of);
 
 	printf("%-14s%s\n", "serial", r->serial);
-	printf("%-14s%s\n", "subject", r->subject ? r->subject : "");
+	print_field("subject", r->subject);
 	printf("%-14s", "names");
 	print_names(r->sans);
-	printf("\n%-14s%s%s\n", "issued by", r->issuer_name ? r->issuer_name :
-	       "(external CA)", r->ca_id ? " (this is a CA certificate)" : "");
-	printf("%-14s%s\n", "profile", r->profile);
+	printf("\n%-14s", "issued by");
+	spork_put_clean(stdout, r->issuer_name ? r->issuer_name :
+			"(external CA)", 0);
+	printf("%s\n", r->ca_id ? " (this is a CA certificate)" : "");
+	print_field("profile", r->profile);
 	printf("%-14s%s\n", "not before", spork_time(r->not_before));
 	printf("%-14s%s\n", "not after", spork_time(r->not_after));
 	printf("%-14s%s", "status", pki_cert_status_name(s));
@@ -532,8 +552,11 @@ print_cert(struct pki_store *st, const struct pki_cert_record *r, int64_t now,
 	printf("%-14s%s\n", "sha256", r->sha256 ? r->sha256 : "");
 	if (renewed)
 		printf("%-14s%s\n", "renewal of", renewed);
-	printf("%-14s%s by %s at %s\n", "recorded", r->source ? r->source : "",
-	       r->requester ? r->requester : "", spork_time(r->created_at));
+	printf("%-14s", "recorded");
+	spork_put_clean(stdout, r->source ? r->source : "", 0);
+	fputs(" by ", stdout);
+	spork_put_clean(stdout, r->requester ? r->requester : "", 0);
+	printf(" at %s\n", spork_time(r->created_at));
 	free(renewed);
 }
 
@@ -624,10 +647,12 @@ deliver(struct env *v, struct pki_enroll_result *res, const char *verb,
 			"pkcs12", o_pkcs12 ? json_string(o_pkcs12) : json_null()));
 		spork_json_out(o);
 	} else if (!spork_g.quiet) {
-		fprintf(stderr, "%s %s for %s (%s, CA '%s'), valid until %s",
-			verb, res->rec.serial, first_cn(res->rec.subject, cn,
-							sizeof(cn)),
-			res->rec.profile, res->rec.issuer_name,
+		fprintf(stderr, "%s %s for ", verb, res->rec.serial);
+		spork_put_clean(stderr, first_cn(res->rec.subject, cn,
+						 sizeof(cn)), 0);
+		fprintf(stderr, " (%s, CA '", res->rec.profile);
+		spork_put_clean(stderr, res->rec.issuer_name, 0);
+		fprintf(stderr, "'), valid until %s",
 			spork_time(res->rec.not_after));
 		if (!is_stdout(o_out))
 			fprintf(stderr, "; certificate in %s", o_out);
@@ -865,14 +890,16 @@ list_one(void *vctx, const struct pki_cert_record *r)
 	if (c->n == 1)
 		printf("%-34s %-8s %-20s %-12s %-*s %s\n", "SERIAL", "STATUS",
 		       "NOT AFTER", "PROFILE", c->ca_width, "CA", "NAMES");
-	printf("%-34s %-8s %-20s %-12s %-*s ", r->serial,
+	printf("%-34s %-8s %-20s %-12s ", r->serial,
 	       pki_cert_status_name(pki_cert_record_status(r, c->now)),
-	       spork_time(r->not_after), r->profile, c->ca_width,
-	       r->issuer_name ? r->issuer_name : "-");
+	       spork_time(r->not_after), r->profile);
+	spork_put_clean(stdout, r->issuer_name ? r->issuer_name : "-",
+			c->ca_width);
+	putchar(' ');
 	if (r->sans != NULL && *r->sans != '\0')
 		print_names(r->sans);
 	else
-		printf("%s", first_cn(r->subject, cn, sizeof(cn)));
+		spork_put_clean(stdout, first_cn(r->subject, cn, sizeof(cn)), 0);
 	printf("\n");
 	return 0;
 }

@@ -35,14 +35,34 @@ struct poptOption spork_common_options[] = {
 };
 
 void
+spork_put_clean(FILE *f, const char *s, int width)
+{
+	const unsigned char *c = (const unsigned char *)s;
+	int n = 0;
+
+	for (; c != NULL && *c != '\0'; c++, n++) {
+		if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) {
+			fputc('?', f);
+			c++;
+		} else {
+			fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, f);
+		}
+	}
+	for (; n < width; n++)
+		fputc(' ', f);
+}
+
+void
 spork_warnx(const char *fmt, ...)
 {
+	char buf[2048];
 	va_list ap;
 
-	fputs("spork: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fputs("spork: ", stderr);
+	spork_put_clean(stderr, buf, 0);
 	fputc('\n', stderr);
 }
 
@@ -91,10 +111,12 @@ spork_fail(const struct pki_error *err, const char *file)
 	const char *hint = (unsigned)err->hint < PKI_HINT__MAX ?
 		hints[err->hint] : NULL;
 
-	if (file != NULL && err->line > 0)
-		fprintf(stderr, "%s:%u:%u: error: %s%s%s\n", file, err->line,
-			err->column, msg, hint ? "; " : "", hint ? hint : "");
-	else
+	if (file != NULL && err->line > 0) {
+		spork_put_clean(stderr, file, 0);
+		fprintf(stderr, ":%u:%u: error: ", err->line, err->column);
+		spork_put_clean(stderr, msg, 0);
+		fprintf(stderr, "%s%s\n", hint ? "; " : "", hint ? hint : "");
+	} else
 		spork_warnx("%s%s%s", msg, hint ? "; " : "", hint ? hint : "");
 	return spork_exit_code(err->code);
 }

@@ -5,6 +5,8 @@
 #ifndef SPORK_CLI_COMMON_H
 #define SPORK_CLI_COMMON_H
 
+#include <stdio.h>
+
 #include <popt.h>
 #include <gnutls/gnutls.h>
 #include <jansson.h>
@@ -43,7 +45,16 @@ extern struct poptOption spork_common_options[];
 	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, spork_common_options, 0, \
 	  "Common options:", NULL }
 
-/* "spork: <message>" on stderr. */
+/*
+ * Write untrusted text s (a subject, a name, a message quoting one) to f
+ * with every control character (C0, DEL, and C1 as UTF-8 writes it)
+ * shown as '?', padded with spaces to width bytes.  Everything the CLI
+ * prints that came from a request, a certificate or the store goes
+ * through here.
+ */
+void spork_put_clean(FILE *f, const char *s, int width);
+
+/* "spork: <message>" on stderr (cleaned as spork_put_clean does). */
 void spork_warnx(const char *fmt, ...) PKI_PRINTF(1, 2);
 /* Print err (with file:line:column when it has a position), followed by
  * what to do in CLI terms for its hint, and return the exit code for

@@ -30,49 +30,18 @@
 #include "keystore.h"
 #include <spork/enroll.h>
 #include <spork/state.h>
+#include "enroll-int.h"
 #include "issue.h"
 #include <spork/name.h>
 #include "store-write.h"
 #include "util.h"
 
-/* Bounds on what one request may ask for. */
-#define MAX_SANS 100
-#define MAX_NAME 1024
+/* Bound on the CAs above a certificate. */
 #define MAX_CHAIN 16
 /* Attempts when a random serial collides with a recorded one. */
 #define SERIAL_TRIES 3
 
-/* ------------------------------------------------------------ names */
-
-void
-pki_enroll_request_clear(struct pki_enroll_request *req)
-{
-	if (req == NULL)
-		return;
-	pki_strlist_clear(&req->san_dns);
-	pki_strlist_clear(&req->san_ip);
-	pki_strlist_clear(&req->san_email);
-	pki_strlist_clear(&req->san_uri);
-}
-
-struct names {
-	struct pki_strlist dns, ip, email, uri;
-};
-
-static void
-names_clear(struct names *n)
-{
-	pki_strlist_clear(&n->dns);
-	pki_strlist_clear(&n->ip);
-	pki_strlist_clear(&n->email);
-	pki_strlist_clear(&n->uri);
-}
-
-static size_t
-names_count(const struct names *n)
-{
-	return n->dns.n + n->ip.n + n->email.n + n->uri.n;
-}
+/* ------------------------------------------------------------ the CA */
 
 static int
 strlist_has(const struct pki_strlist *l, const char *s)
@@ -80,325 +49,10 @@ strlist_has(const struct pki_strlist *l, const char *s)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		if (strcasecmp(l->v[i], s) == 0)
+		if (strcmp(l->v[i], s) == 0)
 			return 1;
 	return 0;
 }
-
-/* Add s to l unless it is there already (DNS: ignoring case). */
-static int
-add_unique(struct pki_strlist *l, const char *s, struct pki_error *err)
-{
-	if (strlist_has(l, s))
-		return PKI_OK;
-	if (l->n >= MAX_SANS)
-		return pki_error_set(err, PKI_E_INVALID, "more than %d names of "
-				     "one type requested", MAX_SANS);
-	if (pki_strlist_add(l, s) != PKI_OK)
-		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-	return PKI_OK;
-}
-
-/* Canonical text form of an IP address; PKI_E_INVALID if it is none. */
-static int
-ip_canon(const char *in, char out[PKI_NAME_IP_STRLEN], struct pki_error *err)
-{
-	struct pki_name_ip ip;
-
-	if (pki_name_ip_parse(in, &ip, NULL) != PKI_OK)
-		return pki_error_set(err, PKI_E_INVALID, "'%s' is not an IP "
-				     "address", in);
-	pki_name_ip_format(&ip, out);
-	return PKI_OK;
-}
-
-/* Add one typed name ("dns", "ip", "email", "uri") to n. */
-static int
-add_name(struct names *n, const char *type, const char *value,
-	 struct pki_error *err)
-{
-	char buf[MAX_NAME + 1];
-	size_t i, len = strlen(value);
-
-	if (len == 0)
-		return pki_error_set(err, PKI_E_INVALID, "empty %s name", type);
-	if (len > MAX_NAME)
-		return pki_error_set(err, PKI_E_INVALID, "%s name longer than %d "
-				     "bytes", type, MAX_NAME);
-	if (strcmp(type, "dns") == 0) {
-		for (i = 0; i <= len; i++)
-			buf[i] = (char)(value[i] >= 'A' && value[i] <= 'Z' ?
-					value[i] + 32 : value[i]);
-		return add_unique(&n->dns, buf, err);
-	}
-	if (strcmp(type, "ip") == 0) {
-		if (ip_canon(value, buf, err) != PKI_OK)
-			return PKI_E_INVALID;
-		return add_unique(&n->ip, buf, err);
-	}
-	if (strcmp(type, "email") == 0)
-		return add_unique(&n->email, value, err);
-	if (strcmp(type, "uri") == 0)
-		return add_unique(&n->uri, value, err);
-	return pki_error_set(err, PKI_E_INVALID, "unknown name type '%s' (use "
-			     "dns:, ip:, email: or uri:)", type);
-}
-
-/* One "type:value" or a bare value whose type is guessed. */
-static int
-add_spec(struct names *n, const char *item, struct pki_error *err)
-{
-	static const char *const types[] = { "dns", "ip", "email", "uri", NULL };
-	struct pki_name_ip ip;
-	size_t i;
-	const char *colon = strchr(item, ':');
-
-	if (colon != NULL) {
-		for (i = 0; types[i] != NULL; i++)
-			if ((size_t)(colon - item) == strlen(types[i]) &&
-			    strncasecmp(item, types[i], strlen(types[i])) == 0) {
-				char t[8];
-
-				memcpy(t, types[i], strlen(types[i]) + 1);
-				return add_name(n, t, colon + 1, err);
-			}
-	}
-	if (pki_name_ip_parse(item, &ip, NULL) == PKI_OK)
-		return add_name(n, "ip", item, err);
-	if (strstr(item, "://") != NULL)
-		return add_name(n, "uri", item, err);
-	if (strchr(item, '@') != NULL)
-		return add_name(n, "email", item, err);
-	if (colon != NULL)
-		return pki_error_set(err, PKI_E_INVALID, "'%s': unknown name type "
-				     "(use dns:, ip:, email: or uri:)", item);
-	return add_name(n, "dns", item, err);
-}
-
-int
-pki_enroll_add_sans(struct pki_enroll_request *req, const char *spec,
-		    struct pki_error *err)
-{
-	struct names n;
-	char *copy = NULL, *p, *save = NULL;
-	int rc = PKI_E_NOMEM;
-	size_t items = 0;
-
-	n.dns = req->san_dns;
-	n.ip = req->san_ip;
-	n.email = req->san_email;
-	n.uri = req->san_uri;
-	if ((copy = strdup(spec)) == NULL) {
-		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = PKI_OK;
-	for (p = strtok_r(copy, ",", &save); p != NULL && rc == PKI_OK;
-	     p = strtok_r(NULL, ",", &save)) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			continue;
-		rc = add_spec(&n, p, err);
-		items++;
-	}
-	if (rc == PKI_OK && items == 0)
-		rc = pki_error_set(err, PKI_E_INVALID, "no name in '%s'", spec);
-out:
-	req->san_dns = n.dns;
-	req->san_ip = n.ip;
-	req->san_email = n.email;
-	req->san_uri = n.uri;
-	free(copy);
-	return rc;
-}
-
-/* Parse the record form "dns:a\nip:b" back into lists. */
-static int
-names_from_record(struct names *n, const char *sans, struct pki_error *err)
-{
-	char *copy, *p, *save = NULL;
-	int rc = PKI_OK;
-
-	if (sans == NULL || *sans == '\0')
-		return PKI_OK;
-	if ((copy = strdup(sans)) == NULL)
-		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-	for (p = strtok_r(copy, "\n", &save); p != NULL && rc == PKI_OK;
-	     p = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(p, ':');
-
-		if (colon == NULL) {
-			rc = pki_error_set(err, PKI_E_INVALID, "stored name '%s' "
-					   "has no type", p);
-			break;
-		}
-		*colon = '\0';
-		rc = add_name(n, p, colon + 1, err);
-	}
-	free(copy);
-	return rc;
-}
-
-/* The record form of n; caller frees. */
-static char *
-names_to_record(const struct names *n)
-{
-	static const char *const pfx[] = { "dns", "ip", "email", "uri" };
-	const struct pki_strlist *l[4] = { &n->dns, &n->ip, &n->email, &n->uri };
-	char *out = NULL;
-	size_t len = 0, i, j;
-	FILE *f = open_memstream(&out, &len);
-	int first = 1;
-
-	if (f == NULL)
-		return NULL;
-	for (i = 0; i < 4; i++)
-		for (j = 0; j < l[i]->n; j++) {
-			fprintf(f, "%s%s:%s", first ? "" : "\n", pfx[i], l[i]->v[j]);
-			first = 0;
-		}
-	if (fclose(f) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-static json_t *
-names_json(const struct names *n)
-{
-	static const char *const pfx[] = { "dns", "ip", "email", "uri" };
-	const struct pki_strlist *l[4] = { &n->dns, &n->ip, &n->email, &n->uri };
-	json_t *a = json_array();
-	char buf[MAX_NAME + 8];
-	size_t i, j;
-
-	for (i = 0; i < 4; i++)
-		for (j = 0; j < l[i]->n; j++) {
-			snprintf(buf, sizeof(buf), "%s:%s", pfx[i], l[i]->v[j]);
-			json_array_append_new(a, json_string(buf));
-		}
-	return a;
-}
-
-/* ---------------------------------------------- subject and CSR input */
-
-/* Where DN attributes come from: a CSR or a certificate. */
-struct dn_src {
-	gnutls_x509_crq_t crq;
-	gnutls_x509_crt_t crt;
-};
-
-/* The first value of attribute oid, or NULL when absent. */
-static int
-dn_get(const struct dn_src *s, const char *oid, char **out,
-       struct pki_error *err)
-{
-	char buf[MAX_NAME + 1];
-	size_t size = sizeof(buf);
-	int ret;
-
-	*out = NULL;
-	ret = s->crq ? gnutls_x509_crq_get_dn_by_oid(s->crq, oid, 0, 0, buf, &size)
-		     : gnutls_x509_crt_get_dn_by_oid(s->crt, oid, 0, 0, buf, &size);
-	if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-		return PKI_OK;
-	if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
-		return pki_error_set(err, PKI_E_INVALID, "subject attribute %s is "
-				     "longer than %d bytes", oid, MAX_NAME);
-	if (ret < 0)
-		return pki__gnutls_error(err, ret, "reading the subject");
-	if (size > MAX_NAME || strlen(buf) != size)
-		return pki_error_set(err, PKI_E_INVALID, "subject attribute %s "
-				     "holds a NUL byte", oid);
-	if ((*out = strdup(buf)) == NULL)
-		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-	return PKI_OK;
-}
-
-static int
-subject_from(const struct dn_src *s, struct pki_subject *subj,
-	     struct pki_error *err)
-{
-	int rc;
-
-	if ((rc = dn_get(s, GNUTLS_OID_X520_COMMON_NAME, &subj->common_name, err)) ||
-	    (rc = dn_get(s, GNUTLS_OID_X520_ORGANIZATION_NAME,
-			 &subj->organization, err)) ||
-	    (rc = dn_get(s, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME,
-			 &subj->organizational_unit, err)) ||
-	    (rc = dn_get(s, GNUTLS_OID_X520_COUNTRY_NAME, &subj->country, err)) ||
-	    (rc = dn_get(s, GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME,
-			 &subj->state, err)) ||
-	    (rc = dn_get(s, GNUTLS_OID_X520_LOCALITY_NAME, &subj->locality, err)) ||
-	    (rc = dn_get(s, GNUTLS_OID_PKCS9_EMAIL, &subj->email, err)) ||
-	    (rc = dn_get(s, "2.5.4.5", &subj->serial_number, err)))
-		return rc;
-	return PKI_OK;
-}
-
-/* The subjectAltNames a CSR asks for (extension request). */
-static int
-names_from_csr(gnutls_x509_crq_t crq, struct names *n, struct pki_error *err)
-{
-	char buf[MAX_NAME + 1], ip[PKI_NAME_IP_STRLEN];
-	struct pki_name_ip addr;
-	unsigned seq, type, crit;
-	size_t size;
-	int ret, rc;
-
-	for (seq = 0;; seq++) {
-		size = sizeof(buf) - 1;
-		ret = gnutls_x509_crq_get_subject_alt_name(crq, seq, buf, &size,
-							   &type, &crit);
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
-		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
-			return pki_error_set(err, PKI_E_INVALID, "the request "
-					     "has a subjectAltName longer than "
-					     "%d bytes", MAX_NAME);
-		if (ret < 0)
-			return pki__gnutls_error(err, ret, "reading the request's "
-						 "subjectAltName");
-		if (seq >= 4 * MAX_SANS)
-			return pki_error_set(err, PKI_E_INVALID, "the request "
-					     "asks for too many names");
-		buf[size] = '\0';
-		switch (type) {
-		case GNUTLS_SAN_IPADDRESS:
-			if (pki_name_ip_from_bytes((unsigned char *)buf, size,
-						   &addr, NULL) != PKI_OK)
-				return pki_error_set(err, PKI_E_INVALID, "the "
-						     "request has an iPAddress "
-						     "of %zu octets", size);
-			rc = add_name(n, "ip", pki_name_ip_format(&addr, ip),
-				      err);
-			break;
-		case GNUTLS_SAN_DNSNAME:
-		case GNUTLS_SAN_RFC822NAME:
-		case GNUTLS_SAN_URI:
-			if (strlen(buf) != size)
-				return pki_error_set(err, PKI_E_INVALID, "the "
-						     "request has a name with "
-						     "a NUL byte");
-			rc = add_name(n, type == GNUTLS_SAN_DNSNAME ? "dns" :
-				      type == GNUTLS_SAN_URI ? "uri" : "email",
-				      buf, err);
-			break;
-		default:
-			return pki_error_set(err, PKI_E_INVALID, "the request "
-					     "asks for a subjectAltName of a "
-					     "type spork does not issue (only "
-					     "DNS, IP, email and URI names)");
-		}
-		if (rc != PKI_OK)
-			return rc;
-	}
-	return PKI_OK;
-}
-
-/* ------------------------------------------------------------ the CA */
 
 struct issuer {
 	struct pki_ca_record rec;
@@ -702,94 +356,6 @@ out:
 	return rc;
 }
 
-/*
- * Every name against the nameConstraints of every CA above the new
- * certificate (chain: DER, issuing CA first): a certificate that relying
- * parties would reject is refused before it is signed.
- */
-static int
-check_name_constraints(const struct names *n, const gnutls_datum_t *chain,
-		       size_t nchain, struct pki_error *err)
-{
-	static const struct {
-		gnutls_x509_subject_alt_name_t type;
-		size_t off;
-	} kinds[] = {
-		{ GNUTLS_SAN_DNSNAME, offsetof(struct names, dns) },
-		{ GNUTLS_SAN_IPADDRESS, offsetof(struct names, ip) },
-		{ GNUTLS_SAN_RFC822NAME, offsetof(struct names, email) },
-		{ GNUTLS_SAN_URI, offsetof(struct names, uri) },
-	};
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_x509_name_constraints_t nc = NULL;
-	gnutls_datum_t dn = { NULL, 0 };
-	struct pki_name_ip ip;
-	size_t c, k, i;
-	unsigned crit;
-	int ret, rc = PKI_OK;
-
-	for (c = 0; c < nchain && rc == PKI_OK; c++) {
-		if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
-		    (ret = gnutls_x509_crt_import(crt, &chain[c],
-						  GNUTLS_X509_FMT_DER)) < 0 ||
-		    (ret = gnutls_x509_name_constraints_init(&nc)) < 0) {
-			rc = pki__gnutls_error(err, ret, "CA certificate");
-			goto next;
-		}
-		ret = gnutls_x509_crt_get_name_constraints(crt, nc, 0, &crit);
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			goto next;
-		if (ret < 0) {
-			rc = pki__gnutls_error(err, ret, "CA nameConstraints");
-			goto next;
-		}
-		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && rc == PKI_OK;
-		     k++) {
-			const struct pki_strlist *l = (const struct pki_strlist *)
-				((const char *)n + kinds[k].off);
-
-			for (i = 0; i < l->n; i++) {
-				gnutls_datum_t v;
-
-				if (kinds[k].type == GNUTLS_SAN_IPADDRESS) {
-					if (pki_name_ip_parse(l->v[i], &ip,
-							      NULL) != PKI_OK)
-						continue;
-					v.data = ip.addr;
-					v.size = (unsigned)ip.len;
-				} else {
-					v.data = (unsigned char *)l->v[i];
-					v.size = (unsigned)strlen(l->v[i]);
-				}
-				if (gnutls_x509_name_constraints_check(nc,
-						kinds[k].type, &v))
-					continue;
-				if (gnutls_x509_crt_get_dn3(crt, &dn, 0) < 0)
-					dn.data = NULL;
-				rc = pki_error_set(err, PKI_E_INVALID, "'%s' is "
-						   "outside the nameConstraints "
-						   "of the CA certificate %.*s; "
-						   "relying parties would reject "
-						   "the certificate",
-						   l->v[i], dn.data ? (int)dn.size
-						   : 1, dn.data ?
-						   (const char *)dn.data : "?");
-				gnutls_free(dn.data);
-				dn.data = NULL;
-				break;
-			}
-		}
-next:
-		if (nc != NULL)
-			gnutls_x509_name_constraints_deinit(nc);
-		if (crt != NULL)
-			gnutls_x509_crt_deinit(crt);
-		nc = NULL;
-		crt = NULL;
-	}
-	return rc;
-}
-
 int
 pki_enroll_chain(struct pki_store *st, int64_t issuer_ca_id, int include_root,
 		 gnutls_datum_t **out, size_t *n, struct pki_error *err)
@@ -818,7 +384,7 @@ pki_enroll_result_clear(struct pki_enroll_result *res)
 struct job {
 	const struct pki_profile *prof;
 	struct pki_subject subj;
-	struct names names;
+	struct pki__names names;
 	gnutls_pubkey_t pub;
 	gnutls_x509_privkey_t genkey;   /* generated here, handed to result */
 	unsigned days;
@@ -832,7 +398,7 @@ static void
 job_clear(struct job *j)
 {
 	pki_subject_clear(&j->subj);
-	names_clear(&j->names);
+	pki__names_clear(&j->names);
 	if (j->pub != NULL)
 		gnutls_pubkey_deinit(j->pub);
 	if (j->genkey != NULL)
@@ -873,124 +439,6 @@ job_csr(struct job *j, const gnutls_datum_t *csr, gnutls_x509_crq_t *crq,
 		return pki__gnutls_error(err, ret, "the request's public key");
 	return pki_profile_check_key(j->pub, err);
 }
-
-static int
-valid_as(enum pki_san_type t, const char *v, int wildcard)
-{
-	return pki_san_check(t, v, wildcard, NULL) == PKI_OK;
-}
-
-/*
- * Settle the names: the CN of a tls-server certificate is one of its DNS
- * names or IP addresses (added when missing; taken from the first one
- * when there is no CN); every name is well formed and of a type the
- * profile allows.
- */
-static int
-job_names(struct job *j, struct pki_error *err)
-{
-	const struct pki_profile *p = j->prof;
-	struct names *n = &j->names;
-	char *cn = j->subj.common_name;
-	char ipbuf[PKI_NAME_IP_STRLEN];
-	int wild = p->id == PKI_PROFILE_TLS_SERVER, rc;
-	size_t i;
-	static const struct {
-		unsigned type;
-		size_t off;
-		const char *what;
-	} kinds[] = {
-		{ PKI_SAN_DNS, offsetof(struct names, dns), "DNS names" },
-		{ PKI_SAN_IP, offsetof(struct names, ip), "IP addresses" },
-		{ PKI_SAN_EMAIL, offsetof(struct names, email), "email addresses" },
-		{ PKI_SAN_URI, offsetof(struct names, uri), "URIs" },
-	};
-
-	if (p->id == PKI_PROFILE_TLS_SERVER) {
-		if (cn == NULL && names_count(n) > 0) {
-			cn = strdup(n->dns.n ? n->dns.v[0] : n->ip.n ? n->ip.v[0] :
-				    n->email.n ? n->email.v[0] : n->uri.v[0]);
-			if (cn == NULL)
-				return pki_error_set(err, PKI_E_NOMEM,
-						     "out of memory");
-			j->subj.common_name = cn;
-		} else if (cn != NULL) {
-			if (ip_canon(cn, ipbuf, NULL) == PKI_OK) {
-				if ((rc = add_name(n, "ip", ipbuf, err)) != PKI_OK)
-					return rc;
-			} else if (valid_as(PKI_SAN_DNS, cn, 1)) {
-				if ((rc = add_name(n, "dns", cn, err)) != PKI_OK)
-					return rc;
-			} else {
-				return pki_error_set(err, PKI_E_INVALID, "the "
-						     "common name '%s' of a "
-						     "tls-server certificate "
-						     "must be one of its DNS "
-						     "names or IP addresses",
-						     cn);
-			}
-		}
-	}
-	if (names_count(n) > MAX_SANS)
-		return pki_error_set(err, PKI_E_INVALID, "%zu names requested; "
-				     "at most %d fit in one certificate",
-				     names_count(n), MAX_SANS);
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		const struct pki_strlist *l = (const struct pki_strlist *)
-			((const char *)n + kinds[i].off);
-		size_t k;
-
-		if (l->n > 0 && !(p->san_types & kinds[i].type))
-			return pki_error_set(err, PKI_E_INVALID, "the %s profile "
-					     "does not allow %s in "
-					     "subjectAltName (asked for "
-					     "'%s')", p->name, kinds[i].what,
-					     l->v[0]);
-		for (k = 0; k < l->n; k++)
-			if ((rc = pki_san_check(kinds[i].type, l->v[k], wild,
-						err)) != PKI_OK)
-				return rc;
-	}
-	if (p->san_required &&
-	    ((p->san_types & PKI_SAN_DNS) ? n->dns.n + n->ip.n == 0
-					  : n->email.n == 0))
-		return pki_error_set(err, PKI_E_INVALID, "the %s profile needs "
-				     "at least one %s", p->name,
-				     (p->san_types & PKI_SAN_DNS) ?
-				     "DNS name or IP address" : "email address");
-	if (j->subj.common_name == NULL && names_count(n) == 0)
-		return pki_error_set(err, PKI_E_INVALID, "the certificate would "
-				     "name nobody: give a common name or a "
-				     "subjectAltName");
-	return PKI_OK;
-}
-
-/* Every DNS name and IP address against the domain policy. */
-static int
-job_policy(const struct pki_enroll *e, const struct job *j,
-	   struct pki_error *err)
-{
-	const struct names *n = &j->names;
-	const struct pki_policy *pol;
-	int rc;
-
-	if (n->dns.n + n->ip.n == 0)
-		return PKI_OK;
-	if ((rc = pki_state_policy(e->state, &pol, err)) != PKI_OK)
-		return rc;
-	if (pol == NULL)
-		return pki_error_set(err, PKI_E_DENIED, "'%s' is denied: there "
-				     "is no domain policy, so every name is "
-				     "denied; write the names this CA may "
-				     "certify as [[allow]] rules into %s (see "
-				     "domain-policy.toml(5))",
-				     n->dns.n ? n->dns.v[0] : n->ip.v[0],
-				     pki_state_path(e->state, PKI_STATE_POLICY));
-	return pki_policy_check_names(pol,
-				      (const char *const *)n->dns.v, n->dns.n,
-				      (const char *const *)n->ip.v, n->ip.n, err);
-}
-
 /* not_before/not_after for the job, inside the issuer's validity. */
 static int
 job_validity(const struct job *j, const struct pki_ca_record *ca, int64_t now,
@@ -1034,7 +482,7 @@ audit_detail(const struct job *j, const struct issuer *is,
 	pki_time_format(r->not_after, na);
 	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}",
 		      "ca", is->rec.name, "profile", r->profile,
-		      "subject", r->subject, "sans", names_json(&j->names),
+		      "subject", r->subject, "sans", pki__names_json(&j->names),
 		      "not_before", nb, "not_after", na,
 		      "sha256", r->sha256 ? r->sha256 : "",
 		      "source", r->source ? r->source : "cli",
@@ -1062,7 +510,8 @@ record_fill(struct pki_cert_record *r, const gnutls_datum_t *der,
 	memset(r, 0, sizeof(*r));
 	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||
 	    (ret = gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER)) < 0 ||
-	    (ret = gnutls_x509_crt_get_dn3(crt, &dn, 0)) < 0) {
+	    ((ret = gnutls_x509_crt_get_dn3(crt, &dn, 0)) < 0 &&
+	     ret != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)) {
 		rc = pki__gnutls_error(err, ret, "reading the new certificate");
 		goto out;
 	}
@@ -1070,8 +519,9 @@ record_fill(struct pki_cert_record *r, const gnutls_datum_t *der,
 		goto out;
 	r->issuer_ca_id = is->rec.id;
 	r->serial = strdup(serial);
-	r->subject = strndup((const char *)dn.data, dn.size);
-	r->sans = names_to_record(&j->names);
+	r->subject = dn.data != NULL ?
+		     strndup((const char *)dn.data, dn.size) : strdup("");
+	r->sans = pki__names_to_record(&j->names);
 	r->profile = strdup(j->prof->name);
 	r->not_before = gnutls_x509_crt_get_activation_time(crt);
 	r->not_after = gnutls_x509_crt_get_expiration_time(crt);
@@ -1118,7 +568,8 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 	    (rc = job_validity(j, &is->rec, now, &nb, &na, err)) != PKI_OK ||
 	    (rc = chain_collect(pki_state_store(e->state), is->rec.id, 1, &chain, &nchain,
 				&has_root, err)) != PKI_OK ||
-	    (rc = check_name_constraints(&j->names, chain, nchain, err)) != PKI_OK ||
+	    (rc = pki__enroll_constraints(&j->subj, &j->names, chain, nchain,
+					     err)) != PKI_OK ||
 	    (rc = issuer_load(e, is, err)) != PKI_OK)
 		goto out;
 	tpl.profile = j->prof;
@@ -1242,14 +693,11 @@ pki_enroll_issue(const struct pki_enroll *e,
 	}
 	/* The request: a CSR, or a key generated here. */
 	if (req->csr != NULL) {
-		struct dn_src src = { NULL, NULL };
-
 		j.key_origin = "csr";
 		if ((rc = job_csr(&j, req->csr, &crq, err)) != PKI_OK)
 			goto out;
-		src.crq = crq;
-		if ((rc = subject_from(&src, &j.subj, err)) != PKI_OK ||
-		    (rc = names_from_csr(crq, &j.names, err)) != PKI_OK) {
+		if ((rc = pki__enroll_subject_crq(crq, &j.subj, err)) != PKI_OK ||
+		    (rc = pki__enroll_names_crq(crq, &j.names, err)) != PKI_OK) {
 			pki_error_prefix(err, "the request");
 			goto out;
 		}
@@ -1267,18 +715,18 @@ pki_enroll_issue(const struct pki_enroll *e,
 	override = req->san_dns.n + req->san_ip.n + req->san_email.n +
 		   req->san_uri.n > 0;
 	if (override) {
-		names_clear(&j.names);
+		pki__names_clear(&j.names);
 		for (i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
 			size_t k;
 
 			for (k = 0; k < given[i].l->n; k++)
-				if ((rc = add_name(&j.names, given[i].type,
+				if ((rc = pki__names_add(&j.names, given[i].type,
 						   given[i].l->v[k], err)) != PKI_OK)
 					goto out;
 		}
 	}
-	if ((rc = job_names(&j, err)) != PKI_OK ||
-	    (rc = job_policy(e, &j, err)) != PKI_OK)
+	if ((rc = pki__enroll_settle(j.prof, &j.subj, &j.names, err)) != PKI_OK ||
+	    (rc = pki__enroll_policy(e->state, &j.subj, &j.names, err)) != PKI_OK)
 		goto out;
 	if ((rc = pick_ca(e, req->ca_name, &is.rec, err)) != PKI_OK)
 		goto out;
@@ -1396,7 +844,6 @@ pki_enroll_renew(const struct pki_enroll *e,
 	gnutls_x509_crt_t crt = NULL;
 	gnutls_x509_crq_t crq = NULL;
 	gnutls_pubkey_t oldpub = NULL;
-	struct dn_src src = { NULL, NULL };
 	int ret, rc;
 
 	memset(&old, 0, sizeof(old));
@@ -1414,12 +861,11 @@ pki_enroll_renew(const struct pki_enroll *e,
 		rc = pki__gnutls_error(err, ret, "reading the stored certificate");
 		goto out;
 	}
-	src.crt = crt;
-	if ((rc = subject_from(&src, &j.subj, err)) != PKI_OK ||
-	    (rc = names_from_record(&j.names, old.sans, err)) != PKI_OK ||
+	if ((rc = pki__enroll_subject_crt(crt, &j.subj, err)) != PKI_OK ||
+	    (rc = pki__names_from_record(&j.names, old.sans, err)) != PKI_OK ||
 	    (rc = renew_key(&j, req, &oldpub, &crq, err)) != PKI_OK ||
-	    (rc = job_names(&j, err)) != PKI_OK ||
-	    (rc = job_policy(e, &j, err)) != PKI_OK)
+	    (rc = pki__enroll_settle(j.prof, &j.subj, &j.names, err)) != PKI_OK ||
+	    (rc = pki__enroll_policy(e->state, &j.subj, &j.names, err)) != PKI_OK)
 		goto out;
 	if ((rc = pki_store_ca_get_id(pki_state_store(e->state), old.issuer_ca_id, &is.rec, err)) != PKI_OK)
 		goto out;

@@ -25,9 +25,7 @@
 #include <spork/name.h>
 #include "util.h"
 
-#define CSR_MAX (64 * 1024)
 #define CERT_MAX (256 * 1024)
-#define CSR_MAX_SANS 100
 
 /* -------------------------------------------------------- ASN.1 module */
 
@@ -1022,171 +1020,6 @@ out:
 	return rc;
 }
 
-static int
-is_pem(const gnutls_datum_t *in)
-{
-	static const char tag[] = "-----BEGIN ";
-	size_t i;
-
-	for (i = 0; i + sizeof(tag) - 1 <= in->size; i++)
-		if (memcmp(in->data + i, tag, sizeof(tag) - 1) == 0)
-			return 1;
-	return 0;
-}
-
-int
-pki_issue_parse_csr(const gnutls_datum_t *in, gnutls_x509_crq_t *crq,
-		    struct pki_error *err)
-{
-	gnutls_x509_crq_t q = NULL;
-	gnutls_pubkey_t pub = NULL;
-	int ret, rc = PKI_E_PARSE;
-
-	if (crq != NULL)
-		*crq = NULL;
-	if (in == NULL || crq == NULL || in->data == NULL || in->size == 0)
-		return pki_error_set(err, rc, "the certificate request is empty");
-	if (in->size > CSR_MAX)
-		return pki_error_set(err, PKI_E_INVALID, "the certificate "
-				     "request is %u bytes; the limit is 64 KiB",
-				     in->size);
-	if ((ret = gnutls_x509_crq_init(&q)) < 0) {
-		rc = pki__gnutls_error(err, ret, "gnutls_x509_crq_init");
-		goto out;
-	}
-	ret = gnutls_x509_crq_import(q, in, is_pem(in) ? GNUTLS_X509_FMT_PEM :
-				     GNUTLS_X509_FMT_DER);
-	if (ret < 0) {
-		pki_error_set(err, rc, "not a PKCS#10 certificate request in PEM "
-			      "or DER (%s)", gnutls_strerror(ret));
-		goto out;
-	}
-	if ((ret = gnutls_x509_crq_get_version(q)) != 1) {
-		pki_error_set(err, rc, "the certificate request has version %d; "
-			      "PKCS#10 defines only version 1", ret);
-		goto out;
-	}
-	if ((ret = gnutls_x509_crq_verify(q, 0)) < 0) {
-		rc = PKI_E_INVALID;
-		pki_error_set(err, rc, "the certificate request's signature does "
-			      "not verify (%s): it was altered or not signed by "
-			      "the key it contains", gnutls_strerror(ret));
-		goto out;
-	}
-	if ((rc = pki_issue_pubkey_from_csr(q, &pub, err)) != PKI_OK)
-		goto out;
-	if ((rc = pki_profile_check_key(pub, err)) != PKI_OK) {
-		pki_error_prefix(err, "certificate request refused");
-		goto out;
-	}
-	*crq = q;
-	q = NULL;
-	rc = PKI_OK;
-out:
-	gnutls_pubkey_deinit(pub);
-	gnutls_x509_crq_deinit(q);
-	return rc;
-}
-
-static int
-replace_str(char **dst, const char *src, struct pki_error *err)
-{
-	char *s = strdup(src);
-
-	if (s == NULL)
-		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-	free(*dst);
-	*dst = s;
-	return PKI_OK;
-}
-
-int
-pki_issue_template_from_csr(gnutls_x509_crq_t crq,
-			    struct pki_cert_template *tpl,
-			    struct pki_error *err)
-{
-	char buf[1024], ipstr[PKI_NAME_IP_STRLEN];
-	struct pki_name_ip ip;
-	size_t sz, i;
-	unsigned seq, type, crit;
-	struct pki_strlist *l;
-	const char *v;
-	int ret, rc = PKI_E_INVALID;
-
-	if (crq == NULL || tpl == NULL)
-		return pki_error_set(err, rc, "pki_issue_template_from_csr: "
-				     "missing request or template");
-	sz = sizeof(buf);
-	ret = gnutls_x509_crq_get_dn_by_oid(crq, GNUTLS_OID_X520_COMMON_NAME, 0,
-					    0, buf, &sz);
-	if (ret >= 0) {
-		if (strlen(buf) != sz)
-			return pki_error_set(err, rc, "the request's common name "
-					     "contains a NUL byte");
-		if ((rc = replace_str(&tpl->subject.common_name, buf, err)) !=
-		    PKI_OK)
-			return rc;
-		rc = PKI_E_INVALID;
-	} else if (ret != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
-		return pki_error_set(err, rc, "the request's common name is "
-				     "unreadable or longer than %zu bytes (%s)",
-				     sizeof(buf) - 1, gnutls_strerror(ret));
-	}
-	for (seq = 0;; seq++) {
-		sz = sizeof(buf) - 1;
-		ret = gnutls_x509_crq_get_subject_alt_name(crq, seq, buf, &sz,
-							   &type, &crit);
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			break;
-		if (ret < 0)
-			return pki_error_set(err, rc, "the request's subject "
-					     "alternative name %u is unreadable "
-					     "or too long (%s)", seq + 1,
-					     gnutls_strerror(ret));
-		if (seq >= CSR_MAX_SANS)
-			return pki_error_set(err, rc, "the request has more than "
-					     "%d subject alternative names",
-					     CSR_MAX_SANS);
-		buf[sz] = '\0';
-		v = buf;
-		switch (type) {
-		case GNUTLS_SAN_DNSNAME:
-			l = &tpl->san_dns;
-			for (i = 0; i < sz; i++)
-				if (buf[i] >= 'A' && buf[i] <= 'Z')
-					buf[i] = (char)(buf[i] - 'A' + 'a');
-			break;
-		case GNUTLS_SAN_RFC822NAME:
-			l = &tpl->san_email;
-			break;
-		case GNUTLS_SAN_URI:
-			l = &tpl->san_uri;
-			break;
-		case GNUTLS_SAN_IPADDRESS:
-			l = &tpl->san_ip;
-			if (pki_name_ip_from_bytes((unsigned char *)buf, sz, &ip,
-						   NULL) != PKI_OK)
-				return pki_error_set(err, rc, "the request has an "
-						     "IP address of %zu octets",
-						     sz);
-			v = pki_name_ip_format(&ip, ipstr);
-			break;
-		default:
-			return pki_error_set(err, rc, "the request asks for a "
-					     "subject alternative name of a type "
-					     "spork does not issue (only DNS, "
-					     "IP, email and URI)");
-		}
-		if (type != GNUTLS_SAN_IPADDRESS && strlen(buf) != sz)
-			return pki_error_set(err, rc, "the request's subject "
-					     "alternative name %u contains a NUL "
-					     "byte", seq + 1);
-		if (pki_strlist_add(l, v) != PKI_OK)
-			return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-	}
-	return PKI_OK;
-}
-
 /* ------------------------------------------------------- certificates */
 
 int
@@ -1205,7 +1038,7 @@ pki_cert_parse(const gnutls_datum_t *in, gnutls_x509_crt_t *crt,
 				     "bytes; the limit is 256 KiB", in->size);
 	if ((ret = gnutls_x509_crt_init(&c)) < 0)
 		return pki__gnutls_error(err, ret, "gnutls_x509_crt_init");
-	ret = gnutls_x509_crt_import(c, in, is_pem(in) ? GNUTLS_X509_FMT_PEM :
+	ret = gnutls_x509_crt_import(c, in, pki__is_pem(in) ? GNUTLS_X509_FMT_PEM :
 				     GNUTLS_X509_FMT_DER);
 	if (ret < 0) {
 		gnutls_x509_crt_deinit(c);

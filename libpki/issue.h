@@ -39,8 +39,13 @@ int pki_issue_make_csr(const struct pki_cert_template *tpl,
 
 /*
  * Parse a PEM or DER PKCS#10 request (at most 64 KiB), verify its
- * self-signature and refuse weak keys (RSA < 2048 bits, curves other
- * than P-256/384/521, DSA).  Caller deinits *crq.
+ * self-signature (RSA-PSS with the salt length it declares) and refuse
+ * weak keys (RSA < 2048 bits or with an exponent under 65537, curves
+ * other than P-256/384/521, named in the message, DSA) and malformed
+ * requests GnuTLS would read only part of: more than one extensionRequest
+ * attribute or set of extensions, an extension twice, a subjectAltName
+ * without names or with an empty one (PKI_E_INVALID, saying which).
+ * Caller deinits *crq.
  */
 int pki_issue_parse_csr(const gnutls_datum_t *in, gnutls_x509_crq_t *crq,
 			struct pki_error *err) PKI_WUR;

@@ -156,38 +156,6 @@ pki_cert_template_clear(struct pki_cert_template *t)
 	t->path_len = -1;
 }
 
-/* -------------------------------------------------------- ASN.1 module */
-
-
-static int
-decode_as(const char *type, const gnutls_datum_t *der, asn1_node *out,
-	  struct pki_error *err)
-{
-	char errbuf[ASN1_MAX_ERROR_DESCRIPTION_SIZE] = "";
-	asn1_node node = NULL, asn1_defs;
-	int ret, len;
-
-	*out = NULL;
-	if ((ret = pki__asn1_defs(&asn1_defs, err)) != PKI_OK)
-		return ret;
-	if (der->size > INT32_MAX)
-		return pki_error_set(err, PKI_E_PARSE, "%s too large", type);
-	if ((ret = asn1_create_element(asn1_defs, type, &node)) != ASN1_SUCCESS)
-		return pki_error_set(err, PKI_E_NOMEM, "asn1_create_element(%s): %s",
-				     type, asn1_strerror(ret));
-	len = (int)der->size;
-	ret = asn1_der_decoding2(&node, der->data, &len,
-				 ASN1_DECODE_FLAG_STRICT_DER, errbuf);
-	if (ret != ASN1_SUCCESS || len != (int)der->size) {
-		asn1_delete_structure(&node);
-		return pki_error_set(err, PKI_E_PARSE, "%s is not strict DER: %s",
-				     type, ret != ASN1_SUCCESS ? errbuf :
-				     "trailing bytes");
-	}
-	*out = node;
-	return PKI_OK;
-}
-
 /* ------------------------------------------------------------- helpers */
 
 unsigned
@@ -209,65 +177,6 @@ pki_profile_key_usage(const struct pki_cert_template *tpl,
 }
 
 int
-pki_profile_check_key(gnutls_pubkey_t pub, struct pki_error *err)
-{
-	gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
-	gnutls_datum_t x = { NULL, 0 }, y = { NULL, 0 };
-	unsigned bits = 0;
-	int pk, ret, rc = PKI_E_INVALID;
-
-	if (pub == NULL)
-		return pki_error_set(err, PKI_E_INVALID, "no public key");
-	pk = gnutls_pubkey_get_pk_algorithm(pub, &bits);
-	switch (pk) {
-	case GNUTLS_PK_RSA:
-		if (bits < 2048)
-			pki_error_set(err, rc, "the RSA key has %u bits; spork "
-				      "certifies RSA keys of at least 2048 bits "
-				      "(use rsa-2048 or larger, or an EC key)",
-				      bits);
-		else if (bits > 16384)
-			pki_error_set(err, rc, "the RSA key has %u bits; the "
-				      "limit is 16384", bits);
-		else
-			rc = PKI_OK;
-		break;
-	case GNUTLS_PK_ECDSA:
-		ret = gnutls_pubkey_export_ecc_raw2(pub, &curve, &x, &y, 0);
-		if (ret < 0) {
-			rc = pki__gnutls_error(err, ret,
-					       "gnutls_pubkey_export_ecc_raw2");
-			break;
-		}
-		if (curve == GNUTLS_ECC_CURVE_SECP256R1 ||
-		    curve == GNUTLS_ECC_CURVE_SECP384R1 ||
-		    curve == GNUTLS_ECC_CURVE_SECP521R1)
-			rc = PKI_OK;
-		else
-			pki_error_set(err, rc, "the EC key is on curve %s; spork "
-				      "certifies only P-256, P-384 and P-521",
-				      gnutls_ecc_curve_get_name(curve) ?
-				      gnutls_ecc_curve_get_name(curve) :
-				      "(unknown)");
-		break;
-	case GNUTLS_PK_EDDSA_ED25519:
-	case GNUTLS_PK_EDDSA_ED448:
-		rc = PKI_OK;
-		break;
-	default:
-		pki_error_set(err, rc, "the key algorithm %s is not supported; "
-			      "use RSA (2048 bits or more), ECDSA P-256/384/521, "
-			      "Ed25519 or Ed448",
-			      pk > 0 && gnutls_pk_get_name(pk) ?
-			      gnutls_pk_get_name(pk) : "(unknown)");
-		break;
-	}
-	gnutls_free(x.data);
-	gnutls_free(y.data);
-	return rc;
-}
-
-int
 pki_profile_key_identifier(gnutls_pubkey_t pub,
 			   unsigned char out[PKI_KEY_IDENTIFIER_SIZE],
 			   struct pki_error *err)
@@ -281,7 +190,7 @@ pki_profile_key_identifier(gnutls_pubkey_t pub,
 		rc = pki__gnutls_error(err, ret, "gnutls_pubkey_export2");
 		goto out;
 	}
-	rc = decode_as("PKIX-SPORK.SubjectPublicKeyInfo", &spki, &node, err);
+	rc = pki__asn1_decode("PKIX-SPORK.SubjectPublicKeyInfo", &spki, &node, err);
 	if (rc != PKI_OK)
 		goto out;
 	rc = PKI_E_PARSE;
@@ -313,79 +222,6 @@ out:
 	asn1_delete_structure(&node);
 	gnutls_free(spki.data);
 	return rc;
-}
-
-int
-pki_ip_parse(const char *s, unsigned char out[16], size_t *outlen,
-	     struct pki_error *err)
-{
-	struct pki_name_ip ip;
-	int rc;
-
-	if ((rc = pki_name_ip_parse(s, &ip, err)) != PKI_OK)
-		return rc;
-	memcpy(out, ip.addr, ip.len);
-	*outlen = ip.len;
-	return PKI_OK;
-}
-
-int
-pki_cidr_parse(const char *s, unsigned char out[32], size_t *outlen,
-	       struct pki_error *err)
-{
-	struct pki_name_cidr c;
-	int rc;
-
-	if ((rc = pki_name_cidr_parse(s, 0, &c, err)) != PKI_OK)
-		return rc;
-	*outlen = pki_name_cidr_netmask(&c, out);
-	return PKI_OK;
-}
-
-int
-pki_san_check(enum pki_san_type type, const char *value, int allow_wildcard,
-	      struct pki_error *err)
-{
-	struct pki_name_ip ip;
-	struct pki_name_email email;
-	size_t i;
-	const char *p;
-
-	if (value == NULL)
-		return pki_error_set(err, PKI_E_INVALID, "empty name");
-	switch (type) {
-	case PKI_SAN_DNS:
-		return pki_name_dns_check(value, PKI_NAME_DNS_NUMERIC_TLD |
-					  (allow_wildcard ?
-					   PKI_NAME_DNS_WILDCARD : 0), err);
-	case PKI_SAN_IP:
-		return pki_name_ip_parse(value, &ip, err);
-	case PKI_SAN_EMAIL:
-		return pki_name_email_parse(value, PKI_NAME_DNS_NUMERIC_TLD,
-					    &email, err);
-	case PKI_SAN_URI:
-		for (i = 0; value[i] != '\0'; i++) {
-			char c = value[i];
-
-			if (c == ':' && i > 0)
-				break;
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			      (i > 0 && ((c >= '0' && c <= '9') || c == '+' ||
-					 c == '-' || c == '.'))))
-				i = strlen(value) - 1;
-		}
-		if (value[i] != ':' || value[i + 1] == '\0')
-			return pki_error_set(err, PKI_E_INVALID, "'%s' is not a "
-					     "URI (scheme:rest)", value);
-		for (p = value; *p != '\0'; p++)
-			if (*p <= ' ' || *p >= 0x7f)
-				return pki_error_set(err, PKI_E_INVALID, "URI "
-						     "'%s' has a space or a "
-						     "non-ASCII character",
-						     value);
-		return PKI_OK;
-	}
-	return pki_error_set(err, PKI_E_INVALID, "unknown name type");
 }
 
 /* ---------------------------------------------------------------- lint */
@@ -673,7 +509,7 @@ lint_validity(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 		     gnutls_strerror(ret));
 		return;
 	}
-	if (decode_as("PKIX-SPORK.Certificate", &der, &cert, NULL) != PKI_OK) {
+	if (pki__asn1_decode("PKIX-SPORK.Certificate", &der, &cert, NULL) != PKI_OK) {
 		find(f, "certificate is not strict DER");
 	} else {
 		lint_time_encoding(cert, "notBefore", f);
@@ -731,7 +567,7 @@ lint_names(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 {
 	gnutls_datum_t sdn = { NULL, 0 }, idn = { NULL, 0 };
 	gnutls_datum_t want = { NULL, 0 };
-	char buf[512];
+	char buf[1040];
 	size_t i, sz;
 	int ret;
 
@@ -759,8 +595,19 @@ lint_names(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 			sz = sizeof(buf);
 			ret = gnutls_x509_crt_get_dn_by_oid(crt, dn_fields[i].oid,
 							    k, 0, buf, &sz);
+			if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER) {
+				find(f, "subject %s is longer than %zu bytes",
+				     dn_fields[i].label, sizeof(buf) - 1);
+				k++;
+				break;
+			}
 			if (ret < 0)
 				break;
+			if (pki__dn_unescape(buf) != 0) {
+				find(f, "subject %s is of a string type spork "
+				     "does not read", dn_fields[i].label);
+				continue;
+			}
 			if (pki__utf8_chars(buf) > dn_fields[i].max)
 				find(f, "subject %s '%s' is longer than %zu "
 				     "characters", dn_fields[i].label, buf,
@@ -1442,7 +1289,7 @@ pki_profile_lint(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 	struct exts e;
 	gnutls_pubkey_t pub = NULL;
 	struct pki_error kerr;
-	char cn[128];
+	char cn[520], q[PKI__QUOTE_MAX];
 	size_t cnlen = sizeof(cn);
 	int subject_empty = 0, ret;
 
@@ -1480,7 +1327,7 @@ pki_profile_lint(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 	if (e.present[EXT_NOCHECK]) {
 		asn1_node nul = NULL;
 
-		if (decode_as("PKIX-SPORK.OCSPNoCheck", &e.val[EXT_NOCHECK],
+		if (pki__asn1_decode("PKIX-SPORK.OCSPNoCheck", &e.val[EXT_NOCHECK],
 			      &nul, NULL) != PKI_OK)
 			find(&f, "id-pkix-ocsp-nocheck value is not NULL");
 		asn1_delete_structure(&nul);
@@ -1490,11 +1337,17 @@ pki_profile_lint(const struct pki_cert_template *tpl, gnutls_x509_crt_t crt,
 	gnutls_pubkey_deinit(pub);
 	if (f.n == 0)
 		return PKI_OK;
-	if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0,
-					  cn, &cnlen) < 0)
-		snprintf(cn, sizeof(cn), "(no common name)");
+	ret = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+					    0, cn, &cnlen);
+	if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE || ret == 0) {
+		if (ret != 0 || pki__dn_unescape(cn) != 0)
+			snprintf(cn, sizeof(cn), "(no common name)");
+		pki__quote(cn, strlen(cn), q, sizeof(q));
+	} else {
+		snprintf(q, sizeof(q), "(a common name too long to show)");
+	}
 	return pki_error_set(err, PKI_E_LINT, "the %s certificate '%s' fails "
 			     "its profile check (%u finding%s): %s",
-			     tpl->profile->name, cn, f.n, f.n == 1 ? "" : "s",
+			     tpl->profile->name, q, f.n, f.n == 1 ? "" : "s",
 			     f.buf);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,4 +409,92 @@ pki__quote(const char *s, size_t slen, char *buf, size_t len)
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+int
+pki__is_pem(const gnutls_datum_t *in)
+{
+	static const char tag[] = "-----BEGIN ";
+	size_t i;
+
+	for (i = 0; i + sizeof(tag) - 1 <= in->size; i++)
+		if (memcmp(in->data + i, tag, sizeof(tag) - 1) == 0)
+			return 1;
+	return 0;
+}
+
+int
+pki__dn_unescape(char *s)
+{
+	char *o = s;
+
+	if (s[0] == '#')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' && s[1] != '\0')
+			s++;
+		*o++ = *s;
+	}
+	*o = '\0';
+	return 0;
+}
+
+const char *
+pki__text_defect(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, k;
+
+	for (; *p != '\0'; p += n) {
+		if (*p < 0x20 || *p == 0x7f)
+			return "a control character";
+		if (*p < 0x80) {
+			n = 1;
+			continue;
+		}
+		n = *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ?
+		    3 : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+		if (n == 0)
+			return "bytes that are not UTF-8";
+		for (k = 1; k < n; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				return "bytes that are not UTF-8";
+		if ((p[0] == 0xe0 && p[1] < 0xa0) ||
+		    (p[0] == 0xed && p[1] >= 0xa0) ||
+		    (p[0] == 0xf0 && p[1] < 0x90) ||
+		    (p[0] == 0xf4 && p[1] >= 0x90))
+			return "bytes that are not UTF-8";
+		if (p[0] == 0xc2 && p[1] <= 0x9f)
+			return "a control character";
+	}
+	return NULL;
+}
+
+int
+pki__asn1_decode(const char *type, const gnutls_datum_t *der, asn1_node *out,
+		 struct pki_error *err)
+{
+	char errbuf[ASN1_MAX_ERROR_DESCRIPTION_SIZE] = "";
+	asn1_node node = NULL, defs;
+	int ret, len;
+
+	*out = NULL;
+	if ((ret = pki__asn1_defs(&defs, err)) != PKI_OK)
+		return ret;
+	if (der->size > INT32_MAX)
+		return pki_error_set(err, PKI_E_PARSE, "%s too large", type);
+	if ((ret = asn1_create_element(defs, type, &node)) != ASN1_SUCCESS)
+		return pki_error_set(err, PKI_E_NOMEM, "asn1_create_element(%s): %s",
+				     type, asn1_strerror(ret));
+	len = (int)der->size;
+	ret = asn1_der_decoding2(&node, der->data, &len,
+				 ASN1_DECODE_FLAG_STRICT_DER, errbuf);
+	if (ret != ASN1_SUCCESS || len != (int)der->size) {
+		asn1_delete_structure(&node);
+		return pki_error_set(err, PKI_E_PARSE, "%s is not strict DER: %s",
+				     type, ret != ASN1_SUCCESS ? errbuf :
+				     "trailing bytes");
+	}
+	*out = node;
+	return PKI_OK;
 }

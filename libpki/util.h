@@ -46,6 +46,24 @@ int pki__gnutls_error(struct pki_error *err, int gnutls_rc, const char *what);
  */
 const char *pki__quote(const char *s, size_t slen, char *buf, size_t len);
 
+/* Whether in holds a PEM block ("-----BEGIN " somewhere). */
+int pki__is_pem(const gnutls_datum_t *in);
+
+/*
+ * Undo the RFC 4514 escaping GnuTLS applies to one attribute value
+ * (gnutls_x509_*_get_dn_by_oid): "\," becomes ",", and so on, in place.
+ * Returns -1 for a value GnuTLS could only give as "#hex" (a string type
+ * it cannot decode), 0 otherwise.
+ */
+int pki__dn_unescape(char *s);
+
+/*
+ * Why s (an attribute value or name from outside) cannot go into a
+ * certificate, or NULL: a control character (C0, DEL, or C1 as UTF-8
+ * writes it) or bytes that are not UTF-8.
+ */
+const char *pki__text_defect(const char *s);
+
 /* strdup that returns NULL on NULL. */
 char *pki__strdup(const char *s);
 
@@ -59,6 +77,12 @@ int pki__random(void *buf, size_t len, struct pki_error *err) PKI_WUR;
  */
 struct asn1_node_st;
 int pki__asn1_defs(struct asn1_node_st **defs, struct pki_error *err) PKI_WUR;
+
+/* Decode der (strict DER, no trailing bytes) as the pkix.asn type
+ * ("PKIX-SPORK.Name"); caller asn1_delete_structure()s *out.  PKI_E_PARSE
+ * naming the type when it does not decode. */
+int pki__asn1_decode(const char *type, const gnutls_datum_t *der,
+		     struct asn1_node_st **out, struct pki_error *err) PKI_WUR;
 
 /* Add a diagnostic (diag.h) at line:col; out of memory drops it. */
 struct pki_diags;

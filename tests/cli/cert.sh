@@ -49,6 +49,9 @@ cat > "$S/domain-policy.toml" <<'EOF'
 pattern = "*.lab.example"
 comment = "the lab"
 [[allow]]
+pattern = "lab.example"
+comment = "the lab's email domain"
+[[allow]]
 pattern = "10.0.0.0/8"
 [[deny]]
 pattern = "*.secret.lab.example"

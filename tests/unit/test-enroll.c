@@ -53,6 +53,8 @@ static const char policy_toml[] =
 	"[[allow]]\n"
 	"pattern = \"*.test.example\"\n"
 	"[[allow]]\n"
+	"pattern = \"test.example\"\n"    /* email addresses */
+	"[[allow]]\n"
 	"pattern = \"10.0.0.0/8\"\n"
 	"[[deny]]\n"
 	"pattern = \"*.bad.test.example\"\n";
