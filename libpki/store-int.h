@@ -26,6 +26,7 @@ struct pki_store {
 	char *path;              /* for messages */
 	int version;             /* schema version after migrations */
 	char actor[256];         /* who acts, for audit rows (no controls) */
+	int64_t uid;             /* the real uid of the acting process */
 	int64_t now;             /* a fixed clock; 0: the system clock */
 };
 
@@ -79,6 +80,12 @@ int pki__store_op_begin(struct pki_store *st, int *own,
 			struct pki_error *err) PKI_WUR;
 int pki__store_op_end(struct pki_store *st, int own, int rc,
 		      struct pki_error *err) PKI_WUR;
+
+/* Open the database file at path read-only, as it is (no WAL, no
+ * migration; its schema must be this build's): a backup copy to check.
+ * Free with pki_store_close. */
+int pki__store_open_copy(const char *path, struct pki_store **out,
+			 struct pki_error *err) PKI_WUR;
 
 /* store-crl.c: the revocation_seq of full CRL base of CA ca_id.
  * PKI_E_NOTFOUND when it was not recorded, PKI_E_INVALID when it is a

@@ -141,7 +141,8 @@ test_chain_ok(void **state)
 		if (i > 0)
 			assert_string_equal(v[i].prev_hash, v[i - 1].hash);
 		pki__audit_hash(v[i].prev_hash, v[i].id, v[i].ts, v[i].actor,
-				v[i].action, v[i].object, v[i].detail, h);
+				v[i].uid, v[i].action, v[i].object,
+				v[i].detail, h);
 		assert_string_equal(h, v[i].hash);
 	}
 	assert_string_equal(res.head_hash, v[n - 1].hash);
@@ -155,16 +156,16 @@ test_hash_is_unambiguous(void **state)
 
 	(void)state;
 	/* moving bytes between fields changes the hash */
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "ab", "c", "d", NULL, a);
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", "bc", "d", NULL, b);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "ab", -1, "c", "d", NULL, a);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", -1, "bc", "d", NULL, b);
 	assert_string_not_equal(a, b);
 	/* NULL detail differs from "" */
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", "b", "c", NULL, a);
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", "b", "c", "", b);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", -1, "b", "c", NULL, a);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", -1, "b", "c", "", b);
 	assert_string_not_equal(a, b);
 	/* id and ts are separate fields */
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 12, 3, "a", "b", "c", NULL, a);
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 23, "a", "b", "c", NULL, b);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 12, 3, "a", -1, "b", "c", NULL, a);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 23, "a", -1, "b", "c", NULL, b);
 	assert_string_not_equal(a, b);
 	assert_int_equal(strlen(a), 64);
 }
@@ -333,10 +334,10 @@ test_inserted_chained_row_named(void **state)
 	/* someone who knows the hash recipe appends a well-chained row but
 	 * does not update the head */
 	assert_int_equal(pki_audit_list(f->st, NULL, &v, &n, &err), PKI_OK);
-	pki__audit_hash(v[n - 1].hash, ROWS + 1, NOW + 50000, "mallory",
+	pki__audit_hash(v[n - 1].hash, ROWS + 1, NOW + 50000, "mallory", -1,
 			"cert.issue", "EVIL", NULL, h);
 	snprintf(sql, sizeof(sql), "INSERT INTO audit VALUES (%d, %d, "
-		 "'mallory', 'cert.issue', 'EVIL', NULL, '%s', '%s')",
+		 "'mallory', 'cert.issue', 'EVIL', NULL, '%s', '%s', NULL)",
 		 ROWS + 1, NOW + 50000, v[n - 1].hash, h);
 	pki_audit_rows_free(v, n);
 	raw_sql(f->path, sql);
@@ -360,7 +361,7 @@ test_inserted_middle_row_named(void **state)
 		"INSERT INTO audit VALUES (4, 1767240000, 'mallory', "
 		"'cert.revoke', '0C0D', NULL, "
 		"'2222222222222222222222222222222222222222222222222222222222222222', "
-		"'3333333333333333333333333333333333333333333333333333333333333333')");
+		"'3333333333333333333333333333333333333333333333333333333333333333', NULL)");
 	assert_int_equal(verify(f->st, &pr, NULL, &err), PKI_E_AUTH);
 	assert_true(pr.n >= 1);
 	assert_int_equal(pr.kind[0], PKI_AUDIT_INSERTED);
@@ -380,8 +381,8 @@ test_rehashed_row_found(void **state)
 	/* row 2 changed and its own hash recomputed: row 3 no longer
 	 * chains to it */
 	assert_int_equal(pki_audit_list(f->st, NULL, &v, &n, &err), PKI_OK);
-	pki__audit_hash(v[1].prev_hash, 2, v[1].ts, "mallory", v[1].action,
-			v[1].object, v[1].detail, h);
+	pki__audit_hash(v[1].prev_hash, 2, v[1].ts, "mallory", v[1].uid,
+			v[1].action, v[1].object, v[1].detail, h);
 	snprintf(sql, sizeof(sql), "UPDATE audit SET actor = 'mallory', "
 		 "hash = '%s' WHERE id = 2", h);
 	pki_audit_rows_free(v, n);

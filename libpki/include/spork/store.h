@@ -33,6 +33,7 @@
 
 #include <gnutls/gnutls.h>
 #include "pki.h"
+#include "audit.h"
 
 struct pki_store;
 
@@ -42,6 +43,45 @@ int pki_store_schema_version(struct pki_store *st);
 
 /* The newest schema version this build knows. */
 int pki_store_schema_latest(void);
+
+/* ------------------------------------------------------------------ */
+/* Check and backup                                                     */
+
+struct pki_store_check_result {
+	int64_t problems;            /* every problem reported */
+	int64_t damaged;             /* of which PKI_AUDIT_DAMAGED */
+	struct pki_audit_result audit; /* the chain walk (audit.h) */
+};
+
+/*
+ * Check the whole database: SQLite's integrity_check (every page, every
+ * index against its table) and foreign_key_check, then, when the file is
+ * whole, the audit chain (pki_audit_verify) and the data against the
+ * log (pki_audit_crosscheck).  Problems go to cb (may be NULL) as
+ * struct pki_audit_problem, the damage as PKI_AUDIT_DAMAGED; *res (may
+ * be NULL) gets the counts.  Returns PKI_OK; PKI_E_DB when the file is
+ * damaged; PKI_E_AUTH when the log or the data were tampered with (err
+ * names the first problem); another code when it could not be read.
+ * Linear in the size of the database.
+ */
+int pki_store_check(struct pki_store *st, pki_audit_problem_fn cb, void *ctx,
+		    struct pki_store_check_result *res,
+		    struct pki_error *err) PKI_WUR;
+
+/*
+ * Copy the database into the new file path with SQLite's online backup
+ * API: one consistent snapshot, taken while other processes go on
+ * reading and writing.  The copy is a single file (no -wal beside it)
+ * of mode 0600, written next to path, checked by opening it and running
+ * pki_store_check on it (*res, may be NULL), synced, and only then
+ * given its name.  PKI_E_EXISTS when path exists (nothing is
+ * overwritten); a copy that does not verify is removed and its problem
+ * returned (PKI_E_DB, PKI_E_AUTH).  Restoring is copying the file back
+ * to spork.db while no process has the state directory open.
+ */
+int pki_store_backup(struct pki_store *st, const char *path,
+		     struct pki_store_check_result *res,
+		     struct pki_error *err) PKI_WUR;
 
 enum pki_ca_status {
 	PKI_CA_ACTIVE,    /* certificate present, usable */
