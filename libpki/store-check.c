@@ -37,6 +37,7 @@ problem(struct probs *p, enum pki_audit_problem_kind kind, int64_t id,
 {
 	struct pki_audit_problem pr;
 	va_list ap;
+	char *c;
 
 	memset(&pr, 0, sizeof(pr));
 	pr.kind = kind;
@@ -44,6 +45,9 @@ problem(struct probs *p, enum pki_audit_problem_kind kind, int64_t id,
 	va_start(ap, fmt);
 	vsnprintf(pr.msg, sizeof(pr.msg), fmt, ap);
 	va_end(ap);
+	for (c = pr.msg; *c != '\0'; c++)      /* one line */
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = ' ';
 	if (p->n++ == 0)
 		p->first = pr;
 	if (p->cb != NULL)
@@ -60,6 +64,18 @@ col(sqlite3_stmt *s, int i)
 
 /* ------------------------------------------------------------------ */
 /* page-level checks                                                    */
+
+/* An integrity_check line without its "*** in database main ***" head. */
+static const char *
+damage_msg(const char *m)
+{
+	const char *nl;
+
+	if (strncmp(m, "*** in database ", 16) == 0 &&
+	    (nl = strchr(m, '\n')) != NULL)
+		return nl + 1;
+	return m;
+}
 
 /*
  * PRAGMA quick_check of each table (and its indexes) in tables (NULL:
@@ -97,7 +113,7 @@ page_check(struct pki_store *st, const char *const *tables, int full,
 		while ((step = sqlite3_step(s)) == SQLITE_ROW)
 			if (strcmp(col(s, 0), "ok") != 0)
 				problem(p, PKI_AUDIT_DAMAGED, 0, "%.200s",
-					col(s, 0));
+					damage_msg(col(s, 0)));
 		if (step != SQLITE_DONE) {
 			if ((step & 0xff) == SQLITE_CORRUPT ||
 			    (step & 0xff) == SQLITE_NOTADB)
@@ -255,7 +271,8 @@ out:
 /* the data against the audit log                                       */
 
 /* The issuer's name of an audit row about a certificate. */
-#define ROW_CA "json_extract(a.detail, '$.ca')"
+#define ROW_CA "(CASE WHEN json_valid(a.detail) THEN " \
+	"json_extract(a.detail, '$.ca') END)"
 
 /* CAs and certificates without the audit row that made them. */
 static int
@@ -314,7 +331,8 @@ cross_orphans(struct pki_store *st, struct probs *p, struct pki_error *err)
 		"WHERE name = a.object)) "
 		"OR (a.action = 'crl.generate' AND NOT EXISTS (SELECT 1 FROM "
 		"crls r JOIN cas i ON i.id = r.ca_id WHERE i.name = a.object "
-		"AND r.crl_number = json_extract(a.detail, '$.crl_number'))) "
+		"AND json_valid(a.detail) AND "
+		"r.crl_number = json_extract(a.detail, '$.crl_number'))) "
 		"ORDER BY a.id", &s, err);
 	if (rc != PKI_OK)
 		return rc;

@@ -81,6 +81,10 @@ int pki__store_op_begin(struct pki_store *st, int *own,
 int pki__store_op_end(struct pki_store *st, int own, int rc,
 		      struct pki_error *err) PKI_WUR;
 
+/* The SQL of migration version (1 .. pki_store_schema_latest()), or
+ * NULL: for tests that make a database of an older schema. */
+const char *pki__store_migration_sql(int version);
+
 /* Open the database file at path read-only, as it is (no WAL, no
  * migration; its schema must be this build's): a backup copy to check.
  * Free with pki_store_close. */

@@ -489,6 +489,14 @@ set_wal(struct pki_store *st)
 	}
 }
 
+const char *
+pki__store_migration_sql(int version)
+{
+	if (version < 1 || version > N_MIGRATIONS)
+		return NULL;
+	return migrations[version - 1];
+}
+
 int
 pki_store_schema_latest(void)
 {

@@ -19,6 +19,7 @@
 #include <spork/audit.h>
 #include "audit-int.h"
 #include "fixture.h"
+#include "store-int.h"
 #include "store-write.h"
 
 #define NOW 1767225600          /* 2026-01-01T00:00:00Z */
@@ -476,6 +477,88 @@ test_actor(void **state)
 	pki__store_set_actor(f->st, "alice");
 }
 
+/*
+ * A database of schema version 1 (rows without a uid, hashed as v1)
+ * migrates on open: the old rows still verify, new rows carry the uid
+ * and chain on, and refusals can be recorded.
+ */
+static void
+test_migrate_v1(void **state)
+{
+	struct fixture_store *f = *state;
+	struct pki_store *st = NULL;
+	struct pki_audit_row *v = NULL;
+	struct pki_audit_result res;
+	struct pki_audit_filter rf;
+	struct pki_error err = { 0 }, why = { 0 };
+	sqlite3 *db = NULL;
+	char h1[65], h2[65], sql[1024], path[FIXTURE_PATH_MAX];
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/v1.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, pki__store_migration_sql(1), NULL,
+				      NULL, NULL), SQLITE_OK);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, NOW, "alice", -1,
+			"pki.build.ca", "Root CA", NULL, h1);
+	pki__audit_hash(h1, 2, NOW + 60, "bob", -1, "cert.issue", "0A1B",
+			"{}", h2);
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = 1397771057;"
+		 "INSERT INTO schema_version VALUES (1, %d);"
+		 "INSERT INTO audit VALUES (1, %d, 'alice', 'pki.build.ca', "
+		 "'Root CA', NULL, '%s', '%s');"
+		 "INSERT INTO audit VALUES (2, %d, 'bob', 'cert.issue', "
+		 "'0A1B', '{}', '%s', '%s');"
+		 "INSERT INTO audit_head VALUES (1, 2, '%s');", NOW, NOW,
+		 PKI_AUDIT_ZERO_HASH, h1, NOW + 60, h1, h2, h2);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(pki_store_open(path, 0, &st, &err), PKI_OK);
+	assert_int_equal(pki_store_schema_version(st),
+			 pki_store_schema_latest());
+	assert_int_equal(pki_audit_verify(st, NULL, NULL, &res, &err), PKI_OK);
+	assert_int_equal(res.rows, 2);
+	assert_int_equal(pki_store_audit(st, NULL, "test.after", "x", NULL,
+					 &err), PKI_OK);
+	assert_int_equal(pki_audit_verify(st, NULL, NULL, &res, &err), PKI_OK);
+	assert_int_equal(res.rows, 3);
+	assert_int_equal(pki_audit_list(st, NULL, &v, &n, &err), PKI_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].uid, -1);
+	assert_int_equal(v[1].uid, -1);
+	assert_int_equal(v[2].uid, (int64_t)getuid());
+	pki_audit_rows_free(v, n);
+	v = NULL;
+
+	/* the uid is part of the new row's hash */
+	pki_store_close(st);
+	st = NULL;
+	raw_sql(path, "UPDATE audit SET uid = uid + 1 WHERE id = 3");
+	assert_int_equal(pki_store_open(path, 0, &st, &err), PKI_OK);
+	assert_int_equal(pki_audit_verify(st, NULL, NULL, &res, &err),
+			 PKI_E_AUTH);
+
+	/* refusals: recorded apart, listed with the filter */
+	pki_error_set(&why, PKI_E_DENIED, "www.other.example is denied");
+	assert_int_equal(pki_store_refusal(st, "mallory", "cert.issue",
+					   "www.other.example", &why), PKI_OK);
+	pki_error_set(&why, PKI_E_NOTFOUND, "not a refusal");
+	assert_int_equal(pki_store_refusal(st, NULL, "cert.issue", "y", &why),
+			 PKI_OK);
+	memset(&rf, 0, sizeof(rf));
+	rf.refusals = 1;
+	assert_int_equal(pki_audit_list(st, &rf, &v, &n, &err), PKI_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].actor, "mallory");
+	assert_int_equal(v[0].uid, (int64_t)getuid());
+	assert_string_equal(v[0].object, "www.other.example");
+	assert_string_equal(v[0].detail, "{\"error\":\"denied\",\"message\":"
+			    "\"www.other.example is denied\"}");
+	pki_audit_rows_free(v, n);
+	pki_store_close(st);
+}
+
 int
 main(void)
 {
@@ -505,6 +588,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_filters, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v1, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
