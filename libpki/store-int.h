@@ -5,7 +5,9 @@
  * store.c is the connection: opening, the schema migrations,
  * transactions and the mapping of SQLite errors.  Each area has a file:
  * store-ca.c, store-cert.c (and serials), store-revoke.c, store-crl.c,
- * store-audit.c.  A new area (ACME accounts and orders, EST, SCEP, rate
+ * store-audit.c, store-check.c (the checks before signing, the
+ * cross-checks of the audit log, pki_store_check and the backup).  A new
+ * area (ACME accounts and orders, EST, SCEP, rate
  * limits ...) is a new store-<area>.c built on this header: its tables
  * are a new entry appended to the migrations in store.c, its API goes
  * into store.h.  Only the store files call sqlite3_*.

@@ -2,7 +2,7 @@
  * store: the connection to the database (see store.h): opening, the
  * schema migrations, transactions, the helpers of store-int.h, and who
  * is acting.  The areas are in store-ca.c, store-cert.c, store-revoke.c,
- * store-crl.c and store-audit.c.
+ * store-crl.c, store-audit.c and store-check.c.
  */
 #include <config.h>
 

@@ -8,7 +8,11 @@
  *
  * Connection settings: WAL, foreign_keys=ON, busy_timeout 10 s,
  * synchronous=FULL (every commit that records a CA, certificate,
- * revocation or CRL is durable when pki_store_commit returns).  Writers
+ * revocation or CRL is durable when pki_store_commit returns),
+ * cell_size_check=ON.  Every commit is checkpointed into the database
+ * file at once (PASSIVE) and the last connection to close empties the
+ * WAL, so the database file alone holds the CA whenever no transaction
+ * is open.  Writers
  * use pki_store_begin (BEGIN IMMEDIATE) ... pki_store_commit; a failed
  * step is followed by pki_store_rollback.  The schema is a list of
  * numbered migrations applied on open; schema_version records them.
@@ -25,8 +29,8 @@
  * passes one.
  *
  * Implementation: store.c (connection, schema, transactions) and one
- * store-<area>.c per area (ca, cert, revoke, crl, audit), sharing the
- * internal store-int.h.
+ * store-<area>.c per area (ca, cert, revoke, crl, audit, check: the
+ * checks, cross-checks and backup), sharing the internal store-int.h.
  */
 #ifndef PKI_STORE_H
 #define PKI_STORE_H
