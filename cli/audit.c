@@ -18,7 +18,7 @@
 #include "common.h"
 #include <spork/audit.h>
 
-static int show_help;
+static int show_help, o_refusals;
 static const char *o_since, *o_until, *o_action, *o_object;
 static long long o_limit = -1;
 
@@ -40,6 +40,9 @@ static const struct poptOption list_options[] = {
 	  "NAME" },
 	{ "limit", '\0', POPT_ARG_LONGLONG, &o_limit, 0,
 	  "only the newest N matching rows", "N" },
+	{ "refusals", '\0', POPT_ARG_NONE, &o_refusals, 0,
+	  "list what was refused (policy denials, wrong passphrases, "
+	  "tampered keys) instead of the changes", NULL },
 	SPORK_COMMON_OPTIONS,
 	HELP_OPTION,
 	POPT_TABLEEND
@@ -58,9 +61,12 @@ audit_usage(FILE *f)
 		"Commands:\n"
 		"  list    [--since T] [--until T] [--action PREFIX] "
 		"[--object NAME] [--limit N]\n"
-		"                   the audit rows, oldest first\n"
-		"  verify           walk the hash chain; name altered, inserted "
-		"and deleted rows\n"
+		"          [--refusals]\n"
+		"                   the audit rows (or the refusals), oldest "
+		"first\n"
+		"  verify           walk the hash chain and cross-check the data; "
+		"name altered,\n"
+		"                   inserted and deleted rows\n"
 		"\nRun 'spork audit <command> --help' for options; see "
 		"spork-audit(1).\n");
 }
@@ -149,38 +155,72 @@ width_of(const char *s, int w)
 	return (int)n > w ? (int)n : w;
 }
 
-static void
-print_table(const struct pki_audit_row *v, size_t n)
+/* A row's uid as text: "-" when it was not recorded. */
+static const char *
+uid_str(const struct pki_audit_row *r, char buf[32])
 {
-	int wid = 2, wactor = 5, waction = 6, wobject = 6;
-	char id[32];
+	if (r->uid < 0)
+		return "-";
+	snprintf(buf, 32, "%lld", (long long)r->uid);
+	return buf;
+}
+
+/* A refusal's detail {"error":..,"message":..} as "error: message". */
+static void
+put_refusal(const char *detail)
+{
+	json_t *o = detail ? json_loads(detail, 0, NULL) : NULL;
+	const char *e = json_string_value(json_object_get(o, "error"));
+	const char *m = json_string_value(json_object_get(o, "message"));
+
+	if (e != NULL && m != NULL) {
+		spork_put_clean(stdout, e, 0);
+		fputs(": ", stdout);
+		spork_put_clean(stdout, m, 0);
+	} else {
+		spork_put_clean(stdout, detail ? detail : "-", 0);
+	}
+	json_decref(o);
+}
+
+static void
+print_table(const struct pki_audit_row *v, size_t n, int refusals)
+{
+	int wid = 2, wactor = 5, wuid = 3, waction = 6, wobject = 6;
+	char id[32], uid[32];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		snprintf(id, sizeof(id), "%lld", (long long)v[i].id);
 		wid = width_of(id, wid);
 		wactor = width_of(v[i].actor, wactor);
+		wuid = width_of(uid_str(&v[i], uid), wuid);
 		waction = width_of(v[i].action, waction);
 		wobject = width_of(v[i].object, wobject);
 	}
-	printf("%*s  %-20s  %-*s  %-*s  %-*s  %s\n", wid, "ID", "TIME", wactor,
-	       "ACTOR", waction, "ACTION", wobject, "OBJECT", "DETAIL");
+	printf("%*s  %-20s  %-*s  %-*s  %-*s  %-*s  %s\n", wid, "ID", "TIME",
+	       wactor, "ACTOR", wuid, "UID", waction, "ACTION", wobject,
+	       "OBJECT", refusals ? "REFUSED" : "DETAIL");
 	for (i = 0; i < n; i++) {
 		printf("%*lld  %-20s  ", wid, (long long)v[i].id,
 		       spork_time(v[i].ts));
 		spork_put_clean(stdout, v[i].actor, wactor);
-		fputs("  ", stdout);
+		printf("  %-*s  ", wuid, uid_str(&v[i], uid));
 		spork_put_clean(stdout, v[i].action, waction);
 		fputs("  ", stdout);
 		spork_put_clean(stdout, v[i].object, wobject);
 		fputs("  ", stdout);
-		spork_put_clean(stdout, v[i].detail ? v[i].detail : "-", 0);
+		if (refusals)
+			put_refusal(v[i].detail);
+		else
+			spork_put_clean(stdout, v[i].detail ? v[i].detail : "-",
+					0);
 		putchar('\n');
 	}
 }
 
 static json_t *
-row_json(const struct pki_audit_row *r)
+row_json(const struct pki_audit_row *r, int refusals)
 {
 	json_t *o = json_object(), *detail = NULL;
 	json_error_t jerr;
@@ -192,9 +232,13 @@ row_json(const struct pki_audit_row *r)
 	json_object_set_new(o, "time", json_string(spork_time(r->ts)));
 	json_object_set_new(o, "ts", json_integer((json_int_t)r->ts));
 	json_object_set_new(o, "actor", json_string(r->actor ? r->actor : ""));
+	json_object_set_new(o, "uid", r->uid >= 0 ?
+			    json_integer((json_int_t)r->uid) : json_null());
 	json_object_set_new(o, "action", json_string(r->action ? r->action : ""));
 	json_object_set_new(o, "object", json_string(r->object ? r->object : ""));
 	json_object_set_new(o, "detail", detail ? detail : json_null());
+	if (refusals)
+		return o;       /* refusals are not chained */
 	json_object_set_new(o, "prev_hash", json_string(r->prev_hash ?
 							r->prev_hash : ""));
 	json_object_set_new(o, "hash", json_string(r->hash ? r->hash : ""));
@@ -243,6 +287,7 @@ cmd_list(int argc, const char **argv)
 	f.limit = o_limit > 0 ? (size_t)o_limit : 0;
 	f.action_prefix = o_action;
 	f.object = o_object;
+	f.refusals = o_refusals;
 	if (spork_state(PKI_STATE_READ, 0, &state, &err) != PKI_OK ||
 	    pki_audit_list((st = pki_state_store(state)), &f, &rows, &n,
 			   &err) != PKI_OK) {
@@ -265,14 +310,15 @@ cmd_list(int argc, const char **argv)
 	if (spork_g.json) {
 		a = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(a, row_json(&rows[i]));
+			json_array_append_new(a, row_json(&rows[i], o_refusals));
 		spork_json_out(json_pack("{s:I, s:o}", "count", (json_int_t)n,
 					 "rows", a));
 	} else if (!spork_g.quiet) {
 		if (n > 0)
-			print_table(rows, n);
+			print_table(rows, n, o_refusals);
 		else
-			fprintf(stderr, "no audit rows match\n");
+			fprintf(stderr, "no %s match\n", o_refusals ?
+				"refusals" : "audit rows");
 	}
 	rc = SPORK_EXIT_OK;
 out:
@@ -292,6 +338,9 @@ problem_tag(enum pki_audit_problem_kind k)
 	case PKI_AUDIT_RELINKED: return "RELINKED";
 	case PKI_AUDIT_TRUNCATED: return "TRUNCATED";
 	case PKI_AUDIT_HEAD: return "HEAD";
+	case PKI_AUDIT_UNLOGGED: return "UNLOGGED";
+	case PKI_AUDIT_ORPHAN: return "ORPHAN";
+	case PKI_AUDIT_DAMAGED: return "DAMAGED";
 	default: return "PROBLEM";
 	}
 }
@@ -319,11 +368,13 @@ cmd_verify(int argc, const char **argv)
 	struct pki_state *state = NULL;
 	struct pki_store *st = NULL;
 	struct pki_audit_result res;
-	struct pki_error err;
+	struct pki_error err, xerr;
 	json_t *problems = NULL;
-	int rc = SPORK_EXIT_USAGE, vrc;
+	int64_t xn = 0;
+	int rc = SPORK_EXIT_USAGE, vrc, xrc;
 
 	pki_error_clear(&err);
+	pki_error_clear(&xerr);
 	memset(&res, 0, sizeof(res));
 	if (parse("audit verify", argc, argv, verify_options, &ctx) != 0)
 		goto out;
@@ -338,6 +389,16 @@ cmd_verify(int argc, const char **argv)
 	if (vrc != PKI_OK && vrc != PKI_E_AUTH) {
 		rc = spork_fail(&err, NULL);  /* could not read the log */
 		goto out;
+	}
+	/* the tables against the log: what the chain cannot see */
+	xrc = pki_audit_crosscheck(st, on_problem, problems, &xn, &xerr);
+	if (xrc != PKI_OK && xrc != PKI_E_AUTH) {
+		rc = spork_fail(&xerr, NULL);
+		goto out;
+	}
+	if (vrc == PKI_OK && xrc != PKI_OK) {
+		vrc = xrc;
+		err = xerr;
 	}
 	if (spork_g.json) {
 		spork_json_out(json_pack("{s:b, s:I, s:I, s:s, s:o}",

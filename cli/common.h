@@ -123,6 +123,7 @@ int spork_cmd_cert(int argc, const char **argv);
 int spork_cmd_crl(int argc, const char **argv);
 int spork_cmd_policy(int argc, const char **argv);
 int spork_cmd_audit(int argc, const char **argv);
+int spork_cmd_store(int argc, const char **argv);
 int spork_cmd_config(int argc, const char **argv);
 int spork_cmd_tls(int argc, const char **argv);
 

@@ -24,6 +24,7 @@ static const struct group groups[] = {
 	{ "crl", spork_cmd_crl, "generate and show revocation lists" },
 	{ "policy", spork_cmd_policy, "check names against the domain policy" },
 	{ "audit", spork_cmd_audit, "list and verify the audit log" },
+	{ "store", spork_cmd_store, "back up and check the database" },
 	{ "config", spork_cmd_config, "check the settings file spork.toml" },
 	{ "tls", spork_cmd_tls, "the handlers' own TLS certificate" },
 	{ NULL, NULL, NULL }

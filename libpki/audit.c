@@ -47,19 +47,25 @@ put_int(struct sha256_ctx *ctx, int64_t v)
 
 void
 pki__audit_hash(const char *prev_hash, int64_t id, int64_t ts,
-		const char *actor, const char *action, const char *object,
-		const char *detail, char out[65])
+		const char *actor, int64_t uid, const char *action,
+		const char *object, const char *detail, char out[65])
 {
-	static const char tag[] = "spork-audit-v1";
+	static const char tag1[] = "spork-audit-v1", tag2[] = "spork-audit-v2";
 	struct sha256_ctx ctx;
 	uint8_t dig[SHA256_DIGEST_SIZE];
 
 	sha256_init(&ctx);
-	sha256_update(&ctx, sizeof(tag), (const uint8_t *)tag); /* with NUL */
+	/* the tag with its NUL */
+	if (uid < 0)
+		sha256_update(&ctx, sizeof(tag1), (const uint8_t *)tag1);
+	else
+		sha256_update(&ctx, sizeof(tag2), (const uint8_t *)tag2);
 	put_str(&ctx, prev_hash);
 	put_int(&ctx, id);
 	put_int(&ctx, ts);
 	put_str(&ctx, actor);
+	if (uid >= 0)
+		put_int(&ctx, uid);
 	put_str(&ctx, action);
 	put_str(&ctx, object);
 	if (detail == NULL)
@@ -119,6 +125,7 @@ collect_row(void *ctx, const struct pki_audit_row *r)
 	memset(d, 0, sizeof(*d));
 	d->id = r->id;
 	d->ts = r->ts;
+	d->uid = r->uid;
 	d->actor = strdup(r->actor ? r->actor : "");
 	d->action = strdup(r->action ? r->action : "");
 	d->object = strdup(r->object ? r->object : "");
@@ -159,6 +166,9 @@ static const char *const problem_names[PKI_AUDIT__MAX] = {
 	[PKI_AUDIT_RELINKED] = "relinked",
 	[PKI_AUDIT_TRUNCATED] = "truncated",
 	[PKI_AUDIT_HEAD] = "head",
+	[PKI_AUDIT_UNLOGGED] = "unlogged",
+	[PKI_AUDIT_ORPHAN] = "orphan",
+	[PKI_AUDIT_DAMAGED] = "damaged",
 };
 
 const char *
@@ -307,8 +317,8 @@ walk_row(void *ctx, const struct pki_audit_row *r)
 	}
 	w->res->rows++;
 	w->res->last_id = r->id;
-	pki__audit_hash(prev, r->id, r->ts, r->actor, r->action, r->object,
-			r->detail, h);
+	pki__audit_hash(prev, r->id, r->ts, r->actor, r->uid, r->action,
+			r->object, r->detail, h);
 	w->p.id = r->id;
 	w->p.self_ok = strcmp(h, hash) == 0;
 	w->p.hash_long = strlen(hash) >= sizeof(w->p.hash);

@@ -57,6 +57,8 @@ struct feed {
 	struct pki_revocation_cursor *cur;
 	struct pki_error *err;
 	int64_t count;
+	int64_t expect;          /* a full CRL: the revocations counted
+				    before; -1 for a delta */
 };
 
 /* Adapter: store cursor -> CRL builder entries. */
@@ -67,6 +69,14 @@ feed_next(void *ctx, struct pki_crl_entry *e)
 	struct pki_revocation r;
 	int ret = pki_store_revocations_next(f->cur, &r, f->err);
 
+	/* the last entry read: a full CRL carries exactly what was counted
+	 * (an index that lost or gained rows shows here, before signing) */
+	if (ret == 0 && f->expect >= 0 && f->count != f->expect)
+		return -pki_error_set(f->err, PKI_E_DB, "the database is "
+				      "damaged: %lld revocations were read "
+				      "for the CRL, %lld are recorded; no CRL "
+				      "is signed", (long long)f->count,
+				      (long long)f->expect);
 	if (ret <= 0)
 		return ret;
 	e->serial = r.serial;
@@ -222,6 +232,14 @@ gen_build(struct gen *g, struct pki_store *st, struct pki_error *err)
 
 	memset(&f, 0, sizeof(f));
 	f.err = err;
+	f.expect = -1;
+	if ((rc = pki_store_check_crl_counts(st, g->ca.id, &f.expect,
+					     err)) != PKI_OK) {
+		pki_error_prefix(err, "CA '%s'", g->ca.name);
+		return rc;
+	}
+	if (g->delta)
+		f.expect = -1;
 	if (g->delta) {
 		rc = pki_store_crl_latest(st, g->ca.id, PKI_STORE_CRL_FULL,
 					  &g->base, err);
@@ -301,7 +319,8 @@ pki_crlgen_generate(struct pki_state *state, const char *ca_name,
 	g.st = st;
 	if ((rc = gen_load_ca(&g, ca_name, err)) != PKI_OK ||
 	    (rc = gen_params(&g, opts, res, err)) != PKI_OK ||
-	    (rc = gen_lock(&g, res, err)) != PKI_OK)
+	    (rc = gen_lock(&g, res, err)) != PKI_OK ||
+	    (rc = pki_store_check_crl_pages(st, err)) != PKI_OK)
 		goto out;
 
 	/* One transaction: number, entries, record, audit. */
@@ -324,6 +343,8 @@ out:
 		close(g.lockfd);    /* releases the lock */
 	if (in_txn)
 		pki_store_rollback(st);
+	if (rc != PKI_OK)
+		(void)pki_store_refusal(st, NULL, "crl.generate", ca_name, err);
 	if (rc != PKI_OK) {
 		free(res->idp_url);
 		free(res->der_path);

@@ -295,6 +295,9 @@ pki_enroll_revoke(const struct pki_enroll *e, const char *serial,
 	rc = revocation_commit(e, &r, 0, reason, now, invalidity_date, issuer,
 			       out, err);
 out:
+	if (rc != PKI_OK)
+		(void)pki_store_refusal(pki_state_store(e->state), e->requester,
+					"cert.revoke", serial, err);
 	pki_cert_record_clear(&r);
 	return rc;
 }
@@ -333,6 +336,9 @@ pki_enroll_unhold(const struct pki_enroll *e, const char *serial,
 	}
 	rc = revocation_commit(e, &r, 1, 0, 0, 0, issuer, out, err);
 out:
+	if (rc != PKI_OK)
+		(void)pki_store_refusal(pki_state_store(e->state), e->requester,
+					"cert.unhold", serial, err);
 	pki_cert_record_clear(&r);
 	return rc;
 }

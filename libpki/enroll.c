@@ -570,6 +570,8 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 				&has_root, err)) != PKI_OK ||
 	    (rc = pki__enroll_constraints(&j->subj, &j->names, chain, nchain,
 					     err)) != PKI_OK ||
+	    (rc = pki_store_check_issue(pki_state_store(e->state), err)) !=
+	    PKI_OK ||
 	    (rc = issuer_load(e, is, err)) != PKI_OK)
 		goto out;
 	tpl.profile = j->prof;
@@ -647,6 +649,22 @@ out:
 	pki_strlist_clear(&tpl.ca_issuers_urls);
 	pki_strlist_clear(&tpl.policy_oids);
 	return rc;
+}
+
+/* A refused issue or renewal (policy, passphrase, sealed key) leaves a
+ * refusal row naming what was asked for. */
+static void
+job_refused(const struct pki_enroll *e, const struct job *j,
+	    const char *object, const struct pki_error *err)
+{
+	if (object == NULL)
+		object = j->subj.common_name != NULL ? j->subj.common_name :
+			j->names.dns.n > 0 ? j->names.dns.v[0] :
+			j->names.ip.n > 0 ? j->names.ip.v[0] :
+			j->names.email.n > 0 ? j->names.email.v[0] : "";
+	(void)pki_store_refusal(pki_state_store(e->state), e->requester,
+				j->action != NULL ? j->action : "cert.issue",
+				object, err);
 }
 
 static int
@@ -732,6 +750,8 @@ pki_enroll_issue(const struct pki_enroll *e,
 		goto out;
 	rc = job_run(e, &j, &is, res, err);
 out:
+	if (rc != PKI_OK)
+		job_refused(e, &j, NULL, err);
 	if (crq != NULL)
 		gnutls_x509_crq_deinit(crq);
 	issuer_clear(&is);
@@ -871,6 +891,10 @@ pki_enroll_renew(const struct pki_enroll *e,
 		goto out;
 	rc = job_run(e, &j, &is, res, err);
 out:
+	if (rc != PKI_OK) {
+		j.action = "cert.renew";
+		job_refused(e, &j, req->serial, err);
+	}
 	if (crt != NULL)
 		gnutls_x509_crt_deinit(crt);
 	if (crq != NULL)

@@ -1046,6 +1046,9 @@ out:
 	pki_hier_results_free(B.res, n);
 	pki_hier_status_free(B.status, n);
 	pki_diags_clear(&d);
+	if (rc != PKI_OK)
+		(void)pki_store_refusal(B.st, NULL, "pki.build",
+					plan->path ? plan->path : "", err);
 	return rc;
 }
 
@@ -1322,5 +1325,8 @@ out:
 		gnutls_x509_crt_deinit(ci.crt);
 	gnutls_free(ci.der.data);
 	pki_ca_record_clear(&ci.rec);
+	if (rc != PKI_OK)
+		(void)pki_store_refusal(st, NULL, "pki.import.cert",
+					ca_name ? ca_name : "", err);
 	return rc;
 }

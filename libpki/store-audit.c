@@ -143,11 +143,11 @@ pki_store_audit(struct pki_store *st, const char *actor, const char *action,
 	if ((rc = audit_tip(st, &id, prev, err)) != PKI_OK)
 		goto out;
 
-	pki__audit_hash(prev, id, ts, actor, action, object, detail_json,
-			hash);
+	pki__audit_hash(prev, id, ts, actor, st->uid, action, object,
+			detail_json, hash);
 	rc = pki__store_prep(st, "INSERT INTO audit (id, ts, actor, action, "
-			     "object, detail, prev_hash, hash) VALUES "
-			     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s, err);
+			     "object, detail, prev_hash, hash, uid) VALUES "
+			     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &s, err);
 	if (rc != PKI_OK)
 		goto out;
 	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int64(s, 2, ts) ||
@@ -157,6 +157,7 @@ pki_store_audit(struct pki_store *st, const char *actor, const char *action,
 	    pki__store_bind_text(s, 6, detail_json) ||
 	    pki__store_bind_text(s, 7, prev) ||
 	    pki__store_bind_text(s, 8, hash) ||
+	    sqlite3_bind_int64(s, 9, st->uid) ||
 	    sqlite3_step(s) != SQLITE_DONE) {
 		rc = pki__store_db_err(st, err, "writing an audit row");
 		goto out;
@@ -171,7 +172,49 @@ out:
 	return rc;
 }
 
-#define AUDIT_COLS "id, ts, actor, action, object, detail, prev_hash, hash"
+#define AUDIT_COLS "id, ts, actor, action, object, detail, prev_hash, " \
+	"hash, coalesce(uid, -1)"
+/* A refusal as an audit row: detail {"error":..,"message":..}, no hashes. */
+#define REFUSAL_COLS "id, ts, actor, action, object, " \
+	"json_object('error', error, 'message', message), '', '', uid"
+
+int
+pki_store_refusal(struct pki_store *st, const char *actor, const char *action,
+		  const char *object, const struct pki_error *why)
+{
+	sqlite3_stmt *s = NULL;
+	const char *code;
+	int rc;
+
+	if (st == NULL || why == NULL || action == NULL)
+		return PKI_OK;
+	if (why->code == PKI_E_DENIED)
+		code = "denied";
+	else if (why->code == PKI_E_AUTH)
+		code = "auth";
+	else
+		return PKI_OK;
+	if (actor == NULL)
+		actor = pki__store_actor(st);
+	/* after the refused operation rolled back: a write of its own */
+	if (pki__store_prep(st, "INSERT INTO refusals (ts, uid, actor, action, "
+			    "object, error, message) VALUES (?1, ?2, ?3, ?4, "
+			    "?5, ?6, ?7)", &s, NULL) != PKI_OK)
+		return PKI_E_DB;
+	rc = PKI_OK;
+	if (sqlite3_bind_int64(s, 1, pki__store_now(st)) ||
+	    sqlite3_bind_int64(s, 2, st->uid) ||
+	    pki__store_bind_text(s, 3, actor) ||
+	    pki__store_bind_text(s, 4, action) ||
+	    pki__store_bind_text(s, 5, object != NULL ? object : "") ||
+	    pki__store_bind_text(s, 6, code) ||
+	    pki__store_bind_text(s, 7, why->msg[0] ? why->msg :
+				 pki_strerror(why->code)) ||
+	    sqlite3_step(s) != SQLITE_DONE)
+		rc = PKI_E_DB;
+	sqlite3_finalize(s);
+	return rc;
+}
 
 static int
 audit_rows(struct pki_store *st, sqlite3_stmt *s,
@@ -190,6 +233,7 @@ audit_rows(struct pki_store *st, sqlite3_stmt *s,
 		row.detail = (char *)sqlite3_column_text(s, 5);
 		row.prev_hash = (char *)sqlite3_column_text(s, 6);
 		row.hash = (char *)sqlite3_column_text(s, 7);
+		row.uid = sqlite3_column_int64(s, 8);
 		if ((rc = cb(ctx, &row)) != 0)
 			return rc;
 	}
@@ -248,11 +292,14 @@ pki__store_audit_select(struct pki_store *st, const struct pki_audit_filter *f,
 {
 	static const struct pki_audit_filter none;
 	char sql[1024], where[512];
+	const char *cols, *table;
 	sqlite3_stmt *s = NULL;
 	int rc, idx;
 
 	if (f == NULL)
 		f = &none;
+	cols = f->refusals ? REFUSAL_COLS : AUDIT_COLS;
+	table = f->refusals ? "refusals" : "audit";
 	/* constant fragments only; values are bound */
 	snprintf(where, sizeof(where), "WHERE 1 = 1%s%s%s%s",
 		 f->since ? " AND ts >= :since" : "",
@@ -261,12 +308,12 @@ pki__store_audit_select(struct pki_store *st, const struct pki_audit_filter *f,
 			" AND substr(action, 1, :plen) = :prefix" : "",
 		 f->object ? " AND object = :object" : "");
 	if (f->limit)
-		snprintf(sql, sizeof(sql), "SELECT " AUDIT_COLS " FROM "
-			 "(SELECT " AUDIT_COLS " FROM audit %s ORDER BY id "
-			 "DESC LIMIT :limit) AS t ORDER BY id", where);
+		snprintf(sql, sizeof(sql), "SELECT * FROM (SELECT %s FROM %s "
+			 "%s ORDER BY id DESC LIMIT :limit) AS t ORDER BY 1",
+			 cols, table, where);
 	else
-		snprintf(sql, sizeof(sql), "SELECT " AUDIT_COLS " FROM audit "
-			 "%s ORDER BY id", where);
+		snprintf(sql, sizeof(sql), "SELECT %s FROM %s %s ORDER BY id",
+			 cols, table, where);
 	if ((rc = pki__store_prep(st, sql, &s, err)) != PKI_OK)
 		return rc;
 	rc = SQLITE_OK;

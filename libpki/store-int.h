@@ -5,7 +5,9 @@
  * store.c is the connection: opening, the schema migrations,
  * transactions and the mapping of SQLite errors.  Each area has a file:
  * store-ca.c, store-cert.c (and serials), store-revoke.c, store-crl.c,
- * store-audit.c.  A new area (ACME accounts and orders, EST, SCEP, rate
+ * store-audit.c, store-check.c (the checks before signing, the
+ * cross-checks of the audit log, pki_store_check and the backup).  A new
+ * area (ACME accounts and orders, EST, SCEP, rate
  * limits ...) is a new store-<area>.c built on this header: its tables
  * are a new entry appended to the migrations in store.c, its API goes
  * into store.h.  Only the store files call sqlite3_*.
@@ -26,6 +28,7 @@ struct pki_store {
 	char *path;              /* for messages */
 	int version;             /* schema version after migrations */
 	char actor[256];         /* who acts, for audit rows (no controls) */
+	int64_t uid;             /* the real uid of the acting process */
 	int64_t now;             /* a fixed clock; 0: the system clock */
 };
 
@@ -79,6 +82,16 @@ int pki__store_op_begin(struct pki_store *st, int *own,
 			struct pki_error *err) PKI_WUR;
 int pki__store_op_end(struct pki_store *st, int own, int rc,
 		      struct pki_error *err) PKI_WUR;
+
+/* The SQL of migration version (1 .. pki_store_schema_latest()), or
+ * NULL: for tests that make a database of an older schema. */
+const char *pki__store_migration_sql(int version);
+
+/* Open the database file at path read-only, as it is (no WAL, no
+ * migration; its schema must be this build's): a backup copy to check.
+ * Free with pki_store_close. */
+int pki__store_open_copy(const char *path, struct pki_store **out,
+			 struct pki_error *err) PKI_WUR;
 
 /* store-crl.c: the revocation_seq of full CRL base of CA ca_id.
  * PKI_E_NOTFOUND when it was not recorded, PKI_E_INVALID when it is a

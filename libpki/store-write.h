@@ -64,6 +64,19 @@ int pki_store_audit(struct pki_store *st, const char *actor,
 		    const char *detail_json, struct pki_error *err) PKI_WUR;
 
 /*
+ * Record that action on object was refused, when why->code says it was
+ * by policy or authentication (PKI_E_DENIED, PKI_E_AUTH; other codes are
+ * not refusals and are ignored): a row in the refusals table (audit.h)
+ * with the time, the actor (NULL: the state's), the uid, the error and
+ * its message.  Call it after the refused operation rolled back.  It
+ * writes in a transaction of its own and never fails the caller: the
+ * return (PKI_E_DB when the row could not be written) is advisory.
+ */
+int pki_store_refusal(struct pki_store *st, const char *actor,
+		      const char *action, const char *object,
+		      const struct pki_error *why);
+
+/*
  * Record a certificate; fills r->id, r->sha256 and r->created_at and
  * rewrites r->serial to canonical form.  Required: der, serial, subject,
  * profile, not_before <= not_after, and issuer_ca_id (or ca_id for an
@@ -175,6 +188,38 @@ int pki_store_crl_insert(struct pki_store *st, struct pki_crl_record *r,
 			 struct pki_error *err) PKI_WUR;
 
 /* ------------------------------------------------------------------ */
+/* Checks before signing (store-check.c)                                */
+
+/*
+ * Before a certificate is signed, cheaply: the tables issuance trusts
+ * in full (CAs, revocations, the schema) are read page by page (PRAGMA
+ * quick_check of those tables), and the last audit row must be the one
+ * the head records, with a hash that holds.  The cost grows with the
+ * number of revocations, not of certificates.  PKI_E_DB naming the
+ * damage, PKI_E_AUTH for a tampered log tip.
+ */
+int pki_store_check_issue(struct pki_store *st, struct pki_error *err) PKI_WUR;
+
+/*
+ * Before a CRL is signed: every table the CRL depends on (all but the
+ * archive of earlier CRLs) read page by page, and the audit tip as
+ * above.  Linear in the size of those tables.  Call it outside the
+ * CRL's transaction (it would hold the write lock).
+ */
+int pki_store_check_crl_pages(struct pki_store *st,
+			      struct pki_error *err) PKI_WUR;
+
+/*
+ * Inside the CRL's transaction: the number of current revocations of CA
+ * ca_id, counted from the revocations table, must equal what its
+ * revocation events add up to (revokes less lifted holds), each counted
+ * without an index.  *revoked gets the count (what a full CRL must
+ * carry).  PKI_E_AUTH naming both counts when they differ.
+ */
+int pki_store_check_crl_counts(struct pki_store *st, int64_t ca_id,
+			       int64_t *revoked, struct pki_error *err) PKI_WUR;
+
+/* ------------------------------------------------------------------ */
 /* Audit rows: internal to audit.c (see audit.h for the public API).    */
 
 struct pki_audit_row;
@@ -210,6 +255,12 @@ int pki__store_audit_select(struct pki_store *st,
 void pki__store_set_actor(struct pki_store *st, const char *actor);
 const char *pki__store_actor(const struct pki_store *st);
 void pki__store_set_clock(struct pki_store *st, int64_t now);
+/* The real uid written next to the actor: getuid() of the process that
+ * opened the store.  The library takes it itself rather than from its
+ * caller, so that the actor (a name anyone may claim) always comes with
+ * who really ran the process; set_uid is for tests. */
+void pki__store_set_uid(struct pki_store *st, int64_t uid);
+int64_t pki__store_uid(const struct pki_store *st);
 int64_t pki__store_now(const struct pki_store *st);
 
 #endif

@@ -2,7 +2,7 @@
  * store: the connection to the database (see store.h): opening, the
  * schema migrations, transactions, the helpers of store-int.h, and who
  * is acting.  The areas are in store-ca.c, store-cert.c, store-revoke.c,
- * store-crl.c and store-audit.c.
+ * store-crl.c, store-audit.c and store-check.c.
  */
 #include <config.h>
 
@@ -153,6 +153,30 @@ static const char *const migrations[] = {
 	" one INTEGER PRIMARY KEY CHECK (one = 1),"
 	" last_id INTEGER NOT NULL,"
 	" hash TEXT NOT NULL);",
+
+	/*
+	 * 2: who acted by uid, and refusals.  audit.uid is the real uid of
+	 * the process that wrote the row (NULL in rows written before); a
+	 * row with a uid is hashed with it (pki__audit_hash, v2).  refusals
+	 * records what was refused (policy denials, wrong passphrases,
+	 * tampered sealed keys) outside the hash chain: a refusal changes
+	 * nothing in the CA, is written after the refused operation rolled
+	 * back, and may be provoked by anyone a handler serves, so it must
+	 * neither crowd nor wait on the chain of changes.
+	 */
+	"ALTER TABLE audit ADD COLUMN uid INTEGER;"
+	"CREATE TABLE refusals ("
+	" id INTEGER PRIMARY KEY,"
+	" ts INTEGER NOT NULL,"
+	" uid INTEGER NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" action TEXT NOT NULL,"
+	" object TEXT NOT NULL,"
+	" error TEXT NOT NULL,"
+	" message TEXT NOT NULL);"
+	"CREATE INDEX refusals_ts ON refusals (ts);"
+	/* the cross-checks of audit verify look rows up by object */
+	"CREATE INDEX audit_object ON audit (object, action);",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -465,6 +489,14 @@ set_wal(struct pki_store *st)
 	}
 }
 
+const char *
+pki__store_migration_sql(int version)
+{
+	if (version < 1 || version > N_MIGRATIONS)
+		return NULL;
+	return migrations[version - 1];
+}
+
 int
 pki_store_schema_latest(void)
 {
@@ -490,6 +522,7 @@ pki_store_open(const char *path, int create, struct pki_store **out,
 		goto out;
 	}
 	pki__store_set_actor(st, NULL);
+	st->uid = (int64_t)getuid();
 	if (stat(path, &sb) != 0) {
 		if (errno != ENOENT || !create) {
 			rc = pki_error_set(err, errno == ENOENT ?
@@ -527,18 +560,23 @@ pki_store_open(const char *path, int create, struct pki_store **out,
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	/*
 	 * Every CLI invocation and handler process opens and closes the
-	 * database once.  Keeping the WAL file and leaving checkpoints to the
-	 * automatic ones at commit saves creating, checkpointing and deleting
-	 * the WAL (and its fsyncs) on every run; each commit is still
-	 * fsynced (synchronous=FULL), so durability is unchanged.
+	 * database once.  The WAL file is kept (not created and deleted on
+	 * every run), but spork.db alone must hold the CA: a backup that
+	 * copies only spork.db is the obvious one.  So every commit is
+	 * checkpointed at once (wal_autocheckpoint = 1 page, PASSIVE: it
+	 * never waits for readers), and the last connection to close
+	 * checkpoints what is left and truncates the WAL (journal_size_limit
+	 * = 0); a connection that is not the last (another process holds
+	 * the database) leaves that to the last one.
 	 */
 	{
 		int persist = 1;
 
 		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
 				     &persist);
-		sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+		sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0,
 				  NULL);
+		sqlite3_wal_autocheckpoint(st->db, 1);
 	}
 	/* a database file is data, not code */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
@@ -555,6 +593,11 @@ pki_store_open(const char *path, int create, struct pki_store **out,
 	rc = pki__store_exec(st, "PRAGMA foreign_keys = ON", err);
 	if (rc == PKI_OK)
 		rc = pki__store_exec(st, "PRAGMA synchronous = FULL", err);
+	if (rc == PKI_OK)
+		rc = pki__store_exec(st, "PRAGMA journal_size_limit = 0", err);
+	/* damaged pages are refused as they are read, not trusted */
+	if (rc == PKI_OK)
+		rc = pki__store_exec(st, "PRAGMA cell_size_check = ON", err);
 	if (rc != PKI_OK)
 		goto out;
 	if ((rc = read_int_pragma(st, "PRAGMA foreign_keys", &v, err)) !=
@@ -567,6 +610,52 @@ pki_store_open(const char *path, int create, struct pki_store **out,
 	}
 	if ((rc = migrate(st, err)) != PKI_OK)
 		goto out;
+	*out = st;
+	st = NULL;
+	rc = PKI_OK;
+out:
+	pki_store_close(st);
+	return rc;
+}
+
+int
+pki__store_open_copy(const char *path, struct pki_store **out,
+		     struct pki_error *err)
+{
+	struct pki_store *st = NULL;
+	int64_t app_id = 0;
+	int rc, version = 0, other = 0;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	pki__store_set_actor(st, NULL);
+	st->uid = (int64_t)getuid();
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY |
+			    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		rc = st->db == NULL ? pki_error_set(err, PKI_E_NOMEM, "out of "
+						    "memory") :
+			pki__store_db_err(st, err, "sqlite3_open_v2");
+		goto out;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	if ((rc = pki__store_exec(st, "PRAGMA cell_size_check = ON",
+				  err)) != PKI_OK ||
+	    (rc = read_version(st, &version, &other, err)) != PKI_OK ||
+	    (rc = read_int_pragma(st, "PRAGMA application_id", &app_id,
+				  err)) != PKI_OK)
+		goto out;
+	if (app_id != APPLICATION_ID || version != N_MIGRATIONS) {
+		rc = pki_error_set(err, PKI_E_DB, "%s is not a spork database "
+				   "of schema version %d", path, N_MIGRATIONS);
+		goto out;
+	}
+	st->version = version;
 	*out = st;
 	st = NULL;
 	rc = PKI_OK;
@@ -640,6 +729,18 @@ const char *
 pki__store_actor(const struct pki_store *st)
 {
 	return st->actor;
+}
+
+void
+pki__store_set_uid(struct pki_store *st, int64_t uid)
+{
+	st->uid = uid;
+}
+
+int64_t
+pki__store_uid(const struct pki_store *st)
+{
+	return st->uid;
 }
 
 void

@@ -9,6 +9,7 @@ export TZ=UTC
 S="$SPORK_STATE_DIR"
 DB="$S/spork.db"
 HEX64='[0-9a-f]{64}'
+ME=$(id -u)
 
 # ---- before anything exists
 expect 3 "list: no state directory" "$SPORK" audit list
@@ -41,16 +42,16 @@ NROWS=$(sqlite3 "$DB" "SELECT count(*) FROM audit")
 
 # ---- list: the whole log
 expect 0 "list" "$SPORK" audit list
-grep_out "header" '^ID +TIME +ACTOR +ACTION +OBJECT +DETAIL$'
-grep_out "row 1: the root CA built" \
-	'^ *1  2026-01-10T08:00:00Z  test +pki\.build\.ca +Lab Root CA +\{.*"role":"root"'
+grep_out "header" '^ID +TIME +ACTOR +UID +ACTION +OBJECT +DETAIL$'
+grep_out "row 1: the root CA built, with the real uid" \
+	"^ *1  2026-01-10T08:00:00Z  test +$ME +pki\\.build\\.ca +Lab Root CA +\\{.*\"role\":\"root\""
 grep_out "row 2: the issuing CA built" \
-	'^ *2  2026-01-10T08:00:00Z  test +pki\.build\.ca +Lab Issuing CA +\{'
+	"^ *2  2026-01-10T08:00:00Z  test +$ME +pki\\.build\\.ca +Lab Issuing CA +\\{"
 grep_out "row 3: www issued" \
-	"^ *3  2026-02-01T09:00:00Z  test +cert\.issue +$WWW +\{.*www\.lab\.example"
+	"^ *3  2026-02-01T09:00:00Z  test +$ME +cert\\.issue +$WWW +\\{.*www\\.lab\\.example"
 grep_out "row 5: www revoked" \
-	"^ *5  2026-03-01T11:00:00Z  test +cert\.revoke +$WWW "
-grep_out "row 6: db renewed" "^ *6  2026-03-05T12:00:00Z  test +cert\.renew "
+	"^ *5  2026-03-01T11:00:00Z  test +$ME +cert\\.revoke +$WWW "
+grep_out "row 6: db renewed" "^ *6  2026-03-05T12:00:00Z  test +$ME +cert\\.renew "
 [ "$(wc -l < "$T/out")" = 7 ] && ok "header and six rows" ||
 	not_ok "header and six rows ($(wc -l < "$T/out") lines)"
 
@@ -110,7 +111,7 @@ expect 0 "list --json" "$SPORK" audit list --json --object "$WWW"
 tr -d '\n' < "$T/out" | sed 's/  */ /g' > "$T/json"
 grep_out "count" '^\{ "count": 2, "rows": \[' "$T/json"
 grep_out "a row with its fields and hashes" \
-	"\{ \"action\": \"cert.revoke\", \"actor\": \"test\", \"detail\": \{[^}]*\}, \"hash\": \"$HEX64\", \"id\": 5, \"object\": \"$WWW\", \"prev_hash\": \"$HEX64\", \"time\": \"2026-03-01T11:00:00Z\", \"ts\": 1772362800 \}" "$T/json"
+	"\{ \"action\": \"cert.revoke\", \"actor\": \"test\", \"detail\": \{[^}]*\}, \"hash\": \"$HEX64\", \"id\": 5, \"object\": \"$WWW\", \"prev_hash\": \"$HEX64\", \"time\": \"2026-03-01T11:00:00Z\", \"ts\": 1772362800, \"uid\": $ME \}" "$T/json"
 grep_out "detail is a JSON object, not a string" '"detail": \{ "ca": "Lab Issuing CA"' "$T/json"
 expect 0 "list --json with no match" "$SPORK" audit list --json --action nothing.
 tr -d '\n' < "$T/out" | sed 's/  */ /g' > "$T/json"
@@ -153,7 +154,7 @@ tr -d '\n' < "$T/out" | sed 's/  */ /g' > "$T/json"
 grep_out "--json: intact false and the problem" \
 	'"intact": false, "last_id": 6, "problems": \[ \{ "id": 2, "kind": "altered", "last_id": 2, "message": "row 2 was altered: its hash does not match its contents" \} \], "rows": 6' "$T/json"
 expect 0 "list still shows the altered row" "$SPORK" audit list --object "Lab Issuing CA"
-grep_out "with the forged actor" '^ *2 .* mallory +pki\.build\.ca'
+grep_out "with the forged actor" "^ *2 .* mallory +$ME +pki\\.build\\.ca"
 expect 5 "-q: nothing on stdout, exit 5" "$SPORK" audit verify -q
 [ ! -s "$T/out" ] && grep -q tampered "$T/err" &&
 	ok "-q: only the summary on stderr" || not_ok "-q: only the summary on stderr"
@@ -162,7 +163,7 @@ tamper "an escape sequence written into a row" \
 	"UPDATE audit SET actor = 'evil' || char(27) || '[2J' || char(155) WHERE id = 2"
 grep_out "names row 2" '^ALTERED +row 2 was altered'
 expect 0 "list a row with control characters" "$SPORK" audit list
-grep_out "control characters shown as ?" '^ *2 .* evil\?\[2J\? +pki\.build\.ca'
+grep_out "control characters shown as ?" "^ *2 .* evil\\?\\[2J\\? +$ME +pki\\.build\\.ca"
 ESC=$(printf '\033')
 ! grep -q "$ESC" "$T/out" && ok "no escape character reaches the terminal" ||
 	not_ok "no escape character reaches the terminal"
@@ -217,6 +218,44 @@ expect 0 "list --json shows a bad detail as a string" \
 	"$SPORK" audit list --json --limit 3
 grep_out "detail as written" '"detail": "not json"'
 
+# ---- the tables against the log (what the chain cannot see)
+restore
+sqlite3 "$DB" "DELETE FROM revocations WHERE serial = '$WWW'"
+expect 0 "with the revocation deleted, www looks valid" "$SPORK" cert list \
+	--status valid
+grep_out "in the valid list" "^$WWW " "$T/out"
+expect 5 "a revocation deleted with sqlite3: verify exits 5" \
+	"$SPORK" audit verify
+grep_out "names the audit row and the certificate" \
+	"^ORPHAN +row 5 revoked certificate $WWW of CA 'Lab Issuing CA', but the database holds no revocation of it: the revocation was deleted\$"
+grep_out "summary: the data and the log disagree" \
+	"^spork: the database and its audit log disagree: 1 problem, first: row 5 " "$T/err"
+expect 5 "--json: intact false" "$SPORK" audit verify --json
+grep_out "--json: the orphan" '"kind": "orphan"'
+expect 5 "no CRL is signed over it" "$SPORK" crl generate --ca "Lab Issuing CA"
+grep_out "names the counts" "has 0 revocations recorded but its revocation events account for 1" "$T/err"
+
+restore
+sqlite3 "$DB" "DELETE FROM certificates WHERE serial = '$DBS'"
+expect 5 "a certificate deleted: verify exits 5" "$SPORK" audit verify
+grep_out "names its issue row" "^ORPHAN +row 4 \(cert\.issue of $DBS, CA 'Lab Issuing CA'\) names a certificate the database does not hold"
+
+restore
+sqlite3 "$DB" "INSERT INTO certificates (issuer_ca_id, serial, subject, profile,
+	not_before, not_after, der, sha256, source, requester, created_at)
+	SELECT issuer_ca_id, 'DEADBEEF', subject, profile, not_before, not_after,
+	der, 'x', source, 'mallory', created_at FROM certificates
+	WHERE serial = '$DBS'"
+expect 5 "a certificate added: verify exits 5" "$SPORK" audit verify
+grep_out "names it" "^UNLOGGED +certificate DEADBEEF of CA 'Lab Issuing CA' has no audit row"
+
+restore
+sqlite3 "$DB" "INSERT INTO cas (name, role, mode, algorithm, key_uri, subject,
+	status, created_at) VALUES ('Evil CA', 'issuing', 'local', 'ecdsa-p256',
+	'lockbox:x', 'CN=Evil', 'active', 0)"
+expect 5 "a CA added: verify exits 5" "$SPORK" audit verify
+grep_out "names it" "^UNLOGGED +CA 'Evil CA' has no audit row"
+
 # ---- restored: intact again, and the chain goes on
 restore
 expect 0 "restored: intact" "$SPORK" audit verify
@@ -229,6 +268,40 @@ grep_out "seven rows now" "^audit log intact: 7 rows, head $HEX64\$"
 expect 4 "a refused issue writes no row" "$SPORK" cert issue \
 	--cn www.other.example --key-out "$T/x.key" --out "$T/x.pem"
 expect 0 "the log did not grow" "$SPORK" audit verify
+grep_out "still seven rows" "^audit log intact: 7 rows"
+
+# ---- refusals: recorded apart from the chain, with the real uid
+expect 0 "list --refusals" "$SPORK" audit list --refusals
+grep_out "header" '^ID +TIME +ACTOR +UID +ACTION +OBJECT +REFUSED$'
+grep_out "the policy denial, with actor and uid" \
+	"^ *1  2026-03-06T12:00:00Z  test +$ME +cert\\.issue +www\\.other\\.example +denied: www\\.other\\.example is not allowed"
+printf 'not the passphrase\n' > "$T/wrong"
+chmod 600 "$T/wrong"
+expect 5 "a wrong passphrase" "$SPORK" crl generate --ca "Lab Root CA" \
+	--passphrase-file="$T/wrong"
+KEY=$(ls "$S"/lockbox/online/*.key | head -n 1)
+cp "$KEY" "$T/key.orig"
+chmod u+w "$KEY"
+# flip the last byte of the sealed key (its tag)
+size=$(wc -c < "$KEY")
+printf '\377' | dd of="$KEY" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+cmp -s "$KEY" "$T/key.orig" && printf '\000' |
+	dd of="$KEY" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+expect 5 "a tampered sealed key, by an actor who names someone else" \
+	env SPORK_ACTOR=alice "$SPORK" cert issue --cn api2.lab.example \
+	--key-out "$T/api2.key" --out "$T/api2.pem"
+cp "$T/key.orig" "$KEY"
+expect 0 "list --refusals --json" "$SPORK" audit list --refusals --json
+tr -d '\n' < "$T/out" | sed 's/  */ /g' > "$T/json"
+grep_out "three refusals" '^\{ "count": 3, ' "$T/json"
+grep_out "the wrong passphrase: auth, on the root CA" \
+	"\"action\": \"crl.generate\", \"actor\": \"test\", \"detail\": \\{ \"error\": \"auth\", \"message\": \"unsealing the key of 'Lab Root CA': [^\"]*wrong passphrase[^\"]*\" \\}, \"id\": 2, \"object\": \"Lab Root CA\"" "$T/json"
+grep_out "the tampered key: the claimed actor and the real uid" \
+	"\"action\": \"cert.issue\", \"actor\": \"alice\", \"detail\": \\{ \"error\": \"auth\", [^}]*\\}, \"id\": 3, \"object\": \"api2.lab.example\", \"time\": \"[^\"]*\", \"ts\": [0-9]+, \"uid\": $ME \\}" "$T/json"
+! grep -q '"hash"' "$T/json" && ok "refusals carry no hashes" ||
+	not_ok "refusals carry no hashes"
+listed "--refusals filters by action" "1 3" --refusals --action cert.
+expect 0 "refusals leave the chain as it was" "$SPORK" audit verify
 grep_out "still seven rows" "^audit log intact: 7 rows"
 
 finish

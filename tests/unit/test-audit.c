@@ -19,6 +19,7 @@
 #include <spork/audit.h>
 #include "audit-int.h"
 #include "fixture.h"
+#include "store-int.h"
 #include "store-write.h"
 
 #define NOW 1767225600          /* 2026-01-01T00:00:00Z */
@@ -141,7 +142,8 @@ test_chain_ok(void **state)
 		if (i > 0)
 			assert_string_equal(v[i].prev_hash, v[i - 1].hash);
 		pki__audit_hash(v[i].prev_hash, v[i].id, v[i].ts, v[i].actor,
-				v[i].action, v[i].object, v[i].detail, h);
+				v[i].uid, v[i].action, v[i].object,
+				v[i].detail, h);
 		assert_string_equal(h, v[i].hash);
 	}
 	assert_string_equal(res.head_hash, v[n - 1].hash);
@@ -155,16 +157,16 @@ test_hash_is_unambiguous(void **state)
 
 	(void)state;
 	/* moving bytes between fields changes the hash */
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "ab", "c", "d", NULL, a);
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", "bc", "d", NULL, b);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "ab", -1, "c", "d", NULL, a);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", -1, "bc", "d", NULL, b);
 	assert_string_not_equal(a, b);
 	/* NULL detail differs from "" */
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", "b", "c", NULL, a);
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", "b", "c", "", b);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", -1, "b", "c", NULL, a);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 2, "a", -1, "b", "c", "", b);
 	assert_string_not_equal(a, b);
 	/* id and ts are separate fields */
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 12, 3, "a", "b", "c", NULL, a);
-	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 23, "a", "b", "c", NULL, b);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 12, 3, "a", -1, "b", "c", NULL, a);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, 23, "a", -1, "b", "c", NULL, b);
 	assert_string_not_equal(a, b);
 	assert_int_equal(strlen(a), 64);
 }
@@ -333,10 +335,10 @@ test_inserted_chained_row_named(void **state)
 	/* someone who knows the hash recipe appends a well-chained row but
 	 * does not update the head */
 	assert_int_equal(pki_audit_list(f->st, NULL, &v, &n, &err), PKI_OK);
-	pki__audit_hash(v[n - 1].hash, ROWS + 1, NOW + 50000, "mallory",
+	pki__audit_hash(v[n - 1].hash, ROWS + 1, NOW + 50000, "mallory", -1,
 			"cert.issue", "EVIL", NULL, h);
 	snprintf(sql, sizeof(sql), "INSERT INTO audit VALUES (%d, %d, "
-		 "'mallory', 'cert.issue', 'EVIL', NULL, '%s', '%s')",
+		 "'mallory', 'cert.issue', 'EVIL', NULL, '%s', '%s', NULL)",
 		 ROWS + 1, NOW + 50000, v[n - 1].hash, h);
 	pki_audit_rows_free(v, n);
 	raw_sql(f->path, sql);
@@ -360,7 +362,7 @@ test_inserted_middle_row_named(void **state)
 		"INSERT INTO audit VALUES (4, 1767240000, 'mallory', "
 		"'cert.revoke', '0C0D', NULL, "
 		"'2222222222222222222222222222222222222222222222222222222222222222', "
-		"'3333333333333333333333333333333333333333333333333333333333333333')");
+		"'3333333333333333333333333333333333333333333333333333333333333333', NULL)");
 	assert_int_equal(verify(f->st, &pr, NULL, &err), PKI_E_AUTH);
 	assert_true(pr.n >= 1);
 	assert_int_equal(pr.kind[0], PKI_AUDIT_INSERTED);
@@ -380,8 +382,8 @@ test_rehashed_row_found(void **state)
 	/* row 2 changed and its own hash recomputed: row 3 no longer
 	 * chains to it */
 	assert_int_equal(pki_audit_list(f->st, NULL, &v, &n, &err), PKI_OK);
-	pki__audit_hash(v[1].prev_hash, 2, v[1].ts, "mallory", v[1].action,
-			v[1].object, v[1].detail, h);
+	pki__audit_hash(v[1].prev_hash, 2, v[1].ts, "mallory", v[1].uid,
+			v[1].action, v[1].object, v[1].detail, h);
 	snprintf(sql, sizeof(sql), "UPDATE audit SET actor = 'mallory', "
 		 "hash = '%s' WHERE id = 2", h);
 	pki_audit_rows_free(v, n);
@@ -475,6 +477,88 @@ test_actor(void **state)
 	pki__store_set_actor(f->st, "alice");
 }
 
+/*
+ * A database of schema version 1 (rows without a uid, hashed as v1)
+ * migrates on open: the old rows still verify, new rows carry the uid
+ * and chain on, and refusals can be recorded.
+ */
+static void
+test_migrate_v1(void **state)
+{
+	struct fixture_store *f = *state;
+	struct pki_store *st = NULL;
+	struct pki_audit_row *v = NULL;
+	struct pki_audit_result res;
+	struct pki_audit_filter rf;
+	struct pki_error err = { 0 }, why = { 0 };
+	sqlite3 *db = NULL;
+	char h1[65], h2[65], sql[1024], path[FIXTURE_PATH_MAX];
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/v1.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, pki__store_migration_sql(1), NULL,
+				      NULL, NULL), SQLITE_OK);
+	pki__audit_hash(PKI_AUDIT_ZERO_HASH, 1, NOW, "alice", -1,
+			"pki.build.ca", "Root CA", NULL, h1);
+	pki__audit_hash(h1, 2, NOW + 60, "bob", -1, "cert.issue", "0A1B",
+			"{}", h2);
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = 1397771057;"
+		 "INSERT INTO schema_version VALUES (1, %d);"
+		 "INSERT INTO audit VALUES (1, %d, 'alice', 'pki.build.ca', "
+		 "'Root CA', NULL, '%s', '%s');"
+		 "INSERT INTO audit VALUES (2, %d, 'bob', 'cert.issue', "
+		 "'0A1B', '{}', '%s', '%s');"
+		 "INSERT INTO audit_head VALUES (1, 2, '%s');", NOW, NOW,
+		 PKI_AUDIT_ZERO_HASH, h1, NOW + 60, h1, h2, h2);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(pki_store_open(path, 0, &st, &err), PKI_OK);
+	assert_int_equal(pki_store_schema_version(st),
+			 pki_store_schema_latest());
+	assert_int_equal(pki_audit_verify(st, NULL, NULL, &res, &err), PKI_OK);
+	assert_int_equal(res.rows, 2);
+	assert_int_equal(pki_store_audit(st, NULL, "test.after", "x", NULL,
+					 &err), PKI_OK);
+	assert_int_equal(pki_audit_verify(st, NULL, NULL, &res, &err), PKI_OK);
+	assert_int_equal(res.rows, 3);
+	assert_int_equal(pki_audit_list(st, NULL, &v, &n, &err), PKI_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].uid, -1);
+	assert_int_equal(v[1].uid, -1);
+	assert_int_equal(v[2].uid, (int64_t)getuid());
+	pki_audit_rows_free(v, n);
+	v = NULL;
+
+	/* the uid is part of the new row's hash */
+	pki_store_close(st);
+	st = NULL;
+	raw_sql(path, "UPDATE audit SET uid = uid + 1 WHERE id = 3");
+	assert_int_equal(pki_store_open(path, 0, &st, &err), PKI_OK);
+	assert_int_equal(pki_audit_verify(st, NULL, NULL, &res, &err),
+			 PKI_E_AUTH);
+
+	/* refusals: recorded apart, listed with the filter */
+	pki_error_set(&why, PKI_E_DENIED, "www.other.example is denied");
+	assert_int_equal(pki_store_refusal(st, "mallory", "cert.issue",
+					   "www.other.example", &why), PKI_OK);
+	pki_error_set(&why, PKI_E_NOTFOUND, "not a refusal");
+	assert_int_equal(pki_store_refusal(st, NULL, "cert.issue", "y", &why),
+			 PKI_OK);
+	memset(&rf, 0, sizeof(rf));
+	rf.refusals = 1;
+	assert_int_equal(pki_audit_list(st, &rf, &v, &n, &err), PKI_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].actor, "mallory");
+	assert_int_equal(v[0].uid, (int64_t)getuid());
+	assert_string_equal(v[0].object, "www.other.example");
+	assert_string_equal(v[0].detail, "{\"error\":\"denied\",\"message\":"
+			    "\"www.other.example is denied\"}");
+	pki_audit_rows_free(v, n);
+	pki_store_close(st);
+}
+
 int
 main(void)
 {
@@ -504,6 +588,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_filters, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_v1, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,11 +33,16 @@ struct pki_store;
 struct pki_audit_row {
 	int64_t id;
 	int64_t ts;
-	char *actor;
+	char *actor;             /* who said they acted ($SPORK_ACTOR ...) */
+	int64_t uid;             /* the real uid of the process that wrote
+				    the row; -1: not recorded (rows written
+				    before spork recorded it) */
 	char *action;
 	char *object;
-	char *detail;            /* JSON object text, or NULL */
-	char *prev_hash;         /* 64 lower-case hex digits */
+	char *detail;            /* JSON object text, or NULL; for a
+				    refusal {"error":..,"message":..} */
+	char *prev_hash;         /* 64 lower-case hex digits ("" for a
+				    refusal: refusals are not chained) */
 	char *hash;
 };
 void pki_audit_row_clear(struct pki_audit_row *r);
@@ -51,7 +56,18 @@ struct pki_audit_filter {
 				      "cert.revoke") */
 	const char *object;      /* object equals this */
 	size_t limit;            /* the newest `limit` matching rows */
+	int refusals;            /* list the refusals instead (below) */
 };
+
+/*
+ * Refusals: what libpki refused to do (a name the domain policy denies,
+ * a wrong passphrase, a sealed key or data found tampered with, a key
+ * the purpose may not use) is recorded in a table of its own, outside
+ * the hash chain, with when, the actor and uid, the action that was
+ * refused ("cert.issue", "crl.generate" ...), its object and the error.
+ * pki_audit_list with f->refusals lists them as rows whose detail is
+ * {"error":"denied"|"auth","message":"..."} and whose hashes are "".
+ */
 
 /*
  * The matching rows in ascending id order (with a limit: the newest
@@ -73,10 +89,17 @@ enum pki_audit_problem_kind {
 	PKI_AUDIT_TRUNCATED,  /* the last rows id..last_id are missing (the
 				 head says there were more) */
 	PKI_AUDIT_HEAD,       /* the head record is missing or disagrees */
+	PKI_AUDIT_UNLOGGED,   /* a CA, certificate or revocation in the
+				 tables has no audit row (id 0) */
+	PKI_AUDIT_ORPHAN,     /* audit row id describes a CA, certificate,
+				 revocation or CRL the tables do not hold */
+	PKI_AUDIT_DAMAGED,    /* the database file is damaged (pages,
+				 indexes, references; pki_store_check) */
 	PKI_AUDIT__MAX
 };
 
-/* "altered", "inserted", "deleted", "relinked", "truncated", "head". */
+/* "altered", "inserted", "deleted", "relinked", "truncated", "head",
+ * "unlogged", "orphan", "damaged". */
 const char *pki_audit_problem_name(enum pki_audit_problem_kind k);
 
 struct pki_audit_problem {
@@ -107,6 +130,23 @@ struct pki_audit_result {
 int pki_audit_verify(struct pki_store *st, pki_audit_problem_fn cb, void *ctx,
 		     struct pki_audit_result *res,
 		     struct pki_error *err) PKI_WUR;
+
+/*
+ * Cross-check the data against the log: every CA, every certificate a
+ * CA of this store issued and every revocation (and lifted hold) has its
+ * audit row, and every audit row about a CA, certificate, revocation or
+ * CRL names one the tables hold, with the revocation events agreeing
+ * with both.  This is what shows a row deleted or added with sqlite3
+ * in the tables themselves (a revocation removed makes a revoked
+ * certificate valid again) that the chain walk cannot see.  Problems
+ * (PKI_AUDIT_UNLOGGED, PKI_AUDIT_ORPHAN) go to cb as for
+ * pki_audit_verify; *problems (may be NULL) gets their count.  Returns
+ * PKI_OK, PKI_E_AUTH (err names the first problem), or another code
+ * when the database could not be read.
+ */
+int pki_audit_crosscheck(struct pki_store *st, pki_audit_problem_fn cb,
+			 void *ctx, int64_t *problems,
+			 struct pki_error *err) PKI_WUR;
 
 /* First row's prev_hash. */
 #define PKI_AUDIT_ZERO_HASH \

@@ -8,7 +8,11 @@
  *
  * Connection settings: WAL, foreign_keys=ON, busy_timeout 10 s,
  * synchronous=FULL (every commit that records a CA, certificate,
- * revocation or CRL is durable when pki_store_commit returns).  Writers
+ * revocation or CRL is durable when pki_store_commit returns),
+ * cell_size_check=ON.  Every commit is checkpointed into the database
+ * file at once (PASSIVE) and the last connection to close empties the
+ * WAL, so the database file alone holds the CA whenever no transaction
+ * is open.  Writers
  * use pki_store_begin (BEGIN IMMEDIATE) ... pki_store_commit; a failed
  * step is followed by pki_store_rollback.  The schema is a list of
  * numbered migrations applied on open; schema_version records them.
@@ -25,14 +29,15 @@
  * passes one.
  *
  * Implementation: store.c (connection, schema, transactions) and one
- * store-<area>.c per area (ca, cert, revoke, crl, audit), sharing the
- * internal store-int.h.
+ * store-<area>.c per area (ca, cert, revoke, crl, audit, check: the
+ * checks, cross-checks and backup), sharing the internal store-int.h.
  */
 #ifndef PKI_STORE_H
 #define PKI_STORE_H
 
 #include <gnutls/gnutls.h>
 #include "pki.h"
+#include "audit.h"
 
 struct pki_store;
 
@@ -42,6 +47,45 @@ int pki_store_schema_version(struct pki_store *st);
 
 /* The newest schema version this build knows. */
 int pki_store_schema_latest(void);
+
+/* ------------------------------------------------------------------ */
+/* Check and backup                                                     */
+
+struct pki_store_check_result {
+	int64_t problems;            /* every problem reported */
+	int64_t damaged;             /* of which PKI_AUDIT_DAMAGED */
+	struct pki_audit_result audit; /* the chain walk (audit.h) */
+};
+
+/*
+ * Check the whole database: SQLite's integrity_check (every page, every
+ * index against its table) and foreign_key_check, then, when the file is
+ * whole, the audit chain (pki_audit_verify) and the data against the
+ * log (pki_audit_crosscheck).  Problems go to cb (may be NULL) as
+ * struct pki_audit_problem, the damage as PKI_AUDIT_DAMAGED; *res (may
+ * be NULL) gets the counts.  Returns PKI_OK; PKI_E_DB when the file is
+ * damaged; PKI_E_AUTH when the log or the data were tampered with (err
+ * names the first problem); another code when it could not be read.
+ * Linear in the size of the database.
+ */
+int pki_store_check(struct pki_store *st, pki_audit_problem_fn cb, void *ctx,
+		    struct pki_store_check_result *res,
+		    struct pki_error *err) PKI_WUR;
+
+/*
+ * Copy the database into the new file path with SQLite's online backup
+ * API: one consistent snapshot, taken while other processes go on
+ * reading and writing.  The copy is a single file (no -wal beside it)
+ * of mode 0600, written next to path, checked by opening it and running
+ * pki_store_check on it (*res, may be NULL), synced, and only then
+ * given its name.  PKI_E_EXISTS when path exists (nothing is
+ * overwritten); a copy that does not verify is removed and its problem
+ * returned (PKI_E_DB, PKI_E_AUTH).  Restoring is copying the file back
+ * to spork.db while no process has the state directory open.
+ */
+int pki_store_backup(struct pki_store *st, const char *path,
+		     struct pki_store_check_result *res,
+		     struct pki_error *err) PKI_WUR;
 
 enum pki_ca_status {
 	PKI_CA_ACTIVE,    /* certificate present, usable */
