@@ -154,6 +154,11 @@ cmd_renew(int argc, const char **argv)
 		goto out;
 	}
 	if (!o_force && not_after - spork_now() > within) {
+		/* the session-ticket key has its own, shorter, life */
+		if (pki_tls_ticket_rotate(s, &err) != PKI_OK) {
+			rc = spork_fail(&err, NULL);
+			goto out;
+		}
 		if (spork_g.json)
 			spork_json_out(json_pack("{s:b, s:s}", "renewed", 0,
 				"not_after", spork_time(not_after)));

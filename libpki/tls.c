@@ -341,9 +341,8 @@ out:
 	return rc;
 }
 
-/* ticket.key: made when missing or a week old. */
-static int
-rotate_ticket(struct pki_state *s, struct pki_error *err)
+int
+pki_tls_ticket_rotate(struct pki_state *s, struct pki_error *err)
 {
 	char *path = tls_path(s, TICKET_FILE);
 	gnutls_datum_t k = { NULL, 0 };
@@ -407,7 +406,7 @@ pki_tls_issue(const struct pki_enroll *e, const char *ca_name,
 	/* issued and recorded: from here the key stays, even if the
 	 * files cannot be written (a rerun issues anew) */
 	if ((rc = write_server(e->state, uri, names, res, err)) == PKI_OK)
-		rc = rotate_ticket(e->state, err);
+		rc = pki_tls_ticket_rotate(e->state, err);
 	goto out;
 fail:
 	/* nothing was issued with the new key: it goes */

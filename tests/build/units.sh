@@ -14,7 +14,8 @@ need systemd-analyze
 U="$top_builddir/handlers/systemd"
 MAX_EXPOSURE=2.0
 UNITS="spork-crl.service spork-crl.timer spork-ocsp.socket spork-ocsp@.service
- spork-serve.socket spork-serve@.service"
+ spork-serve.socket spork-serve@.service spork-serve-tls.socket
+ spork-serve-tls@.service spork-tls-renew.service spork-tls-renew.timer"
 mkdir -p "$T/units"
 
 # built_program NAME: where this build puts the program a unit runs

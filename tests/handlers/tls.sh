@@ -50,7 +50,7 @@ run openssl s_client -connect "127.0.0.1:$PORT" -servername "$H" -CAfile "$ROOT"
 	-verify_hostname "$H" -alpn http/1.1 </dev/null
 grep_out "openssl s_client: verified" "Verify return code: 0 \(ok\)"
 grep_out "openssl s_client: ALPN http/1.1" "ALPN protocol: http/1.1"
-grep_out "openssl s_client: TLS 1.3" "Protocol *: TLSv1.3"
+grep_out "openssl s_client: TLS 1.3" "New, TLSv1.3, Cipher is"
 for v in 1.3 1.2; do
 	run gnutls-cli --resume --priority "NORMAL:-VERS-ALL:+VERS-TLS$v" \
 		--x509cafile "$ROOT" --verify-hostname "$H" -p "$PORT" 127.0.0.1 </dev/null

@@ -63,6 +63,10 @@ int pki_tls_issue(const struct pki_enroll *e, const char *ca_name,
 		  const char *names, enum pki_key_alg alg, unsigned days,
 		  struct pki_enroll_result *res, struct pki_error *err) PKI_WUR;
 
+/* Make ticket.key when it is missing, or anew when it is a week old
+ * (sealed under online.kek; the key store must be open for it). */
+int pki_tls_ticket_rotate(struct pki_state *s, struct pki_error *err) PKI_WUR;
+
 /* The current certificate's end of validity and its names (as given to
  * pki_tls_issue: "dns:a,ip:b"; caller frees) and issuer name (caller
  * frees).  PKI_E_NOTFOUND when there is none. */
