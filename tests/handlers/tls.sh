@@ -83,6 +83,14 @@ expect 0 "renew when not due: nothing to do" "$SPORK" tls renew
 grep_out "... and says so" "nothing to do"
 [ "$(openssl x509 -in "$S" -noout -serial)" = "$SERIAL1" ] && ok "not due: unchanged" ||
 	not_ok "not due: unchanged"
+TK="$SPORK_STATE_DIR/tls/ticket.key"
+cp "$TK" "$T/ticket.old"
+touch -d '8 days ago' "$TK"
+expect 0 "renew when not due rotates a week-old ticket key" "$SPORK" tls renew
+cmp -s "$TK" "$T/ticket.old" && not_ok "the ticket key was replaced" || ok "the ticket key was replaced"
+cp "$TK" "$T/ticket.new"
+expect 0 "a second run leaves a fresh ticket key alone" "$SPORK" tls renew
+cmp -s "$TK" "$T/ticket.new" && ok "... unchanged" || not_ok "... unchanged"
 expect 0 "renew --within 400d renews" "$SPORK" tls renew --within 400d
 [ "$(openssl x509 -in "$S" -noout -serial)" != "$SERIAL1" ] && ok "renewed: a new certificate" ||
 	not_ok "renewed: a new certificate"
