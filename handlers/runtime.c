@@ -21,6 +21,7 @@
 #include <gnutls/gnutls.h>
 #include <spork/config.h>
 #include <spork/http.h>
+#include <spork/metrics.h>
 #include <spork/state.h>
 #include <spork/tls.h>
 
@@ -41,17 +42,25 @@ struct conn {
 	int timed_out;
 	int write_failed;
 	gnutls_session_t tls;   /* NULL: plain HTTP */
+	struct pki_metrics *metrics;
+	int closed;             /* linger_close done */
 	char peer[INET6_ADDRSTRLEN + 8];
 	const char *name;
 };
 
 static int64_t
-now_ms(void)
+now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+now_ms(void)
+{
+	return now_us() / 1000;
 }
 
 /* Wait for fd to become ready for events, within the idle time and the
@@ -238,6 +247,9 @@ linger_close(struct conn *c)
 	size_t total = 0;
 	ssize_t k;
 
+	if (c->closed)
+		return;
+	c->closed = 1;
 	if (shutdown(c->out, SHUT_WR) != 0)
 		return;
 	c->deadline = now_ms() + 1000;
@@ -462,7 +474,7 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 	struct pki_http_request req;
 	struct pki_response resp;
 	struct pki_error err;
-	int64_t started;
+	int64_t started, started_us;
 	unsigned n;
 	int status, keep, rc;
 
@@ -489,6 +501,7 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 				    c->timed_out ? "timeout" : err.msg);
 			break;
 		}
+		started_us = now_us();     /* the request is read */
 		if (pki_serve(s, so, &req, &resp, &err) != PKI_OK) {
 			send_error(c, 500);
 			pki_http_request_clear(&req);
@@ -504,6 +517,7 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 		log_request(c, req.method_name, req.path, resp.status,
 			    req.method == PKI_HTTP_HEAD ? 0 : resp.body_len,
 			    started, resp.module, resp.note);
+		pki_metrics_count(c->metrics, &resp, now_us() - started_us);
 		pki_response_clear(&resp);
 		pki_http_request_clear(&req);
 		if (!keep || c->write_failed)
@@ -571,6 +585,7 @@ hd_main(int argc, char **argv, const struct hd_handler *h)
 		rc = 1;
 		goto out;
 	}
+	c.metrics = pki_metrics_new(h->name);
 	if (use_tls && (rc = start_tls(&c, s, h, &tls)) != 0) {
 		rc = rc < 0 ? 0 : rc;
 		goto out;
@@ -581,6 +596,16 @@ out:
 	if (c.tls != NULL) {
 		(void)gnutls_bye(c.tls, GNUTLS_SHUT_WR);
 		gnutls_deinit(c.tls);
+	}
+	if (c.metrics != NULL) {
+		/* the client has its answers: count them, once */
+		linger_close(&c);
+		pki_error_clear(&err);
+		if (pki_metrics_flush(c.metrics, s, &err) != PKI_OK)
+			fprintf(stderr, "<4>%s: metrics: %s\n", h->name,
+				err.msg);
+		pki_metrics_free(c.metrics);
+		c.metrics = NULL;
 	}
 	pki_tls_server_free(tls);
 	pki_state_close(s);

@@ -43,5 +43,8 @@ int pki__serve_dist(struct pki_state *s, unsigned modules,
 		    struct pki_response *resp, struct pki_error *err) PKI_WUR;
 int pki__serve_health(struct pki_state *s, const struct pki_http_request *req,
 		      struct pki_response *resp, struct pki_error *err) PKI_WUR;
+int pki__serve_metrics(struct pki_state *s, const struct pki_http_request *req,
+		       struct pki_response *resp,
+		       struct pki_error *err) PKI_WUR;
 
 #endif

@@ -120,6 +120,33 @@ note_of(const struct pki_ocsp_answer *a, struct pki_response *r)
 	}
 }
 
+/* The answers, for the counters of /metrics. */
+static void
+count(const struct pki_ocsp_answer *a, struct pki_response *r)
+{
+	size_t i;
+
+	switch (a->response_status) {
+	case 0:
+		for (i = 0; i < a->n; i++)
+			r->ocsp[a->status[i] == PKI_OCSP_GOOD ?
+				PKI_SERVE_OCSP_GOOD :
+				a->status[i] == PKI_OCSP_REVOKED ?
+				PKI_SERVE_OCSP_REVOKED :
+				PKI_SERVE_OCSP_UNKNOWN]++;
+		break;
+	case 1:
+		r->ocsp[PKI_SERVE_OCSP_MALFORMED]++;
+		break;
+	case 6:
+		r->ocsp[PKI_SERVE_OCSP_UNAUTHORIZED]++;
+		break;
+	default:
+		r->ocsp[PKI_SERVE_OCSP_INTERNAL]++;
+		break;
+	}
+}
+
 int
 pki__serve_ocsp(struct pki_state *s, const struct pki_serve_opts *o,
 		const struct pki_http_request *req, struct pki_response *resp,
@@ -167,6 +194,7 @@ pki__serve_ocsp(struct pki_state *s, const struct pki_serve_opts *o,
 		return pki__resp_text(resp, 500, NULL);
 	}
 	note_of(&a, resp);
+	count(&a, resp);
 	rc = pki__resp_body(resp, 200, OCSP_TYPE, out.data, out.size);
 	gnutls_free(out.data);
 	if (rc != PKI_OK)

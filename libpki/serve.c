@@ -197,6 +197,9 @@ pki_serve(struct pki_state *s, const struct pki_serve_opts *o,
 	memset(resp, 0, sizeof(*resp));
 	if ((o->modules & PKI_SERVE_HEALTH) && strcmp(req->path, "/health") == 0)
 		rc = pki__serve_health(s, req, resp, err);
+	if ((o->modules & PKI_SERVE_METRICS) &&
+	    strcmp(req->path, "/metrics") == 0)
+		rc = pki__serve_metrics(s, req, resp, err);
 	if (rc == PKI_E_NOTFOUND && (o->modules & (PKI_SERVE_CRL | PKI_SERVE_CA)))
 		rc = pki__serve_dist(s, o->modules, req, resp, err);
 	if (rc == PKI_E_NOTFOUND && (o->modules & PKI_SERVE_OCSP))

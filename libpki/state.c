@@ -26,6 +26,7 @@ static const char *const file_names[PKI_STATE_FILE__MAX] = {
 	[PKI_STATE_CONFIG] = PKI_CONFIG_FILE,
 	[PKI_STATE_KEK] = "online.kek",
 	[PKI_STATE_TLS_DIR] = "tls",
+	[PKI_STATE_METRICS] = "metrics.db",
 };
 
 const char *

@@ -117,6 +117,37 @@ run openssl ocsp -url "$B/ocsp" -issuer "$CADIR/spork-tls-web-server-issuing-ca.
 grep_out "/ocsp on the single port: revoked" "revoked.pem: revoked"
 grep_out "with its reason" "Reason: superseded"
 
+# ---- /metrics: Prometheus text from metrics.db and the store
+sleep 0.3    # the last connection's counts are written as it ends
+get /metrics
+grep_out "/metrics: 200" "^200$"
+grep_out "/metrics: Prometheus text format" "^Content-Type: text/plain; version=0.0.4" "$T/hdr"
+grep_out "/metrics: requests by handler, module and status" \
+	'^spork_http_requests_total\{handler="spork-serve",module="crl",status="200"\} [0-9]+$' "$T/body"
+grep_out "/metrics: OCSP answers by status" \
+	'^spork_ocsp_responses_total\{handler="spork-serve",status="revoked"\} [1-9]' "$T/body"
+grep_out "/metrics: a duration histogram" \
+	'^spork_http_request_duration_seconds_bucket\{handler="spork-serve",le="\+Inf"\} [1-9]' "$T/body"
+grep_out "/metrics: certificates issued by CA and source" \
+	'^spork_certificates_issued\{ca="SPORK TLS Web Server Issuing CA",source="cli"\} 2$' "$T/body"
+grep_out "/metrics: revoked by CA" \
+	'^spork_certificates_revoked\{ca="SPORK TLS Web Server Issuing CA"\} 1$' "$T/body"
+grep_out "/metrics: CRL age per CA" '^spork_crl_age_seconds\{ca="SPORK Root CA"\} [0-9]+$' "$T/body"
+n1=$(sed -n 's/^spork_connections_total{handler="spork-serve"} //p' "$T/body")
+get /health
+sleep 0.3
+get /metrics
+n2=$(sed -n 's/^spork_connections_total{handler="spork-serve"} //p' "$T/body")
+[ "$n2" -gt "$n1" ] 2>/dev/null && ok "connections are counted across processes ($n1 -> $n2)" ||
+	not_ok "connections are counted across processes ($n1 -> $n2)"
+if command -v promtool >/dev/null 2>&1; then
+	run promtool check metrics < "$T/body"
+	[ "$rc" = 0 ] && ok "promtool check metrics accepts it" ||
+		{ not_ok "promtool check metrics accepts it"; sed 's/^/#   /' "$T/out" "$T/err"; }
+else
+	ok "# SKIP promtool not installed"
+fi
+
 # ---- keep-alive: several requests on one connection (one process)
 run curl -sS -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} %{num_connects}\n' \
 	"$B/health" "$B/crl/root.crl" "$B/ca/tls-issuing.crt"

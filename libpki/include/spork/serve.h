@@ -23,6 +23,10 @@
  *  - PKI_SERVE_HEALTH: GET "/health": JSON on the database, each CA's
  *    validity, CRL freshness and whether its online key unseals; 200 when
  *    all is well, else 503.
+ *  - PKI_SERVE_METRICS: GET "/metrics": Prometheus text format: the
+ *    handlers' request counters (metrics.h) and, from the store,
+ *    certificates issued by CA and source, revoked by CA, each CA's CRL
+ *    age and end of validity.
  * <slug> is pki_state_slug of the CA's name.  Every module answers HEAD
  * where it answers GET, 405 with Allow for another method; conditional
  * requests (If-None-Match, If-Modified-Since) get 304 where the answer
@@ -42,6 +46,18 @@ enum pki_serve_module {
 	PKI_SERVE_CRL = 1u << 1,
 	PKI_SERVE_CA = 1u << 2,
 	PKI_SERVE_HEALTH = 1u << 3,
+	PKI_SERVE_METRICS = 1u << 4,
+};
+
+/* The OCSP answers of one response, for the request counters. */
+enum pki_serve_ocsp_stat {
+	PKI_SERVE_OCSP_GOOD,
+	PKI_SERVE_OCSP_REVOKED,
+	PKI_SERVE_OCSP_UNKNOWN,
+	PKI_SERVE_OCSP_MALFORMED,      /* malformedRequest */
+	PKI_SERVE_OCSP_INTERNAL,       /* internalError */
+	PKI_SERVE_OCSP_UNAUTHORIZED,
+	PKI_SERVE_OCSP__MAX
 };
 
 /* What to serve.  Zero-initialise, then fill. */
@@ -66,6 +82,7 @@ struct pki_response {
 	char note[96];             /* a few words for the request log (an
 				      OCSP status, why it failed); never a
 				      secret or request bytes */
+	unsigned ocsp[PKI_SERVE_OCSP__MAX]; /* OCSP answers, by status */
 };
 void pki_response_clear(struct pki_response *r);
 

@@ -65,6 +65,8 @@ enum pki_state_file {
 	PKI_STATE_KEK,         /* online.kek (also its name in systemd's
 				  $CREDENTIALS_DIRECTORY) */
 	PKI_STATE_TLS_DIR,     /* tls: the handlers' certificate (tls.h) */
+	PKI_STATE_METRICS,     /* metrics.db: the handlers' counters
+				  (metrics.h) */
 	PKI_STATE_FILE__MAX
 };
 
