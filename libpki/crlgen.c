@@ -27,6 +27,7 @@ pki_crlgen_result_clear(struct pki_crlgen_result *r)
 	if (r == NULL)
 		return;
 	free(r->idp_url);
+	free(r->url);
 	free(r->der_path);
 	free(r->pem_path);
 	memset(r, 0, sizeof(*r));
@@ -139,8 +140,18 @@ gen_load_ca(struct gen *g, const char *ca_name, struct pki_error *err)
 	return rc;
 }
 
-/* thisUpdate, nextUpdate (within the CA's validity) and the URLs of the
- * CRL; res->idp_url is the IssuingDistributionPoint. */
+/*
+ * thisUpdate, nextUpdate (within the CA's validity) and the URLs of the
+ * CRL.  A CA publishes one CRL for everything it issued (no shards), so
+ * its full CRL carries no IssuingDistributionPoint: its scope is then
+ * every certificate of the CA, and the CA's own certificate (a root's,
+ * an imported one) need not name a distribution point the IDP matches
+ * (RFC 5280 5.2.5; openssl -crl_check_all otherwise fails with
+ * "different CRL scope", and several verifiers mishandle a critical
+ * IDP).  A delta CRL must have the scope of its base (RFC 5280 5.2.4),
+ * so it has no IDP either; the deltaCRLIndicator marks it.  res->url
+ * is where the hierarchy says the CRL is published.
+ */
 static int
 gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
 	   struct pki_crlgen_result *res, struct pki_error *err)
@@ -166,8 +177,9 @@ gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' expires "
 				     "before the CRL's nextUpdate could be "
 				     "after its thisUpdate", g->ca.name);
-	res->idp_url = first_url(g->ca.config_json, "crl_urls");
-	p->idp_url = res->idp_url;
+	res->url = first_url(g->ca.config_json, g->delta ? "delta_crl_urls" :
+			     "crl_urls");
+	p->idp_url = NULL;
 	if (!g->delta)
 		p->freshest_url = g->freshest = first_url(g->ca.config_json,
 							  "delta_crl_urls");
@@ -326,6 +338,7 @@ out:
 		pki_store_rollback(st);
 	if (rc != PKI_OK) {
 		free(res->idp_url);
+		free(res->url);
 		free(res->der_path);
 		free(res->pem_path);
 		memset(res, 0, sizeof(*res));
