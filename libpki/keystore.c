@@ -710,6 +710,27 @@ out:
 	return rc;
 }
 
+/*
+ * rc of reading or parsing a sealed key file of this key store.  spork
+ * wrote the file whole (atomically, mode 0400), so one that is too large
+ * or does not parse (a flipped kind byte, an Argon2 field out of range,
+ * a cut) was damaged or tampered with: PKI_E_AUTH, as for a modified
+ * byte that does parse (exit status 5 in spork(1)), rather than
+ * PKI_E_PARSE or PKI_E_INVALID, which would read as bad user input.
+ */
+static int
+tampered(int rc, struct pki_error *err)
+{
+	if (rc != PKI_E_PARSE && rc != PKI_E_INVALID)
+		return rc;
+	if (err != NULL) {
+		err->code = PKI_E_AUTH;
+		pki_error_prefix(err, "the sealed key file was damaged or "
+				 "tampered with");
+	}
+	return PKI_E_AUTH;
+}
+
 int
 pki__keystore_load(struct pki_keystore *ks, const char *key_uri,
 		   enum pki_key_alg alg, const char *label,
@@ -732,12 +753,17 @@ pki__keystore_load(struct pki_keystore *ks, const char *key_uri,
 	}
 	/* Before the file is opened or the passphrase asked for. */
 	if ((rc = pki__keystore_allows(ks, online, sh, err)) != PKI_OK ||
-	    (rc = key_path(ks, id, online, path, sizeof(path), err)) != PKI_OK ||
-	    (rc = pki_file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err)) !=
-	    PKI_OK)
+	    (rc = key_path(ks, id, online, path, sizeof(path), err)) != PKI_OK)
 		goto out;
-	if ((rc = pki_lockbox_info_mem(img.data, img.size, &info, err)) != PKI_OK)
+	if ((rc = pki_file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err)) !=
+	    PKI_OK) {
+		rc = tampered(rc, err);
+		goto out;
+	}
+	if ((rc = pki_lockbox_info_mem(img.data, img.size, &info, err)) != PKI_OK) {
+		rc = tampered(rc, err);
 		goto fail_path;
+	}
 	if ((info.kind == PKI_LOCKBOX_KEKFILE) != online) {
 		rc = pki_error_set(err, PKI_E_AUTH, "key URI says the key is "
 				   "%s, but the sealed file is %s: the file was "
@@ -753,9 +779,10 @@ pki__keystore_load(struct pki_keystore *ks, const char *key_uri,
 				    err);
 	if (rc != PKI_OK)
 		goto out;
-	rc = pki_lockbox_open_mem(img.data, img.size, id, pki_key_alg_name(alg),
-				  online ? NULL : pass, passlen, kek, &plain,
-				  err);
+	rc = tampered(pki_lockbox_open_mem(img.data, img.size, id,
+					   pki_key_alg_name(alg),
+					   online ? NULL : pass, passlen, kek,
+					   &plain, err), err);
 	if (rc != PKI_OK ||
 	    (rc = privkey_of_plain(&plain, id, alg, priv, err)) != PKI_OK)
 		goto fail_path;

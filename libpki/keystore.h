@@ -150,7 +150,9 @@ int pki_key_create(struct pki_keystore *ks, enum pki_key_alg alg, int online,
 /*
  * Load a key by its URI.  For an offline lockbox key the passphrase
  * callback is asked (is_new = 0); a wrong passphrase or a tampered file
- * gives PKI_E_AUTH and changes nothing.  expected_alg is checked against
+ * gives PKI_E_AUTH and changes nothing: any change to a sealed file,
+ * also one the lockbox refuses to parse (PKI_E_PARSE there: a flipped
+ * kind byte, a cut), is PKI_E_AUTH here.  expected_alg is checked against
  * what the sealed file is bound to and against the key itself (for a
  * token key: its public key), PKI_E_AUTH / PKI_E_CONFLICT on mismatch.
  * A missing sealed file or token object is PKI_E_NOTFOUND.
