@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,19 +81,40 @@ feed_next(void *ctx, struct pki_crl_entry *e)
 	return 1;
 }
 
+/*
+ * Publish the CRL as DER and PEM.  Both files are written complete
+ * (temporaries of mode 0600) before either is renamed into place, so a
+ * reader finds each file whole and, but for the moment between the two
+ * renames, both of the same CRL; a run killed before that leaves the
+ * published pair as it was, and its temporaries are removed by the next
+ * run (gen_lock).
+ */
 static int
 write_files(const struct pki_crlgen_result *res, const gnutls_datum_t *der,
 	    struct pki_error *err)
 {
 	gnutls_datum_t pem = { NULL, 0 };
+	char tder[PATH_MAX], tpem[PATH_MAX];
 	int ret, rc;
 
-	if ((rc = pki_file_write(res->der_path, der->data, der->size, 0644, 0,
-				  err)) != PKI_OK)
-		return rc;
-	if ((ret = gnutls_pem_base64_encode2("X509 CRL", der, &pem)) < 0)
-		return pki__gnutls_error(err, ret, "CRL to PEM");
-	rc = pki_file_write(res->pem_path, pem.data, pem.size, 0644, 0, err);
+	tder[0] = tpem[0] = '\0';
+	if ((ret = gnutls_pem_base64_encode2("X509 CRL", der, &pem)) < 0) {
+		rc = pki__gnutls_error(err, ret, "CRL to PEM");
+		goto out;
+	}
+	if ((rc = pki__file_stage(res->der_path, der->data, der->size, tder,
+				  sizeof(tder), err)) != PKI_OK ||
+	    (rc = pki__file_stage(res->pem_path, pem.data, pem.size, tpem,
+				  sizeof(tpem), err)) != PKI_OK ||
+	    (rc = pki__file_publish(tder, res->der_path, 0644, 0,
+				    err)) != PKI_OK)
+		goto out;
+	rc = pki__file_publish(tpem, res->pem_path, 0644, 0, err);
+out:
+	if (tder[0] != '\0')
+		unlink(tder);
+	if (tpem[0] != '\0')
+		unlink(tpem);
 	gnutls_free(pem.data);
 	return rc;
 }
@@ -196,8 +218,9 @@ static int
 gen_lock(struct gen *g, struct pki_crlgen_result *res, struct pki_error *err)
 {
 	const char *dir = pki_state_path(g->state, PKI_STATE_CA_DIR);
+	const char *bases[2];
 	char *lp = NULL;
-	int rc = PKI_E_NOMEM;
+	int n, rc = PKI_E_NOMEM;
 
 	res->der_path = pki_crlgen_path(g->state, g->ca.name, g->delta, 0);
 	res->pem_path = pki_crlgen_path(g->state, g->ca.name, g->delta, 1);
@@ -216,6 +239,14 @@ gen_lock(struct gen *g, struct pki_crlgen_result *res, struct pki_error *err)
 	if (g->lockfd < 0 || flock(g->lockfd, LOCK_EX) != 0) {
 		rc = pki_error_set(err, PKI_E_IO, "cannot lock %s: %s", lp,
 				   strerror(errno));
+		goto out;
+	}
+	/* Temporaries of these files are written only under this lock:
+	 * any left now are a killed run's. */
+	bases[0] = strrchr(res->der_path, '/') + 1;
+	bases[1] = strrchr(res->pem_path, '/') + 1;
+	if ((n = pki__file_tmp_clean(dir, bases, 2, err)) < 0) {
+		rc = -n;
 		goto out;
 	}
 	rc = PKI_OK;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
@@ -660,7 +661,7 @@ pki_hier_import_cert(const struct pki_hier_plan *plan, struct pki_state *state,
 	struct cert_import ci;
 	char what[600];
 	unsigned k;
-	int rc;
+	int lockfd = -1, rc;
 
 	memset(&ci, 0, sizeof(ci));
 	if (forced != NULL)
@@ -670,7 +671,8 @@ pki_hier_import_cert(const struct pki_hier_plan *plan, struct pki_state *state,
 	ci.now = pki_state_now(state);
 	ci.flags = flags;
 	snprintf(what, sizeof(what), "the certificate for '%s'", ca_name);
-	if ((rc = find_pending_ca(&ci, st, err)) != PKI_OK ||
+	if ((rc = pki__hier_lock(state, &lockfd, err)) != PKI_OK ||
+	    (rc = find_pending_ca(&ci, st, err)) != PKI_OK ||
 	    (rc = pki_cert_parse(cert, &ci.crt, err)) != PKI_OK ||
 	    (rc = match_request(&ci, err)) != PKI_OK ||
 	    (rc = check_ca_cert(&ci, err)) != PKI_OK ||
@@ -684,6 +686,8 @@ pki_hier_import_cert(const struct pki_hier_plan *plan, struct pki_state *state,
 		*forced = forced_text(ci.forced);
 	rc = PKI_OK;
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	json_decref(ci.forced);
 	for (k = 0; k < ci.next; k++)
 		gnutls_x509_crt_deinit(ci.ext[k]);

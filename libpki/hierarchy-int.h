@@ -82,6 +82,15 @@ char *pki__hier_key_uri(char *uri, char **made);
 void pki__hier_discard_key(struct pki__hier_builder *B, char **made,
 			   int recorded);
 
+/*
+ * Take the state directory's build lock (<state>/build.lock, flock),
+ * waiting for another build or certificate import to finish; *fd holds
+ * it until closed.  pki_hier_build cleans up under it what a killed
+ * build left, which must then not be a running build's work.
+ */
+int pki__hier_lock(struct pki_state *state, int *fd,
+		   struct pki_error *err) PKI_WUR;
+
 /* Build node i, the [import] CA, from its PKCS#12 file
  * (hierarchy-import.c). */
 int pki__hier_build_import(struct pki__hier_builder *B, size_t i,

@@ -5,11 +5,14 @@
  */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -701,6 +704,134 @@ keep_unchanged(struct pki__hier_builder *B, size_t i, struct pki_error *err)
 	return pki__hier_write_ca_files(B, i, NULL, 0, err);
 }
 
+/* ------------------------------------------------- leftovers of a kill */
+
+int
+pki__hier_lock(struct pki_state *state, int *fd, struct pki_error *err)
+{
+	char *p = NULL;
+	int rc = PKI_E_NOMEM;
+
+	*fd = -1;
+	if (asprintf(&p, "%s/build.lock", pki_state_dir(state)) < 0) {
+		p = NULL;
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	*fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*fd < 0 || flock(*fd, LOCK_EX) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot lock %s: %s", p,
+				   strerror(errno));
+		goto out;
+	}
+	rc = PKI_OK;
+out:
+	if (rc != PKI_OK && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	free(p);
+	return rc;
+}
+
+/* pki__keystore_prune's callback: the audit row of a removed key. */
+static int
+orphan_removing(void *ctx, const char *id, int online, struct pki_error *err)
+{
+	struct pki__hier_builder *B = ctx;
+	char *detail = NULL;
+	int rc;
+
+	if (asprintf(&detail, "{\"key_id\":\"%s\",\"online\":%s,\"why\":"
+		     "\"sealed by a build that ended before its CA was "
+		     "recorded\"}", id, online ? "true" : "false") < 0)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	rc = pki_store_audit(B->st, NULL, "pki.build.orphan-key", "lockbox",
+			     detail, err);
+	free(detail);
+	return rc;
+}
+
+/* Add the temporary-file bases of CA name's files under ca/ to *v. */
+static int
+ca_file_bases(const char *name, char ***v, size_t *n)
+{
+	static const char *const suffix[] = { ".pem", "-chain.pem", ".csr" };
+	char *slug = pki_state_slug(name), **nv;
+	size_t k;
+
+	if (slug == NULL || (nv = realloc(*v, (*n + 3) * sizeof(**v))) == NULL) {
+		free(slug);
+		return -1;
+	}
+	*v = nv;
+	for (k = 0; k < 3; k++)
+		if (asprintf(&nv[(*n)++], "%s%s", slug, suffix[k]) < 0) {
+			(*n)--;
+			free(slug);
+			return -1;
+		}
+	free(slug);
+	return 0;
+}
+
+/*
+ * Under the build lock, before building: what a build killed midway
+ * left.  The temporaries of the certificate, chain and request files of
+ * every CA (recorded or planned; the CRL files have their own lock), of
+ * sealed keys and of online.kek; and the sealed keys no recorded CA
+ * uses (a key is sealed before its CA is recorded), each removed with a
+ * "pki.build.orphan-key" audit row.
+ */
+static int
+clean_leftovers(struct pki__hier_builder *B, struct pki_error *err)
+{
+	struct pki_ca_record *all = NULL;
+	size_t nall = 0, nkeep = 0, nb = 0, i;
+	char (*ids)[65] = NULL, **bases = NULL;
+	const char **keep = NULL;
+	int k, rc;
+
+	if ((rc = pki_store_ca_list(B->st, &all, &nall, err)) != PKI_OK)
+		goto out;
+	ids = calloc(nall + 1, sizeof(*ids));
+	keep = calloc(nall + 1, sizeof(*keep));
+	if (ids == NULL || keep == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nall; i++) {
+		struct pki_error e;
+
+		if (pki_key_uri_id(all[i].key_uri, ids[nkeep], sizeof(ids[0]),
+				   &e) == PKI_OK)
+			keep[nkeep] = ids[nkeep], nkeep++;
+		if (ca_file_bases(all[i].name, &bases, &nb) != 0)
+			goto nomem;
+	}
+	for (i = 0; i < B->plan->n; i++)
+		if (ca_file_bases(B->plan->nodes[i].name, &bases, &nb) != 0)
+			goto nomem;
+	if ((k = pki__file_tmp_clean(pki_state_path(B->state,
+						    PKI_STATE_CA_DIR),
+				     (const char *const *)bases, nb, err)) < 0) {
+		rc = -k;
+		goto out;
+	}
+	rc = pki__keystore_prune(B->ks, keep, nkeep, orphan_removing, B, err);
+	goto out;
+nomem:
+	rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+out:
+	for (i = 0; i < nb; i++)
+		free(bases[i]);
+	free(bases);
+	free(keep);
+	free(ids);
+	pki_ca_records_free(all, nall);
+	return rc;
+}
+
 int
 pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 	       unsigned flags, struct pki_hier_result **results,
@@ -709,7 +840,7 @@ pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 	struct pki__hier_builder B;
 	struct pki_diags d = { 0, NULL };
 	size_t i, n = plan->n;
-	int rc = PKI_E_NOMEM;
+	int lockfd = -1, rc = PKI_E_NOMEM;
 
 	*results = NULL;
 	memset(&B, 0, sizeof(B));
@@ -730,7 +861,9 @@ pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = pki_hier_diff(plan, state, B.now, &B.status, &d,
+	if ((rc = pki__hier_lock(state, &lockfd, err)) != PKI_OK ||
+	    (rc = clean_leftovers(&B, err)) != PKI_OK ||
+	    (rc = pki_hier_diff(plan, state, B.now, &B.status, &d,
 				err)) != PKI_OK)
 		goto out;
 	if (d.n > 0) {
@@ -788,6 +921,8 @@ out:
 	free(B.keys);
 	free(B.crts);
 	free(B.ders);
+	if (lockfd >= 0)
+		close(lockfd);      /* releases the build lock */
 	pki_hier_results_free(B.res, n);
 	pki_hier_status_free(B.status, n);
 	pki_diags_clear(&d);

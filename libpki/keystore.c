@@ -845,3 +845,90 @@ pki_key_discard(struct pki_keystore *ks, const char *key_uri,
 out:
 	return rc;
 }
+
+/* ------------------------------------------------------------ leftovers */
+
+/*
+ * A sealed key file that names this id in its header (spork wrote it
+ * for that key): 1; a file that does not (not ours to judge): 0.
+ */
+static int
+sealed_as(const char *path, const char *id)
+{
+	struct pki_lockbox_info info;
+	struct pki_error e;
+
+	return pki_lockbox_info(path, &info, &e) == PKI_OK &&
+	       strcmp(info.key_id, id) == 0;
+}
+
+int
+pki__keystore_prune(struct pki_keystore *ks, const char *const *keep,
+		    size_t nkeep,
+		    int (*removing)(void *ctx, const char *id, int online,
+				    struct pki_error *err),
+		    void *ctx, struct pki_error *err)
+{
+	const char *const tmp_base[] = { "online.kek" };
+	char dir[PATH_MAX], path[PATH_MAX], id[KEY_ID_HEX + 1];
+	struct dirent *e;
+	DIR *d = NULL;
+	size_t i;
+	int online, k, n, rc = PKI_E_IO;
+
+	if ((k = pki__file_tmp_clean(ks->state_dir, tmp_base, 1, err)) < 0 ||
+	    (k = pki__file_tmp_clean(ks->lockbox_dir, NULL, 0, err)) < 0) {
+		rc = -k;
+		goto out;
+	}
+	for (online = 0; online <= 1; online++) {
+		if (ks->online_only && !online)
+			continue;
+		if ((rc = kind_dir(ks, online, dir, sizeof(dir), err)) != PKI_OK)
+			goto out;
+		if ((k = pki__file_tmp_clean(dir, NULL, 0, err)) < 0) {
+			rc = -k;
+			goto out;
+		}
+		if ((d = opendir(dir)) == NULL) {
+			if (errno == ENOENT)
+				continue;
+			rc = pki_error_set(err, PKI_E_IO, "cannot read %s: %s",
+					   dir, strerror(errno));
+			goto out;
+		}
+		n = 0;
+		while ((e = readdir(d)) != NULL) {
+			if (!is_key_name(e->d_name))
+				continue;
+			memcpy(id, e->d_name, KEY_ID_HEX);
+			id[KEY_ID_HEX] = '\0';
+			for (i = 0; i < nkeep; i++)
+				if (strcmp(keep[i], id) == 0)
+					break;
+			if (i < nkeep ||
+			    (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+					     e->d_name) >= sizeof(path) ||
+			    !sealed_as(path, id))
+				continue;
+			if ((rc = removing(ctx, id, online, err)) != PKI_OK)
+				goto out;
+			if (unlink(path) != 0) {
+				rc = pki_error_set(err, PKI_E_IO, "cannot delete "
+						   "%s: %s", path,
+						   strerror(errno));
+				goto out;
+			}
+			n++;
+		}
+		closedir(d);
+		d = NULL;
+		if (n > 0 && (rc = fsync_dir(dir, err)) != PKI_OK)
+			goto out;
+	}
+	rc = PKI_OK;
+out:
+	if (d != NULL)
+		closedir(d);
+	return rc;
+}

@@ -223,6 +223,25 @@ int pki_key_id(gnutls_pubkey_t pub, char *out, size_t outlen,
 int pki_key_generate(enum pki_key_alg alg, gnutls_x509_privkey_t *out,
 		     struct pki_error *err) PKI_WUR;
 
+/*
+ * Remove what a killed run of the process that seals keys (pki_hier_build)
+ * left in the lockbox: temporary files (of sealed keys and of
+ * online.kek), and every sealed key file whose key id is none of
+ * keep[0..nkeep) (the ids of the keys the store records).  A key file is
+ * removed only if its header names the key id of its file name (spork
+ * sealed it); others are left alone.  removing(ctx, id, online, err) is
+ * called before each key file is deleted (to record it); a failure
+ * there stops the prune with its code.  Only for a caller that holds the
+ * state's build lock, so that no key is being sealed meanwhile for a CA
+ * about to be recorded.  An online-only key store leaves lockbox/offline
+ * alone.
+ */
+int pki__keystore_prune(struct pki_keystore *ks, const char *const *keep,
+			size_t nkeep,
+			int (*removing)(void *ctx, const char *id, int online,
+					struct pki_error *err),
+			void *ctx, struct pki_error *err) PKI_WUR;
+
 /* The key store of a state directory opened for CLI or online use (NULL
  * for PKI_STATE_READ); state.c. */
 struct pki_state;
