@@ -170,7 +170,8 @@ plan_file(const struct pki_hier_plan *plan, const char *rel)
 	return p;
 }
 
-/* The PKCS#12 of [import] on its way into the store (pki__hier_build_import). */
+/* The PKCS#12 of [import] on its way into the store
+ * (pki__hier_build_import). */
 struct p12_import {
 	char *path;                     /* the file, for messages */
 	gnutls_x509_privkey_t key;

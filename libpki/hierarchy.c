@@ -544,9 +544,10 @@ build_local(struct pki__hier_builder *B, size_t i, struct pki_error *err)
 		goto out;
 	}
 	uri = NULL;
-	if ((rc = pki__hier_rec_from_cert(&rec, B->crts[i], &B->ders[i], err)) != PKI_OK ||
+	if ((rc = pki__hier_rec_from_cert(&rec, B->crts[i], &B->ders[i],
+					  err)) != PKI_OK ||
 	    (rc = pki__hier_record_ca(B, &rec, "pki.build.ca", NULL,
-					err)) != PKI_OK)
+				      err)) != PKI_OK)
 		goto out;
 	recorded = 1;
 	pki_ca_record_clear(&B->status[i].rec);
