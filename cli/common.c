@@ -102,6 +102,8 @@ static const char *const hints[PKI_HINT__MAX] = {
 	[PKI_HINT_UNHOLD] = "lift a hold with 'spork cert unhold'",
 	[PKI_HINT_FULL_CRL] = "run spork crl generate without --delta first",
 	[PKI_HINT_HIERARCHY] = "spork pki build makes them",
+	[PKI_HINT_FORCE] = "give --force to accept it anyway (the audit log "
+		"records that)",
 };
 
 int

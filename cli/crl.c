@@ -287,6 +287,8 @@ cmd_generate(int argc, const char **argv)
 				    json_integer(res.base_crl_number) : json_null());
 		json_object_set_new(o, "idp_url", res.idp_url ?
 				    json_string(res.idp_url) : json_null());
+		json_object_set_new(o, "url", res.url ?
+				    json_string(res.url) : json_null());
 		spork_json_out(o);
 	} else if (!spork_g.quiet) {
 		printf("%s CRL #%lld of '%s': %lld entr%s", o_delta ? "Delta" :
@@ -296,8 +298,8 @@ cmd_generate(int argc, const char **argv)
 			printf(" since CRL #%lld", (long long)res.base_crl_number);
 		printf("\n  thisUpdate  %s\n", spork_time(res.this_update));
 		printf("  nextUpdate  %s\n", spork_time(res.next_update));
-		if (res.idp_url)
-			printf("  published   %s\n", res.idp_url);
+		if (res.url)
+			printf("  published   %s\n", res.url);
 		printf("  written     %s\n              %s\n", res.der_path,
 		       res.pem_path);
 	}

@@ -21,8 +21,12 @@ static const struct poptOption pki_options[] = {
 };
 
 static const char *ca_name_opt, *cert_opt;
+static int force_opt;
 
 static const struct poptOption import_options[] = {
+	{ "force", '\0', POPT_ARG_NONE, &force_opt, 0,
+	  "accept a certificate whose basicConstraints is not critical or "
+	  "that outlives its issuer (recorded in the audit log)", NULL },
 	{ "ca", '\0', POPT_ARG_STRING, &ca_name_opt, 0,
 	  "the pending CA the certificate is for", "NAME" },
 	{ "cert", '\0', POPT_ARG_STRING, &cert_opt, 0,
@@ -37,6 +41,9 @@ static const struct poptOption build_options[] = {
 	{ "pkcs12-passphrase-file", '\0', POPT_ARG_STRING,
 	  &spork_g.pkcs12_pass_file, 0,
 	  "read the password of an [import] PKCS#12 file from FILE", "FILE" },
+	{ "force", '\0', POPT_ARG_NONE, &force_opt, 0,
+	  "import a CA certificate whose basicConstraints is not critical or "
+	  "that outlives its issuer (recorded in the audit log)", NULL },
 	SPORK_COMMON_OPTIONS,
 	{ "help", 'h', POPT_ARG_NONE, &show_help, 'h', "show this help", NULL },
 	POPT_TABLEEND
@@ -458,9 +465,13 @@ report_build(const struct pki_hier_plan *plan, const struct pki_hier_result *r)
 {
 	size_t i, made = 0, waiting = 0;
 
-	for (i = 0; i < plan->n; i++)
+	for (i = 0; i < plan->n; i++) {
 		made += r[i].action != PKI_HIER_DID_NOTHING &&
 			r[i].action != PKI_HIER_WAITING;
+		if (r[i].forced != NULL)
+			spork_warnx("warning: imported '%s' with --force: %s",
+				    plan->nodes[i].name, r[i].forced);
+	}
 	if (spork_g.json) {
 		json_t *a = json_array();
 
@@ -475,6 +486,8 @@ report_build(const struct pki_hier_plan *plan, const struct pki_hier_result *r)
 				json_object_set_new(o, "chain", json_string(r[i].chain_path));
 			if (r[i].csr_path)
 				json_object_set_new(o, "csr", json_string(r[i].csr_path));
+			if (r[i].forced)
+				json_object_set_new(o, "forced", json_string(r[i].forced));
 			json_array_append_new(a, o);
 		}
 		spork_json_out(json_pack("{s:s, s:s, s:i, s:o}", "file",
@@ -536,7 +549,8 @@ run_build(struct pki_hier_plan *plan)
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
-	if (pki_hier_build(plan, st, &res, &err) != PKI_OK) {
+	if (pki_hier_build(plan, st, force_opt ? PKI_HIER_FORCE : 0, &res,
+			   &err) != PKI_OK) {
 		rc = spork_fail(&err, plan->path);
 		goto out;
 	}
@@ -579,6 +593,7 @@ cmd_import_cert(int argc, const char **argv)
 	struct pki_state *st = NULL;
 	struct pki_error err;
 	gnutls_datum_t cert = { NULL, 0 };
+	char *forced = NULL;
 	int nrest, rc;
 
 	pki_error_clear(&err);
@@ -596,10 +611,14 @@ cmd_import_cert(int argc, const char **argv)
 	if (pki_file_read(cert_opt, 1 << 20, &cert, &err) != PKI_OK ||
 	    spork_state(PKI_STATE_CLI, 0, &st, &err) != PKI_OK ||
 	    pki_hier_import_cert(plan, st, ca_name_opt, &cert,
+				 force_opt ? PKI_HIER_FORCE : 0, &forced,
 				 &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
+	if (forced != NULL)
+		spork_warnx("warning: imported the certificate of '%s' with "
+			    "--force: %s", ca_name_opt, forced);
 	pki_state_close(st);
 	st = NULL;
 	if (!spork_g.quiet && !spork_g.json)
@@ -607,6 +626,7 @@ cmd_import_cert(int argc, const char **argv)
 		       "hierarchy.\n", ca_name_opt);
 	rc = run_build(plan);
 out:
+	free(forced);
 	gnutls_free(cert.data);
 	pki_state_close(st);
 	pki_hier_free(plan);

@@ -509,6 +509,10 @@ entry_append(struct entry_enc *ee, const struct pki_crl_params *p,
 		return pki_error_set(err, PKI_E_INVALID, "entry %zu: "
 				     "removeFromCRL is only allowed in a delta "
 				     "CRL", index + 1);
+	/* "the reason code CRL entry extension SHOULD be absent instead of
+	 * using the unspecified (0) reasonCode value" (RFC 5280 5.3.1). */
+	if (reason == PKI_CRL_REASON_UNSPECIFIED)
+		reason = -1;
 	if (pki__der_time(e->revocation_time, 1, t, &utc) != 0)
 		return pki_error_set(err, PKI_E_INVALID, "entry %zu: revocation "
 				     "time %lld is outside years 1..9999",

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ pki_crlgen_result_clear(struct pki_crlgen_result *r)
 	if (r == NULL)
 		return;
 	free(r->idp_url);
+	free(r->url);
 	free(r->der_path);
 	free(r->pem_path);
 	memset(r, 0, sizeof(*r));
@@ -89,19 +91,40 @@ feed_next(void *ctx, struct pki_crl_entry *e)
 	return 1;
 }
 
+/*
+ * Publish the CRL as DER and PEM.  Both files are written complete
+ * (temporaries of mode 0600) before either is renamed into place, so a
+ * reader finds each file whole and, but for the moment between the two
+ * renames, both of the same CRL; a run killed before that leaves the
+ * published pair as it was, and its temporaries are removed by the next
+ * run (gen_lock).
+ */
 static int
 write_files(const struct pki_crlgen_result *res, const gnutls_datum_t *der,
 	    struct pki_error *err)
 {
 	gnutls_datum_t pem = { NULL, 0 };
+	char tder[PATH_MAX], tpem[PATH_MAX];
 	int ret, rc;
 
-	if ((rc = pki_file_write(res->der_path, der->data, der->size, 0644, 0,
-				  err)) != PKI_OK)
-		return rc;
-	if ((ret = gnutls_pem_base64_encode2("X509 CRL", der, &pem)) < 0)
-		return pki__gnutls_error(err, ret, "CRL to PEM");
-	rc = pki_file_write(res->pem_path, pem.data, pem.size, 0644, 0, err);
+	tder[0] = tpem[0] = '\0';
+	if ((ret = gnutls_pem_base64_encode2("X509 CRL", der, &pem)) < 0) {
+		rc = pki__gnutls_error(err, ret, "CRL to PEM");
+		goto out;
+	}
+	if ((rc = pki__file_stage(res->der_path, der->data, der->size, tder,
+				  sizeof(tder), err)) != PKI_OK ||
+	    (rc = pki__file_stage(res->pem_path, pem.data, pem.size, tpem,
+				  sizeof(tpem), err)) != PKI_OK ||
+	    (rc = pki__file_publish(tder, res->der_path, 0644, 0,
+				    err)) != PKI_OK)
+		goto out;
+	rc = pki__file_publish(tpem, res->pem_path, 0644, 0, err);
+out:
+	if (tder[0] != '\0')
+		unlink(tder);
+	if (tpem[0] != '\0')
+		unlink(tpem);
 	gnutls_free(pem.data);
 	return rc;
 }
@@ -149,8 +172,18 @@ gen_load_ca(struct gen *g, const char *ca_name, struct pki_error *err)
 	return rc;
 }
 
-/* thisUpdate, nextUpdate (within the CA's validity) and the URLs of the
- * CRL; res->idp_url is the IssuingDistributionPoint. */
+/*
+ * thisUpdate, nextUpdate (within the CA's validity) and the URLs of the
+ * CRL.  A CA publishes one CRL for everything it issued (no shards), so
+ * its full CRL carries no IssuingDistributionPoint: its scope is then
+ * every certificate of the CA, and the CA's own certificate (a root's,
+ * an imported one) need not name a distribution point the IDP matches
+ * (RFC 5280 5.2.5; openssl -crl_check_all otherwise fails with
+ * "different CRL scope", and several verifiers mishandle a critical
+ * IDP).  A delta CRL must have the scope of its base (RFC 5280 5.2.4),
+ * so it has no IDP either; the deltaCRLIndicator marks it.  res->url
+ * is where the hierarchy says the CRL is published.
+ */
 static int
 gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
 	   struct pki_crlgen_result *res, struct pki_error *err)
@@ -176,8 +209,9 @@ gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' expires "
 				     "before the CRL's nextUpdate could be "
 				     "after its thisUpdate", g->ca.name);
-	res->idp_url = first_url(g->ca.config_json, "crl_urls");
-	p->idp_url = res->idp_url;
+	res->url = first_url(g->ca.config_json, g->delta ? "delta_crl_urls" :
+			     "crl_urls");
+	p->idp_url = NULL;
 	if (!g->delta)
 		p->freshest_url = g->freshest = first_url(g->ca.config_json,
 							  "delta_crl_urls");
@@ -194,8 +228,9 @@ static int
 gen_lock(struct gen *g, struct pki_crlgen_result *res, struct pki_error *err)
 {
 	const char *dir = pki_state_path(g->state, PKI_STATE_CA_DIR);
+	const char *bases[2];
 	char *lp = NULL;
-	int rc = PKI_E_NOMEM;
+	int n, rc = PKI_E_NOMEM;
 
 	res->der_path = pki_crlgen_path(g->state, g->ca.name, g->delta, 0);
 	res->pem_path = pki_crlgen_path(g->state, g->ca.name, g->delta, 1);
@@ -214,6 +249,14 @@ gen_lock(struct gen *g, struct pki_crlgen_result *res, struct pki_error *err)
 	if (g->lockfd < 0 || flock(g->lockfd, LOCK_EX) != 0) {
 		rc = pki_error_set(err, PKI_E_IO, "cannot lock %s: %s", lp,
 				   strerror(errno));
+		goto out;
+	}
+	/* Temporaries of these files are written only under this lock:
+	 * any left now are a killed run's. */
+	bases[0] = strrchr(res->der_path, '/') + 1;
+	bases[1] = strrchr(res->pem_path, '/') + 1;
+	if ((n = pki__file_tmp_clean(dir, bases, 2, err)) < 0) {
+		rc = -n;
 		goto out;
 	}
 	rc = PKI_OK;
@@ -347,6 +390,7 @@ out:
 		(void)pki_store_refusal(st, NULL, "crl.generate", ca_name, err);
 	if (rc != PKI_OK) {
 		free(res->idp_url);
+		free(res->url);
 		free(res->der_path);
 		free(res->pem_path);
 		memset(res, 0, sizeof(*res));

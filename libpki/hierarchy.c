@@ -5,11 +5,14 @@
  */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +31,7 @@
 #include <spork/toml.h>
 #include "store-write.h"
 #include "hierarchy-int.h"
+#include "tls-int.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ diff */
@@ -215,22 +219,10 @@ pki_hier_results_free(struct pki_hier_result *r, size_t n)
 		free(r[i].cert_path);
 		free(r[i].chain_path);
 		free(r[i].csr_path);
+		free(r[i].forced);
 	}
 	free(r);
 }
-
-struct builder {
-	const struct pki_hier_plan *plan;
-	struct pki_state *state;
-	struct pki_store *st;
-	struct pki_keystore *ks;
-	struct pki_hier_status *status;
-	struct pki_hier_result *res;
-	gnutls_privkey_t *keys;     /* loaded or created, per node */
-	gnutls_x509_crt_t *crts;
-	gnutls_datum_t *ders;       /* certificate DER per node */
-	int64_t now;
-};
 
 static int
 pem_append(FILE *f, const char *label, const gnutls_datum_t *der)
@@ -247,9 +239,10 @@ pem_append(FILE *f, const char *label, const gnutls_datum_t *der)
 
 /* Write <slug>.pem and <slug>-chain.pem (the node's certificate followed
  * by its ancestors', then any extra certificates). */
-static int
-write_ca_files(struct builder *B, size_t i, const gnutls_datum_t *extra,
-	       size_t nextra, struct pki_error *err)
+int
+pki__hier_write_ca_files(struct pki__hier_builder *B, size_t i,
+			 const gnutls_datum_t *extra, size_t nextra,
+			 struct pki_error *err)
 {
 	const struct pki_hier_node *n = &B->plan->nodes[i];
 	char *buf = NULL;
@@ -293,7 +286,8 @@ out:
 
 /* Make sure node i's certificate (and, with need_key, its key) is loaded. */
 static int
-load_node(struct builder *B, size_t i, int need_key, struct pki_error *err)
+load_node(struct pki__hier_builder *B, size_t i, int need_key,
+	  struct pki_error *err)
 {
 	const struct pki_hier_node *n = &B->plan->nodes[i];
 	struct pki_ca_record *r = &B->status[i].rec;
@@ -351,9 +345,9 @@ config_json(const struct pki_hier_node *n)
 }
 
 /* Fill rec's certificate-derived fields from crt/der. */
-static int
-rec_from_cert(struct pki_ca_record *rec, gnutls_x509_crt_t crt,
-	      const gnutls_datum_t *der, struct pki_error *err)
+int
+pki__hier_rec_from_cert(struct pki_ca_record *rec, gnutls_x509_crt_t crt,
+			const gnutls_datum_t *der, struct pki_error *err)
 {
 	gnutls_datum_t dn = { NULL, 0 };
 	char serial[64];
@@ -379,9 +373,9 @@ rec_from_cert(struct pki_ca_record *rec, gnutls_x509_crt_t crt,
 }
 
 /* One transaction: the CA row and its audit row. */
-static int
-record_ca(struct builder *B, struct pki_ca_record *rec, const char *action,
-	  struct pki_error *err)
+int
+pki__hier_record_ca(struct pki__hier_builder *B, struct pki_ca_record *rec,
+		    const char *action, json_t *extra, struct pki_error *err)
 {
 	char *detail = NULL;
 	json_t *o;
@@ -391,9 +385,13 @@ record_ca(struct builder *B, struct pki_ca_record *rec, const char *action,
 		      "algorithm", rec->algorithm, "key", rec->key_uri,
 		      "serial", rec->serial ? rec->serial : "",
 		      "subject", rec->subject ? rec->subject : "");
+	if (o != NULL && extra != NULL)
+		json_object_update(o, extra);
 	if (o != NULL)
 		detail = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(o);
+	if (detail == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
 	if ((rc = pki_store_begin(B->st, err)) != PKI_OK)
 		goto out;
 	if ((rc = pki_store_ca_insert(B->st, rec, err)) != PKI_OK ||
@@ -408,10 +406,11 @@ out:
 	return rc;
 }
 
-static int
-init_record(struct pki_ca_record *rec, const struct pki_hier_node *n,
-	    int64_t parent_id, const char *mode, const char *alg,
-	    char *key_uri, struct pki_error *err)
+int
+pki__hier_init_record(struct pki_ca_record *rec,
+		      const struct pki_hier_node *n, int64_t parent_id,
+		      const char *mode, const char *alg, char *key_uri,
+		      struct pki_error *err)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->name = strdup(n->name);
@@ -433,7 +432,8 @@ init_record(struct pki_ca_record *rec, const struct pki_hier_node *n,
 
 /* A template for node i: its own definition, its issuer's service URLs. */
 static void
-make_template(struct builder *B, size_t i, struct pki_cert_template *tpl)
+make_template(struct pki__hier_builder *B, size_t i,
+	      struct pki_cert_template *tpl)
 {
 	const struct pki_hier_node *n = &B->plan->nodes[i];
 
@@ -462,10 +462,11 @@ make_template(struct builder *B, size_t i, struct pki_cert_template *tpl)
  * The URI of a key just created or imported, as it may be stored,
  * hashed, audited and shown: a PKCS#11 pin-value is removed (the PIN then
  * comes from pin-source or the passphrase sources).  Takes ownership of
- * uri; *made gets a copy for discard_key.  NULL on allocation failure.
+ * uri; *made gets a copy for pki__hier_discard_key.  NULL on allocation
+ * failure.
  */
-static char *
-key_uri_for_record(char *uri, char **made)
+char *
+pki__hier_key_uri(char *uri, char **made)
 {
 	char *red = pki_key_uri_redact(uri);
 
@@ -480,8 +481,9 @@ key_uri_for_record(char *uri, char **made)
 
 /* A key sealed for a CA that was not recorded is deleted again, so a
  * failed build leaves no orphan in the lockbox and can be retried. */
-static void
-discard_key(struct builder *B, char **made, int recorded)
+void
+pki__hier_discard_key(struct pki__hier_builder *B, char **made,
+		      int recorded)
 {
 	struct pki_error e;
 
@@ -492,7 +494,7 @@ discard_key(struct builder *B, char **made, int recorded)
 }
 
 static int
-build_local(struct builder *B, size_t i, struct pki_error *err)
+build_local(struct pki__hier_builder *B, size_t i, struct pki_error *err)
 {
 	const struct pki_hier_node *n = &B->plan->nodes[i];
 	struct pki_cert_template tpl;
@@ -514,7 +516,7 @@ build_local(struct builder *B, size_t i, struct pki_error *err)
 		pki_error_prefix(err, "creating the key of '%s'", n->name);
 		goto out;
 	}
-	if ((uri = key_uri_for_record(uri, &made)) == NULL) {
+	if ((uri = pki__hier_key_uri(uri, &made)) == NULL) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -537,25 +539,27 @@ build_local(struct builder *B, size_t i, struct pki_error *err)
 		rc = pki__gnutls_error(err, ret, "new CA certificate");
 		goto out;
 	}
-	if ((rc = init_record(&rec, n, parent_id, "local",
+	if ((rc = pki__hier_init_record(&rec, n, parent_id, "local",
 			      pki_key_alg_name(n->alg), uri, err)) != PKI_OK) {
 		uri = NULL;
 		goto out;
 	}
 	uri = NULL;
-	if ((rc = rec_from_cert(&rec, B->crts[i], &B->ders[i], err)) != PKI_OK ||
-	    (rc = record_ca(B, &rec, "pki.build.ca", err)) != PKI_OK)
+	if ((rc = pki__hier_rec_from_cert(&rec, B->crts[i], &B->ders[i],
+					  err)) != PKI_OK ||
+	    (rc = pki__hier_record_ca(B, &rec, "pki.build.ca", NULL,
+				      err)) != PKI_OK)
 		goto out;
 	recorded = 1;
 	pki_ca_record_clear(&B->status[i].rec);
 	B->status[i].rec = rec;
 	memset(&rec, 0, sizeof(rec));
-	if ((rc = write_ca_files(B, i, NULL, 0, err)) != PKI_OK)
+	if ((rc = pki__hier_write_ca_files(B, i, NULL, 0, err)) != PKI_OK)
 		goto out;
 	B->res[i].action = PKI_HIER_CREATED;
 	rc = PKI_OK;
 out:
-	discard_key(B, &made, recorded);
+	pki__hier_discard_key(B, &made, recorded);
 	free(uri);
 	pki_ca_record_clear(&rec);
 	gnutls_pubkey_deinit(pub);
@@ -563,7 +567,7 @@ out:
 }
 
 static int
-build_csr(struct builder *B, size_t i, struct pki_error *err)
+build_csr(struct pki__hier_builder *B, size_t i, struct pki_error *err)
 {
 	const struct pki_hier_node *n = &B->plan->nodes[i];
 	struct pki_cert_template tpl;
@@ -579,14 +583,14 @@ build_csr(struct builder *B, size_t i, struct pki_error *err)
 		pki_error_prefix(err, "creating the key of '%s'", n->name);
 		goto out;
 	}
-	if ((uri = key_uri_for_record(uri, &made)) == NULL) {
+	if ((uri = pki__hier_key_uri(uri, &made)) == NULL) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
 	make_template(B, i, &tpl);
 	if ((rc = pki_issue_make_csr(&tpl, B->keys[i], &csr, err)) != PKI_OK)
 		goto out;
-	if ((rc = init_record(&rec, n, 0, "subordinate",
+	if ((rc = pki__hier_init_record(&rec, n, 0, "subordinate",
 			      pki_key_alg_name(n->alg), uri, err)) != PKI_OK) {
 		uri = NULL;
 		goto out;
@@ -616,7 +620,8 @@ build_csr(struct builder *B, size_t i, struct pki_error *err)
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = record_ca(B, &rec, "pki.build.csr", err)) != PKI_OK)
+	if ((rc = pki__hier_record_ca(B, &rec, "pki.build.csr", NULL,
+				       err)) != PKI_OK)
 		goto out;
 	recorded = 1;
 	B->res[i].csr_path = pki_state_ca_file(B->state, n->name, ".csr");
@@ -638,7 +643,7 @@ build_csr(struct builder *B, size_t i, struct pki_error *err)
 	B->res[i].action = PKI_HIER_CSR_WRITTEN;
 	rc = PKI_OK;
 out:
-	discard_key(B, &made, recorded);
+	pki__hier_discard_key(B, &made, recorded);
 	free(uri);
 	gnutls_free(csr.data);
 	gnutls_free(pem.data);
@@ -646,267 +651,10 @@ out:
 	return rc;
 }
 
-/*
- * A CA certificate spork did not make (imported, or signed by the
- * external CA) must leave room for what the plan builds below it: a
- * subjectKeyIdentifier for their authorityKeyIdentifier, a
- * pathLenConstraint that holds the levels below, and a validity the
- * children fit in.  Checked before anything is recorded, because a
- * recorded CA certificate cannot be replaced.
- */
-static int
-check_room_below(const struct pki_hier_plan *plan, size_t idx,
-		 gnutls_x509_crt_t crt, int64_t now, const char *what,
-		 struct pki_error *err)
-{
-	unsigned char ski[64];
-	size_t sz = sizeof(ski), j;
-	unsigned crit = 0, ca = 0, below = pki__hier_depth_below(plan, idx);
-	int pathlen = -1;
-	int64_t expires = gnutls_x509_crt_get_expiration_time(crt);
-	char when[32];
-
-	if (below == 0)
-		return PKI_OK;
-	if (gnutls_x509_crt_get_subject_key_id(crt, ski, &sz, &crit) < 0)
-		return pki_error_set(err, PKI_E_INVALID, "%s has no "
-				     "subjectKeyIdentifier, which the CAs below "
-				     "it need for their authorityKeyIdentifier",
-				     what);
-	if (gnutls_x509_crt_get_basic_constraints(crt, &crit, &ca, &pathlen) >= 0 &&
-	    pathlen >= 0 && (unsigned)pathlen < below)
-		return pki_error_set(err, PKI_E_INVALID, "%s has "
-				     "pathLenConstraint %d; the %u level%s of CA "
-				     "below it in %s need %u or more", what,
-				     pathlen, below, below == 1 ? "" : "s",
-				     plan->path, below);
-	pki_time_format(expires, when);
-	for (j = idx + 1; j < plan->n; j++)
-		if (plan->nodes[j].parent == idx &&
-		    pki__hier_node_not_after(&plan->nodes[j], now) > expires)
-			return pki_error_set(err, PKI_E_INVALID, "%s expires %s, "
-					     "before '%s' below it would; "
-					     "shorten that CA's validity",
-					     what, when, plan->nodes[j].name);
-	return PKI_OK;
-}
-
-static char *
-plan_file(const struct pki_hier_plan *plan, const char *rel)
-{
-	char *p = NULL;
-
-	if (rel[0] == '/')
-		return strdup(rel);
-	if (asprintf(&p, "%s/%s", plan->basedir, rel) < 0)
-		return NULL;
-	return p;
-}
-
-/* The PKCS#12 of [import] on its way into the store (build_import). */
-struct p12_import {
-	char *path;                     /* the file, for messages */
-	gnutls_x509_privkey_t key;
-	gnutls_x509_crt_t *chain;       /* chain[0]: the CA certificate */
-	unsigned chain_len;
-	gnutls_pubkey_t pub;            /* chain[0]'s public key */
-	enum pki_key_alg alg;
-	char *uri;                      /* the sealed key, as recorded */
-	char *made;                     /* for discard_key */
-};
-
-/* Read the PKCS#12, ask for its password, check its MAC and take out the
- * key and the certificates. */
-static int
-import_read_p12(struct builder *B, struct p12_import *x,
-		struct pki_error *err)
-{
-	gnutls_datum_t file = { NULL, 0 };
-	gnutls_pkcs12_t p12 = NULL;
-	char pass[1024], label[PATH_MAX + 32];
-	int ret, rc;
-
-	pass[0] = '\0';
-	if ((x->path = plan_file(B->plan, B->plan->import_pkcs12)) == NULL) {
-		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = pki_file_read(x->path, 1 << 20, &file, err)) != PKI_OK)
-		goto out;
-	snprintf(label, sizeof(label), "PKCS#12 file %s", x->path);
-	if ((rc = pki_state_ask(B->state, label, PKI_PASS_PKCS12_IN, pass,
-				sizeof(pass), err)) != PKI_OK)
-		goto out;
-	if ((ret = gnutls_pkcs12_init(&p12)) < 0) {
-		rc = pki__gnutls_error(err, ret, "gnutls_pkcs12_init");
-		goto out;
-	}
-	if ((ret = gnutls_pkcs12_import(p12, &file, GNUTLS_X509_FMT_DER, 0)) < 0 &&
-	    (ret = gnutls_pkcs12_import(p12, &file, GNUTLS_X509_FMT_PEM, 0)) < 0) {
-		rc = pki_error_set(err, PKI_E_PARSE, "%s is not a PKCS#12 "
-				   "file: %s", x->path, gnutls_strerror(ret));
-		goto out;
-	}
-	if ((ret = gnutls_pkcs12_verify_mac(p12, pass)) < 0) {
-		rc = pki_error_set(err, PKI_E_AUTH, "%s: wrong password or "
-				   "damaged file (%s)", x->path,
-				   gnutls_strerror(ret));
-		goto out;
-	}
-	ret = gnutls_pkcs12_simple_parse(p12, pass, &x->key, &x->chain,
-					 &x->chain_len, NULL, NULL, NULL, 0);
-	if (ret < 0 || x->key == NULL || x->chain_len == 0) {
-		rc = pki_error_set(err, PKI_E_PARSE, "%s: cannot find a key and "
-				   "its certificate: %s", x->path,
-				   ret < 0 ? gnutls_strerror(ret) : "missing");
-		goto out;
-	}
-	rc = PKI_OK;
-out:
-	pki_memzero(pass, sizeof(pass));
-	gnutls_pkcs12_deinit(p12);
-	pki_memzero(file.data, file.size);
-	gnutls_free(file.data);
-	return rc;
-}
-
-/* The certificate must be a valid CA certificate of the key, with room
- * for the CAs below node i: checked before the key is sealed. */
-static int
-import_check(struct builder *B, size_t i, struct p12_import *x,
-	     struct pki_error *err)
-{
-	gnutls_x509_crt_t crt = x->chain[0];
-	unsigned char k1[64], k2[64];
-	size_t l1 = sizeof(k1), l2 = sizeof(k2);
-	unsigned ca = 0, usage = 0, crit;
-	char label[PATH_MAX + 32];
-	int ret, rc;
-
-	ret = gnutls_x509_crt_get_basic_constraints(crt, &crit, &ca, NULL);
-	if (ret < 0 || !ca)
-		return pki_error_set(err, PKI_E_INVALID, "%s: the certificate "
-				     "is not a CA certificate (basicConstraints "
-				     "cA is not set)", x->path);
-	if (gnutls_x509_crt_get_key_usage(crt, &usage, NULL) >= 0 &&
-	    !(usage & GNUTLS_KEY_KEY_CERT_SIGN))
-		return pki_error_set(err, PKI_E_INVALID, "%s: the certificate's "
-				     "keyUsage lacks keyCertSign", x->path);
-	if (B->now > gnutls_x509_crt_get_expiration_time(crt))
-		return pki_error_set(err, PKI_E_INVALID, "%s: the CA "
-				     "certificate has expired", x->path);
-	if ((ret = gnutls_pubkey_init(&x->pub)) < 0 ||
-	    (ret = gnutls_pubkey_import_x509(x->pub, crt, 0)) < 0)
-		return pki__gnutls_error(err, ret, "certificate public key");
-	if ((rc = pki_key_alg_of_pubkey(x->pub, &x->alg, err)) != PKI_OK)
-		return rc;
-	/* The key must be the certificate's, checked before sealing. */
-	if (gnutls_x509_privkey_get_key_id(x->key, GNUTLS_KEYID_USE_SHA256,
-					   k1, &l1) < 0 ||
-	    gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, k2,
-				       &l2) < 0 ||
-	    l1 != l2 || memcmp(k1, k2, l1) != 0)
-		return pki_error_set(err, PKI_E_INVALID, "%s: the private key "
-				     "does not belong to the certificate",
-				     x->path);
-	snprintf(label, sizeof(label), "the imported CA certificate in %s",
-		 x->path);
-	return check_room_below(B->plan, i, crt, B->now, label, err);
-}
-
-/* Seal the key of node i in the lockbox: x->uri as recorded, x->made for
- * discard_key.  The sealed key must be the certificate's key. */
-static int
-import_seal_key(struct builder *B, size_t i, struct p12_import *x,
-		struct pki_error *err)
-{
-	const struct pki_hier_node *n = &B->plan->nodes[i];
-	char kid[80], sealed[80];
-	int rc;
-
-	if ((rc = pki_key_import(B->ks, x->key, n->online, n->name, &x->uri,
-				 err)) != PKI_OK)
-		return rc;
-	if ((x->uri = key_uri_for_record(x->uri, &x->made)) == NULL)
-		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
-	if ((rc = pki_key_id(x->pub, kid, sizeof(kid), err)) != PKI_OK ||
-	    (rc = pki_key_uri_id(x->uri, sealed, sizeof(sealed), err)) != PKI_OK)
-		return rc;
-	if (strcmp(sealed, kid) != 0)
-		return pki_error_set(err, PKI_E_INVALID, "%s: the private key "
-				     "does not belong to the certificate",
-				     x->path);
-	return PKI_OK;
-}
-
-static int
-build_import(struct builder *B, size_t i, struct pki_error *err)
-{
-	const struct pki_hier_node *n = &B->plan->nodes[i];
-	struct pki_ca_record rec;
-	struct p12_import x;
-	gnutls_datum_t *extra = NULL;
-	unsigned k;
-	int ret, rc, recorded = 0;
-
-	memset(&rec, 0, sizeof(rec));
-	memset(&x, 0, sizeof(x));
-	if ((rc = import_read_p12(B, &x, err)) != PKI_OK ||
-	    (rc = import_check(B, i, &x, err)) != PKI_OK ||
-	    (rc = import_seal_key(B, i, &x, err)) != PKI_OK)
-		goto out;
-	if ((ret = gnutls_x509_crt_export2(x.chain[0], GNUTLS_X509_FMT_DER,
-					   &B->ders[i])) < 0) {
-		rc = pki__gnutls_error(err, ret, "export imported certificate");
-		goto out;
-	}
-	B->crts[i] = x.chain[0];
-	x.chain[0] = NULL;
-	if ((rc = init_record(&rec, n, 0, "import", pki_key_alg_name(x.alg),
-			      x.uri, err)) != PKI_OK) {
-		x.uri = NULL;
-		goto out;
-	}
-	x.uri = NULL;
-	if ((rc = rec_from_cert(&rec, B->crts[i], &B->ders[i], err)) != PKI_OK ||
-	    (rc = record_ca(B, &rec, "pki.build.import", err)) != PKI_OK)
-		goto out;
-	recorded = 1;
-	pki_ca_record_clear(&B->status[i].rec);
-	B->status[i].rec = rec;
-	memset(&rec, 0, sizeof(rec));
-	if (x.chain_len > 1 &&
-	    (extra = calloc(x.chain_len - 1, sizeof(*extra))) != NULL)
-		for (k = 1; k < x.chain_len; k++)
-			gnutls_x509_crt_export2(x.chain[k], GNUTLS_X509_FMT_DER,
-						&extra[k - 1]);
-	if ((rc = write_ca_files(B, i, extra, extra ? x.chain_len - 1 : 0,
-				 err)) != PKI_OK)
-		goto out;
-	B->res[i].action = PKI_HIER_IMPORTED;
-	rc = PKI_OK;
-out:
-	discard_key(B, &x.made, recorded);
-	if (extra != NULL)
-		for (k = 0; k + 1 < x.chain_len; k++)
-			gnutls_free(extra[k].data);
-	free(extra);
-	for (k = 0; k < x.chain_len; k++)
-		if (x.chain[k] != NULL)
-			gnutls_x509_crt_deinit(x.chain[k]);
-	gnutls_free(x.chain);
-	gnutls_x509_privkey_deinit(x.key);
-	gnutls_pubkey_deinit(x.pub);
-	pki_ca_record_clear(&rec);
-	free(x.path);
-	free(x.uri);
-	return rc;
-}
-
 /* A CA built from a different definition stops the build: spork does not
  * re-key or re-issue an existing CA. */
 static int
-check_unchanged(const struct builder *B, struct pki_error *err)
+check_unchanged(const struct pki__hier_builder *B, struct pki_error *err)
 {
 	const struct pki_hier_plan *plan = B->plan;
 	size_t i;
@@ -938,7 +686,7 @@ check_unchanged(const struct builder *B, struct pki_error *err)
  * written again from the store when they were lost after the CA was
  * recorded (a failed write, a deletion). */
 static int
-keep_unchanged(struct builder *B, size_t i, struct pki_error *err)
+keep_unchanged(struct pki__hier_builder *B, size_t i, struct pki_error *err)
 {
 	const struct pki_hier_node *nd = &B->plan->nodes[i];
 	size_t j;
@@ -955,17 +703,149 @@ keep_unchanged(struct builder *B, size_t i, struct pki_error *err)
 	for (j = i; j != PKI_HIER_NONE; j = B->plan->nodes[j].parent)
 		if ((rc = load_node(B, j, 0, err)) != PKI_OK)
 			return rc;
-	return write_ca_files(B, i, NULL, 0, err);
+	return pki__hier_write_ca_files(B, i, NULL, 0, err);
+}
+
+/* ------------------------------------------------- leftovers of a kill */
+
+int
+pki__hier_lock(struct pki_state *state, int *fd, struct pki_error *err)
+{
+	char *p = NULL;
+	int rc = PKI_E_NOMEM;
+
+	*fd = -1;
+	if (asprintf(&p, "%s/build.lock", pki_state_dir(state)) < 0) {
+		p = NULL;
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	*fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*fd < 0 || flock(*fd, LOCK_EX) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot lock %s: %s", p,
+				   strerror(errno));
+		goto out;
+	}
+	rc = PKI_OK;
+out:
+	if (rc != PKI_OK && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	free(p);
+	return rc;
+}
+
+/* pki__keystore_prune's callback: the audit row of a removed key. */
+static int
+orphan_removing(void *ctx, const char *id, int online, struct pki_error *err)
+{
+	struct pki__hier_builder *B = ctx;
+	char *detail = NULL;
+	int rc;
+
+	if (asprintf(&detail, "{\"key_id\":\"%s\",\"online\":%s,\"why\":"
+		     "\"sealed by a build that ended before its CA was "
+		     "recorded\"}", id, online ? "true" : "false") < 0)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	rc = pki_store_audit(B->st, NULL, "pki.build.orphan-key", "lockbox",
+			     detail, err);
+	free(detail);
+	return rc;
+}
+
+/* Add the temporary-file bases of CA name's files under ca/ to *v. */
+static int
+ca_file_bases(const char *name, char ***v, size_t *n)
+{
+	static const char *const suffix[] = { ".pem", "-chain.pem", ".csr" };
+	char *slug = pki_state_slug(name), **nv;
+	size_t k;
+
+	if (slug == NULL || (nv = realloc(*v, (*n + 3) * sizeof(**v))) == NULL) {
+		free(slug);
+		return -1;
+	}
+	*v = nv;
+	for (k = 0; k < 3; k++)
+		if (asprintf(&nv[(*n)++], "%s%s", slug, suffix[k]) < 0) {
+			(*n)--;
+			free(slug);
+			return -1;
+		}
+	free(slug);
+	return 0;
+}
+
+/*
+ * Under the build lock, before building: what a build killed midway
+ * left.  The temporaries of the certificate, chain and request files of
+ * every CA (recorded or planned; the CRL files have their own lock), of
+ * sealed keys and of online.kek; and the sealed keys no recorded CA
+ * uses (a key is sealed before its CA is recorded), each removed with a
+ * "pki.build.orphan-key" audit row.
+ */
+static int
+clean_leftovers(struct pki__hier_builder *B, struct pki_error *err)
+{
+	struct pki_ca_record *all = NULL;
+	size_t nall = 0, nkeep = 0, nb = 0, i;
+	char (*ids)[65] = NULL, **bases = NULL;
+	const char **keep = NULL;
+	int k, rc;
+
+	if ((rc = pki_store_ca_list(B->st, &all, &nall, err)) != PKI_OK)
+		goto out;
+	ids = calloc(nall + 2, sizeof(*ids));
+	keep = calloc(nall + 2, sizeof(*keep));
+	if (ids == NULL || keep == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nall; i++) {
+		struct pki_error e;
+
+		if (pki_key_uri_id(all[i].key_uri, ids[nkeep], sizeof(ids[0]),
+				   &e) == PKI_OK)
+			keep[nkeep] = ids[nkeep], nkeep++;
+		if (ca_file_bases(all[i].name, &bases, &nb) != 0)
+			goto nomem;
+	}
+	/* the handlers' TLS key is no CA's, and is in use (tls.h) */
+	if (pki__tls_key_id(B->state, ids[nkeep], sizeof(ids[0])) == PKI_OK)
+		keep[nkeep] = ids[nkeep], nkeep++;
+	for (i = 0; i < B->plan->n; i++)
+		if (ca_file_bases(B->plan->nodes[i].name, &bases, &nb) != 0)
+			goto nomem;
+	if ((k = pki__file_tmp_clean(pki_state_path(B->state,
+						    PKI_STATE_CA_DIR),
+				     (const char *const *)bases, nb, err)) < 0) {
+		rc = -k;
+		goto out;
+	}
+	rc = pki__keystore_prune(B->ks, keep, nkeep, orphan_removing, B, err);
+	goto out;
+nomem:
+	rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+out:
+	for (i = 0; i < nb; i++)
+		free(bases[i]);
+	free(bases);
+	free(keep);
+	free(ids);
+	pki_ca_records_free(all, nall);
+	return rc;
 }
 
 int
 pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
-	       struct pki_hier_result **results, struct pki_error *err)
+	       unsigned flags, struct pki_hier_result **results,
+	       struct pki_error *err)
 {
-	struct builder B;
+	struct pki__hier_builder B;
 	struct pki_diags d = { 0, NULL };
 	size_t i, n = plan->n;
-	int rc = PKI_E_NOMEM;
+	int lockfd = -1, rc = PKI_E_NOMEM;
 
 	*results = NULL;
 	memset(&B, 0, sizeof(B));
@@ -974,6 +854,7 @@ pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 	B.st = pki_state_store(state);
 	B.ks = pki_state_keystore(state);
 	B.now = pki_state_now(state);
+	B.flags = flags;
 	if (B.ks == NULL)
 		return pki_error_set(err, PKI_E_INVALID, "pki_hier_build: the "
 				     "state directory was opened without keys");
@@ -985,7 +866,9 @@ pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = pki_hier_diff(plan, state, B.now, &B.status, &d,
+	if ((rc = pki__hier_lock(state, &lockfd, err)) != PKI_OK ||
+	    (rc = clean_leftovers(&B, err)) != PKI_OK ||
+	    (rc = pki_hier_diff(plan, state, B.now, &B.status, &d,
 				err)) != PKI_OK)
 		goto out;
 	if (d.n > 0) {
@@ -1015,7 +898,7 @@ pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 			break;
 		}
 		if (nd->imported)
-			rc = build_import(&B, i, err);
+			rc = pki__hier_build_import(&B, i, err);
 		else if (nd->external_parent)
 			rc = build_csr(&B, i, err);
 		else if (p != PKI_HIER_NONE &&
@@ -1043,290 +926,13 @@ out:
 	free(B.keys);
 	free(B.crts);
 	free(B.ders);
+	if (lockfd >= 0)
+		close(lockfd);      /* releases the build lock */
 	pki_hier_results_free(B.res, n);
 	pki_hier_status_free(B.status, n);
 	pki_diags_clear(&d);
 	if (rc != PKI_OK)
 		(void)pki_store_refusal(B.st, NULL, "pki.build",
 					plan->path ? plan->path : "", err);
-	return rc;
-}
-
-/* --------------------------------------------------- subordinate, step 2 */
-
-static int
-load_pem_certs(const char *path, gnutls_x509_crt_t **list, unsigned *n,
-	       struct pki_error *err)
-{
-	gnutls_datum_t f = { NULL, 0 };
-	int ret, rc;
-
-	if ((rc = pki_file_read(path, 1 << 20, &f, err)) != PKI_OK)
-		return rc;
-	ret = gnutls_x509_crt_list_import2(list, n, &f, GNUTLS_X509_FMT_PEM, 0);
-	if (ret < 0)
-		ret = gnutls_x509_crt_list_import2(list, n, &f,
-						   GNUTLS_X509_FMT_DER, 0);
-	gnutls_free(f.data);
-	if (ret < 0)
-		return pki_error_set(err, PKI_E_PARSE, "%s: no certificate: %s",
-				     path, gnutls_strerror(ret));
-	return PKI_OK;
-}
-
-/* A certificate for a CA waiting for one (pki_hier_import_cert). */
-struct cert_import {
-	const struct pki_hier_plan *plan;
-	const char *ca_name;
-	int64_t now;
-	size_t idx;                     /* the CA's node */
-	struct pki_ca_record rec;       /* its record */
-	gnutls_x509_crt_t crt;          /* the certificate */
-	gnutls_datum_t der;             /* its DER */
-	gnutls_x509_crt_t *ext;         /* the [external] CA's certificates */
-	unsigned next;
-};
-
-/* The CA's node and record: a CA the [external] CA signs, still waiting
- * for its certificate, with the definition its request was written
- * from. */
-static int
-find_pending_ca(struct cert_import *ci, struct pki_store *st,
-		struct pki_error *err)
-{
-	const struct pki_hier_plan *plan = ci->plan;
-	size_t i;
-	int rc;
-
-	ci->idx = PKI_HIER_NONE;
-	for (i = 0; i < plan->n; i++)
-		if (strcmp(plan->nodes[i].name, ci->ca_name) == 0)
-			ci->idx = i;
-	if (ci->idx == PKI_HIER_NONE || !plan->nodes[ci->idx].external_parent)
-		return pki_error_set(err, PKI_E_NOTFOUND, "'%s' is not a CA "
-				     "signed by the [external] CA in %s",
-				     ci->ca_name, plan->path);
-	if ((rc = pki_store_ca_get(st, ci->ca_name, &ci->rec, err)) != PKI_OK)
-		return rc;
-	if (ci->rec.status != PKI_CA_PENDING)
-		return pki_error_set(err, PKI_E_EXISTS, "CA '%s' is not waiting "
-				     "for a certificate (it already has one)",
-				     ci->ca_name);
-	if (strcmp(ci->rec.spec_hash, plan->nodes[ci->idx].spec_hash) != 0)
-		return pki_error_set(err, PKI_E_CONFLICT, "the definition of "
-				     "'%s' changed since its request was "
-				     "written", ci->ca_name);
-	return PKI_OK;
-}
-
-/* The certificate must certify the key and the subject of the stored
- * request. */
-static int
-match_request(struct cert_import *ci, struct pki_error *err)
-{
-	gnutls_x509_crq_t crq = NULL;
-	gnutls_datum_t cdn = { NULL, 0 }, qdn = { NULL, 0 };
-	unsigned char kid1[64], kid2[64];
-	size_t l1 = sizeof(kid1), l2 = sizeof(kid2);
-	int ret, rc = PKI_E_INVALID;
-
-	if ((ret = gnutls_x509_crq_init(&crq)) < 0 ||
-	    (ret = gnutls_x509_crq_import(crq, &ci->rec.csr_der,
-					  GNUTLS_X509_FMT_DER)) < 0) {
-		rc = pki__gnutls_error(err, ret, "stored request");
-		goto out;
-	}
-	if (gnutls_x509_crt_get_key_id(ci->crt, GNUTLS_KEYID_USE_SHA256, kid1,
-				       &l1) < 0 ||
-	    gnutls_x509_crq_get_key_id(crq, GNUTLS_KEYID_USE_SHA256, kid2,
-				       &l2) < 0 ||
-	    l1 != l2 || memcmp(kid1, kid2, l1) != 0) {
-		rc = pki_error_set(err, PKI_E_INVALID, "the certificate does not "
-				   "certify the key of the request for '%s'",
-				   ci->ca_name);
-		goto out;
-	}
-	if (gnutls_x509_crt_get_dn3(ci->crt, &cdn, 0) < 0 ||
-	    gnutls_x509_crq_get_dn3(crq, &qdn, 0) < 0 || cdn.size != qdn.size ||
-	    memcmp(cdn.data, qdn.data, cdn.size) != 0) {
-		rc = pki_error_set(err, PKI_E_INVALID, "the certificate's subject "
-				   "'%.*s' is not the requested '%.*s'",
-				   (int)cdn.size, cdn.data ? (char *)cdn.data : "",
-				   (int)qdn.size, qdn.data ? (char *)qdn.data : "");
-		goto out;
-	}
-	rc = PKI_OK;
-out:
-	if (crq != NULL)
-		gnutls_x509_crq_deinit(crq);
-	gnutls_free(cdn.data);
-	gnutls_free(qdn.data);
-	return rc;
-}
-
-/* The certificate must be a CA certificate, valid now, with room for the
- * CAs below it. */
-static int
-check_ca_cert(struct cert_import *ci, struct pki_error *err)
-{
-	unsigned ca = 0, usage = 0, crit;
-	char what[600];
-	int ret;
-
-	ret = gnutls_x509_crt_get_basic_constraints(ci->crt, &crit, &ca, NULL);
-	if (ret < 0 || !ca)
-		return pki_error_set(err, PKI_E_INVALID, "the certificate is "
-				     "not a CA certificate (basicConstraints "
-				     "cA unset)");
-	if (gnutls_x509_crt_get_key_usage(ci->crt, &usage, NULL) >= 0 &&
-	    !(usage & GNUTLS_KEY_KEY_CERT_SIGN))
-		return pki_error_set(err, PKI_E_INVALID, "the certificate's "
-				     "keyUsage lacks keyCertSign");
-	if (ci->now > gnutls_x509_crt_get_expiration_time(ci->crt) ||
-	    ci->now + 300 < gnutls_x509_crt_get_activation_time(ci->crt))
-		return pki_error_set(err, PKI_E_INVALID, "the certificate is "
-				     "not valid now");
-	snprintf(what, sizeof(what), "the certificate for '%s'", ci->ca_name);
-	return check_room_below(ci->plan, ci->idx, ci->crt, ci->now, what, err);
-}
-
-/* With [external] certificate: the certificate must verify against that
- * file's certificates, kept in ci->ext for the chain. */
-static int
-verify_external(struct cert_import *ci, struct pki_error *err)
-{
-	char *path = NULL;
-	unsigned vstatus = 0;
-	int ret, rc;
-
-	if (ci->plan->external_cert == NULL)
-		return PKI_OK;
-	if ((path = plan_file(ci->plan, ci->plan->external_cert)) == NULL) {
-		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = load_pem_certs(path, &ci->ext, &ci->next, err)) != PKI_OK)
-		goto out;
-	ret = gnutls_x509_crt_verify(ci->crt, ci->ext, ci->next, 0, &vstatus);
-	if (ret < 0 || vstatus != 0) {
-		gnutls_datum_t why = { NULL, 0 };
-
-		gnutls_certificate_verification_status_print(vstatus,
-			GNUTLS_CRT_X509, &why, 0);
-		rc = pki_error_set(err, PKI_E_INVALID, "the certificate "
-				   "does not verify against %s: %s", path,
-				   why.data ? (char *)why.data : "error");
-		gnutls_free(why.data);
-		goto out;
-	}
-	rc = PKI_OK;
-out:
-	free(path);
-	return rc;
-}
-
-/* One transaction: the certificate into the CA's record, and its audit
- * row. */
-static int
-record_cert(struct cert_import *ci, struct pki_store *st,
-	    struct pki_error *err)
-{
-	char serial[64], *detail = NULL;
-	int ret, rc;
-
-	if ((ret = gnutls_x509_crt_export2(ci->crt, GNUTLS_X509_FMT_DER,
-					   &ci->der)) < 0) {
-		rc = pki__gnutls_error(err, ret, "export certificate");
-		goto out;
-	}
-	if ((rc = pki_cert_serial_hex(ci->crt, serial, sizeof(serial),
-				      err)) != PKI_OK)
-		goto out;
-	if (asprintf(&detail, "{\"serial\":\"%s\"}", serial) < 0) {
-		detail = NULL;
-		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = pki_store_begin(st, err)) != PKI_OK)
-		goto out;
-	if ((rc = pki_store_ca_set_cert(st, ci->rec.id, &ci->der, serial,
-				gnutls_x509_crt_get_activation_time(ci->crt),
-				gnutls_x509_crt_get_expiration_time(ci->crt),
-				err)) != PKI_OK ||
-	    (rc = pki_store_audit(st, NULL, "pki.import.cert",
-				  ci->ca_name, detail, err)) != PKI_OK ||
-	    (rc = pki_store_commit(st, err)) != PKI_OK) {
-		pki_store_rollback(st);
-		goto out;
-	}
-out:
-	free(detail);
-	return rc;
-}
-
-/* Publish the certificate and its chain (with the external CA). */
-static int
-publish_cert(struct cert_import *ci, struct pki_state *state,
-	     struct pki_error *err)
-{
-	struct builder B;
-	gnutls_datum_t *extra = NULL;
-	struct pki_hier_result res[1];
-	unsigned k;
-	int rc;
-
-	memset(&B, 0, sizeof(B));
-	memset(res, 0, sizeof(res));
-	B.plan = ci->plan;
-	B.state = state;
-	B.ders = &ci->der - ci->idx;  /* only ders[idx] is read for a top CA */
-	B.res = res - ci->idx;
-	if (ci->next > 0 && (extra = calloc(ci->next, sizeof(*extra))) != NULL)
-		for (k = 0; k < ci->next; k++)
-			gnutls_x509_crt_export2(ci->ext[k], GNUTLS_X509_FMT_DER,
-						&extra[k]);
-	rc = write_ca_files(&B, ci->idx, extra, extra ? ci->next : 0, err);
-	for (k = 0; extra != NULL && k < ci->next; k++)
-		gnutls_free(extra[k].data);
-	free(extra);
-	free(res[0].cert_path);
-	free(res[0].chain_path);
-	return rc;
-}
-
-int
-pki_hier_import_cert(const struct pki_hier_plan *plan, struct pki_state *state,
-		     const char *ca_name, const gnutls_datum_t *cert,
-		     struct pki_error *err)
-{
-	struct pki_store *st = pki_state_store(state);
-	struct cert_import ci;
-	unsigned k;
-	int rc;
-
-	memset(&ci, 0, sizeof(ci));
-	ci.plan = plan;
-	ci.ca_name = ca_name;
-	ci.now = pki_state_now(state);
-	if ((rc = find_pending_ca(&ci, st, err)) != PKI_OK ||
-	    (rc = pki_cert_parse(cert, &ci.crt, err)) != PKI_OK ||
-	    (rc = match_request(&ci, err)) != PKI_OK ||
-	    (rc = check_ca_cert(&ci, err)) != PKI_OK ||
-	    (rc = verify_external(&ci, err)) != PKI_OK ||
-	    (rc = record_cert(&ci, st, err)) != PKI_OK ||
-	    (rc = publish_cert(&ci, state, err)) != PKI_OK)
-		goto out;
-	rc = PKI_OK;
-out:
-	for (k = 0; k < ci.next; k++)
-		gnutls_x509_crt_deinit(ci.ext[k]);
-	gnutls_free(ci.ext);
-	if (ci.crt != NULL)
-		gnutls_x509_crt_deinit(ci.crt);
-	gnutls_free(ci.der.data);
-	pki_ca_record_clear(&ci.rec);
-	if (rc != PKI_OK)
-		(void)pki_store_refusal(st, NULL, "pki.import.cert",
-					ca_name ? ca_name : "", err);
 	return rc;
 }

@@ -710,6 +710,27 @@ out:
 	return rc;
 }
 
+/*
+ * rc of reading or parsing a sealed key file of this key store.  spork
+ * wrote the file whole (atomically, mode 0400), so one that is too large
+ * or does not parse (a flipped kind byte, an Argon2 field out of range,
+ * a cut) was damaged or tampered with: PKI_E_AUTH, as for a modified
+ * byte that does parse (exit status 5 in spork(1)), rather than
+ * PKI_E_PARSE or PKI_E_INVALID, which would read as bad user input.
+ */
+static int
+tampered(int rc, struct pki_error *err)
+{
+	if (rc != PKI_E_PARSE && rc != PKI_E_INVALID)
+		return rc;
+	if (err != NULL) {
+		err->code = PKI_E_AUTH;
+		pki_error_prefix(err, "the sealed key file was damaged or "
+				 "tampered with");
+	}
+	return PKI_E_AUTH;
+}
+
 int
 pki__keystore_load(struct pki_keystore *ks, const char *key_uri,
 		   enum pki_key_alg alg, const char *label,
@@ -732,12 +753,17 @@ pki__keystore_load(struct pki_keystore *ks, const char *key_uri,
 	}
 	/* Before the file is opened or the passphrase asked for. */
 	if ((rc = pki__keystore_allows(ks, online, sh, err)) != PKI_OK ||
-	    (rc = key_path(ks, id, online, path, sizeof(path), err)) != PKI_OK ||
-	    (rc = pki_file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err)) !=
-	    PKI_OK)
+	    (rc = key_path(ks, id, online, path, sizeof(path), err)) != PKI_OK)
 		goto out;
-	if ((rc = pki_lockbox_info_mem(img.data, img.size, &info, err)) != PKI_OK)
+	if ((rc = pki_file_read(path, PKI_LOCKBOX_MAX_FILE, &img, err)) !=
+	    PKI_OK) {
+		rc = tampered(rc, err);
+		goto out;
+	}
+	if ((rc = pki_lockbox_info_mem(img.data, img.size, &info, err)) != PKI_OK) {
+		rc = tampered(rc, err);
 		goto fail_path;
+	}
 	if ((info.kind == PKI_LOCKBOX_KEKFILE) != online) {
 		rc = pki_error_set(err, PKI_E_AUTH, "key URI says the key is "
 				   "%s, but the sealed file is %s: the file was "
@@ -753,9 +779,10 @@ pki__keystore_load(struct pki_keystore *ks, const char *key_uri,
 				    err);
 	if (rc != PKI_OK)
 		goto out;
-	rc = pki_lockbox_open_mem(img.data, img.size, id, pki_key_alg_name(alg),
-				  online ? NULL : pass, passlen, kek, &plain,
-				  err);
+	rc = tampered(pki_lockbox_open_mem(img.data, img.size, id,
+					   pki_key_alg_name(alg),
+					   online ? NULL : pass, passlen, kek,
+					   &plain, err), err);
 	if (rc != PKI_OK ||
 	    (rc = privkey_of_plain(&plain, id, alg, priv, err)) != PKI_OK)
 		goto fail_path;
@@ -868,5 +895,92 @@ pki_key_discard(struct pki_keystore *ks, const char *key_uri,
 	}
 	rc = PKI_OK;
 out:
+	return rc;
+}
+
+/* ------------------------------------------------------------ leftovers */
+
+/*
+ * A sealed key file that names this id in its header (spork wrote it
+ * for that key): 1; a file that does not (not ours to judge): 0.
+ */
+static int
+sealed_as(const char *path, const char *id)
+{
+	struct pki_lockbox_info info;
+	struct pki_error e;
+
+	return pki_lockbox_info(path, &info, &e) == PKI_OK &&
+	       strcmp(info.key_id, id) == 0;
+}
+
+int
+pki__keystore_prune(struct pki_keystore *ks, const char *const *keep,
+		    size_t nkeep,
+		    int (*removing)(void *ctx, const char *id, int online,
+				    struct pki_error *err),
+		    void *ctx, struct pki_error *err)
+{
+	const char *const tmp_base[] = { "online.kek" };
+	char dir[PATH_MAX], path[PATH_MAX], id[KEY_ID_HEX + 1];
+	struct dirent *e;
+	DIR *d = NULL;
+	size_t i;
+	int online, k, n, rc = PKI_E_IO;
+
+	if ((k = pki__file_tmp_clean(ks->state_dir, tmp_base, 1, err)) < 0 ||
+	    (k = pki__file_tmp_clean(ks->lockbox_dir, NULL, 0, err)) < 0) {
+		rc = -k;
+		goto out;
+	}
+	for (online = 0; online <= 1; online++) {
+		if (ks->online_only && !online)
+			continue;
+		if ((rc = kind_dir(ks, online, dir, sizeof(dir), err)) != PKI_OK)
+			goto out;
+		if ((k = pki__file_tmp_clean(dir, NULL, 0, err)) < 0) {
+			rc = -k;
+			goto out;
+		}
+		if ((d = opendir(dir)) == NULL) {
+			if (errno == ENOENT)
+				continue;
+			rc = pki_error_set(err, PKI_E_IO, "cannot read %s: %s",
+					   dir, strerror(errno));
+			goto out;
+		}
+		n = 0;
+		while ((e = readdir(d)) != NULL) {
+			if (!is_key_name(e->d_name))
+				continue;
+			memcpy(id, e->d_name, KEY_ID_HEX);
+			id[KEY_ID_HEX] = '\0';
+			for (i = 0; i < nkeep; i++)
+				if (strcmp(keep[i], id) == 0)
+					break;
+			if (i < nkeep ||
+			    (size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+					     e->d_name) >= sizeof(path) ||
+			    !sealed_as(path, id))
+				continue;
+			if ((rc = removing(ctx, id, online, err)) != PKI_OK)
+				goto out;
+			if (unlink(path) != 0) {
+				rc = pki_error_set(err, PKI_E_IO, "cannot delete "
+						   "%s: %s", path,
+						   strerror(errno));
+				goto out;
+			}
+			n++;
+		}
+		closedir(d);
+		d = NULL;
+		if (n > 0 && (rc = fsync_dir(dir, err)) != PKI_OK)
+			goto out;
+	}
+	rc = PKI_OK;
+out:
+	if (d != NULL)
+		closedir(d);
 	return rc;
 }

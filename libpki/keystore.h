@@ -150,7 +150,9 @@ int pki_key_create(struct pki_keystore *ks, enum pki_key_alg alg, int online,
 /*
  * Load a key by its URI.  For an offline lockbox key the passphrase
  * callback is asked (is_new = 0); a wrong passphrase or a tampered file
- * gives PKI_E_AUTH and changes nothing.  expected_alg is checked against
+ * gives PKI_E_AUTH and changes nothing: any change to a sealed file,
+ * also one the lockbox refuses to parse (PKI_E_PARSE there: a flipped
+ * kind byte, a cut), is PKI_E_AUTH here.  expected_alg is checked against
  * what the sealed file is bound to and against the key itself (for a
  * token key: its public key), PKI_E_AUTH / PKI_E_CONFLICT on mismatch.
  * A missing sealed file or token object is PKI_E_NOTFOUND.
@@ -233,6 +235,25 @@ int pki__keystore_secret_seal(struct pki_keystore *ks, const char *path,
 int pki__keystore_secret_open(struct pki_keystore *ks, const char *path,
 			      const char *id, gnutls_datum_t *plain,
 			      struct pki_error *err) PKI_WUR;
+
+/*
+ * Remove what a killed run of the process that seals keys (pki_hier_build)
+ * left in the lockbox: temporary files (of sealed keys and of
+ * online.kek), and every sealed key file whose key id is none of
+ * keep[0..nkeep) (the ids of the keys the store records).  A key file is
+ * removed only if its header names the key id of its file name (spork
+ * sealed it); others are left alone.  removing(ctx, id, online, err) is
+ * called before each key file is deleted (to record it); a failure
+ * there stops the prune with its code.  Only for a caller that holds the
+ * state's build lock, so that no key is being sealed meanwhile for a CA
+ * about to be recorded.  An online-only key store leaves lockbox/offline
+ * alone.
+ */
+int pki__keystore_prune(struct pki_keystore *ks, const char *const *keep,
+			size_t nkeep,
+			int (*removing)(void *ctx, const char *id, int online,
+					struct pki_error *err),
+			void *ctx, struct pki_error *err) PKI_WUR;
 
 /* The key store of a state directory opened for CLI or online use (NULL
  * for PKI_STATE_READ); state.c. */

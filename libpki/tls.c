@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 
 #include <spork/tls.h>
+#include "hierarchy-int.h"
 #include "keystore.h"
+#include "tls-int.h"
 #include "util.h"
 
 #define SERVER_FILE "server.pem"
@@ -377,7 +380,7 @@ pki_tls_issue(const struct pki_enroll *e, const char *ca_name,
 	gnutls_privkey_t key = NULL;
 	gnutls_datum_t csr = { NULL, 0 };
 	char *uri = NULL;
-	int rc;
+	int lockfd = -1, rc;
 
 	memset(&req, 0, sizeof(req));
 	memset(res, 0, sizeof(*res));
@@ -398,7 +401,10 @@ pki_tls_issue(const struct pki_enroll *e, const char *ca_name,
 				   "address");
 		goto out;
 	}
-	if ((rc = pki_key_create(ks, alg, 1, NULL, "the handlers' TLS key",
+	/* a build prunes sealed keys no CA or server.pem names: not this
+	 * one while it is being made */
+	if ((rc = pki__hier_lock(e->state, &lockfd, err)) != PKI_OK ||
+	    (rc = pki_key_create(ks, alg, 1, NULL, "the handlers' TLS key",
 				 &uri, &key, err)) != PKI_OK ||
 	    (rc = csr_for(key, &csr, err)) != PKI_OK ||
 	    (rc = pki_enroll_issue(e, &req, res, err)) != PKI_OK)
@@ -417,11 +423,32 @@ fail:
 		(void)pki_key_discard(ks, uri, &derr);
 	}
 out:
+	if (lockfd >= 0)
+		close(lockfd);
 	if (key != NULL)
 		gnutls_privkey_deinit(key);
 	gnutls_free(csr.data);
 	free(uri);
 	pki_enroll_request_clear(&req);
+	return rc;
+}
+
+int
+pki__tls_key_id(struct pki_state *s, char *id, size_t size)
+{
+	gnutls_datum_t pem = { NULL, 0 };
+	gnutls_x509_crt_t *crts = NULL;
+	struct pki_error err;
+	char *uri = NULL;
+	unsigned n = 0;
+	int rc;
+
+	pki_error_clear(&err);
+	if ((rc = read_server(s, &pem, &uri, &crts, &n, &err)) == PKI_OK)
+		rc = pki_key_uri_id(uri, id, size, &err);
+	free_crts(crts, n);
+	free(uri);
+	gnutls_free(pem.data);
 	return rc;
 }
 

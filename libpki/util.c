@@ -1,6 +1,7 @@
 /* util: files, hex, time and other small helpers shared by modules. */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -133,21 +134,18 @@ fsync_dir_of(const char *path)
 }
 
 int
-pki_file_write(const char *path, const void *data, size_t len, unsigned mode,
-		int exclusive, struct pki_error *err)
+pki__file_stage(const char *path, const void *data, size_t len, char *tmp,
+		size_t tmplen, struct pki_error *err)
 {
-	char tmp[PATH_MAX];
 	const unsigned char *p = data;
 	int fd = -1, rc = PKI_E_IO;
 	size_t off = 0;
 
-	if (exclusive && access(path, F_OK) == 0)
-		return pki_error_set(err, PKI_E_EXISTS, "%s already exists; "
-				     "refusing to overwrite it", path);
 	/* An unpredictable temporary name (mkstemp: O_EXCL, mode 0600). */
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
-	    sizeof(tmp))
+	if ((size_t)snprintf(tmp, tmplen, "%s.tmp.XXXXXX", path) >= tmplen) {
+		tmp[0] = '\0';
 		return pki_error_set(err, PKI_E_INVALID, "path too long: %s", path);
+	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		rc = pki_error_set(err, PKI_E_IO, "cannot create a temporary "
@@ -167,7 +165,7 @@ pki_file_write(const char *path, const void *data, size_t len, unsigned mode,
 		}
 		off += (size_t)n;
 	}
-	if (fchmod(fd, mode & 07777) != 0 || fsync(fd) != 0) {
+	if (fsync(fd) != 0) {
 		rc = pki_error_set(err, PKI_E_IO, "cannot sync %s: %s", tmp,
 				   strerror(errno));
 		goto out;
@@ -179,6 +177,30 @@ pki_file_write(const char *path, const void *data, size_t len, unsigned mode,
 		goto out;
 	}
 	fd = -1;
+	rc = PKI_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != PKI_OK && tmp[0] != '\0') {
+		unlink(tmp);
+		tmp[0] = '\0';
+	}
+	return rc;
+}
+
+int
+pki__file_publish(char *tmp, const char *path, unsigned mode, int exclusive,
+		  struct pki_error *err)
+{
+	int rc = PKI_E_IO;
+
+	/* The file's own mode only now that it is complete: a reader of the
+	 * directory never sees a partial one it may open. */
+	if (chmod(tmp, mode & 07777) != 0) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot set the mode of %s: "
+				   "%s", tmp, strerror(errno));
+		goto out;
+	}
 	if (exclusive) {
 		/* link() fails if path appeared meanwhile: no overwrite race. */
 		if (link(tmp, path) != 0) {
@@ -201,11 +223,78 @@ pki_file_write(const char *path, const void *data, size_t len, unsigned mode,
 	}
 	rc = PKI_OK;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp[0] != '\0')
+	if (tmp[0] != '\0') {
 		unlink(tmp);
+		tmp[0] = '\0';
+	}
 	return rc;
+}
+
+int
+pki_file_write(const char *path, const void *data, size_t len, unsigned mode,
+		int exclusive, struct pki_error *err)
+{
+	char tmp[PATH_MAX];
+	int rc;
+
+	if (exclusive && access(path, F_OK) == 0)
+		return pki_error_set(err, PKI_E_EXISTS, "%s already exists; "
+				     "refusing to overwrite it", path);
+	if ((rc = pki__file_stage(path, data, len, tmp, sizeof(tmp),
+				  err)) != PKI_OK)
+		return rc;
+	return pki__file_publish(tmp, path, mode, exclusive, err);
+}
+
+/* 1 if name is "<base>.tmp.XXXXXX" (any base when base is NULL), the
+ * name pki__file_stage gives a temporary file. */
+static int
+is_tmp_name(const char *name, const char *base)
+{
+	size_t n = strlen(name), i;
+
+	if (n < 11 || (base != NULL && (strncmp(name, base, strlen(base)) != 0 ||
+					n != strlen(base) + 11)))
+		return 0;
+	if (memcmp(name + n - 11, ".tmp.", 5) != 0)
+		return 0;
+	for (i = n - 6; i < n; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		      (name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= 'A' && name[i] <= 'Z')))
+			return 0;
+	return 1;
+}
+
+int
+pki__file_tmp_clean(const char *dir, const char *const *bases, size_t nbases,
+		    struct pki_error *err)
+{
+	DIR *d;
+	struct dirent *e;
+	char p[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 :
+		       -pki_error_set(err, PKI_E_IO, "cannot read %s: %s", dir,
+				      strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		for (i = 0; i < nbases; i++)
+			if (is_tmp_name(e->d_name, bases[i]))
+				break;
+		if (nbases > 0 ? i == nbases : !is_tmp_name(e->d_name, NULL))
+			continue;
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >=
+		    sizeof(p) || lstat(p, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlink(p) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }
 
 int

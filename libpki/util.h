@@ -8,6 +8,31 @@
 #include <gnutls/gnutls.h>
 #include <spork/pki.h>
 
+/*
+ * pki_file_write in two steps, so that several files can be made
+ * complete before any is published.  stage writes data into a new
+ * temporary file beside path, "<path>.tmp.XXXXXX" (mode 0600), syncs it
+ * and puts its name into tmp (tmplen bytes; "" on failure, when nothing
+ * is left behind).  publish gives it mode, renames it over path (with
+ * exclusive: links it, PKI_E_EXISTS if path exists), syncs the
+ * directory, and removes tmp on failure; tmp is "" afterwards.
+ */
+int pki__file_stage(const char *path, const void *data, size_t len,
+		    char *tmp, size_t tmplen, struct pki_error *err) PKI_WUR;
+int pki__file_publish(char *tmp, const char *path, unsigned mode,
+		      int exclusive, struct pki_error *err) PKI_WUR;
+
+/*
+ * Remove the temporary files pki__file_stage left in dir (a process
+ * killed before publishing): regular files named "<base>.tmp.XXXXXX" for
+ * one of bases[0..nbases), or any such name when nbases is 0.  Only for
+ * a caller that holds the lock under which those files are written, so
+ * that none of them is still being written.  Returns how many were
+ * removed (a missing dir: 0), or -rc with err filled.
+ */
+int pki__file_tmp_clean(const char *dir, const char *const *bases,
+			size_t nbases, struct pki_error *err);
+
 /* mkdir -p with the given mode for directories it creates. */
 int pki__mkdirs(const char *path, unsigned mode, struct pki_error *err) PKI_WUR;
 

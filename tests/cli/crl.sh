@@ -44,8 +44,12 @@ grep_out "cRLNumber 2" "X509v3 CRL Number: *$" "$T/crl.txt"
 grep_out "reason keyCompromise" "Key Compromise" "$T/crl.txt"
 grep_out "reason certificateHold" "Certificate Hold" "$T/crl.txt"
 grep_out "invalidity date" "Jan  2 03:04:05 2026 GMT" "$T/crl.txt"
-grep_out "IssuingDistributionPoint (critical)" "Issuing Distribution Point: critical" "$T/crl.txt"
-grep_out "IDP URL" "URI:http://pki.example.internal/crl/tls-issuing.crl" "$T/crl.txt"
+# An unsharded full CRL covers everything the CA issued: no IDP, which a
+# self-signed or imported CA's certificate could not match (RFC 5280 5.2.5).
+if grep -q "Issuing Distribution Point" "$T/crl.txt"; then
+	not_ok "full CRL carries an IssuingDistributionPoint"
+else ok "full CRL has no IssuingDistributionPoint"; fi
+grep_out "json: where it is published" '"url": "http://pki.example.internal/crl/tls-issuing.crl"' "$T/out"
 grep_out "AKI" "Authority Key Identifier" "$T/crl.txt"
 grep_out "freshestCRL" "Freshest CRL" "$T/crl.txt"
 check "openssl crl verifies the signature" openssl crl -in "$C/$ISL.crl.pem" -noout -CAfile "$C/$ISL-chain.pem"
@@ -69,6 +73,9 @@ openssl crl -in "$C/$ISL-delta.crl" -inform DER -noout -text > "$T/delta.txt"
 grep_out "deltaCRLIndicator" "Delta CRL Indicator: critical" "$T/delta.txt"
 grep_out "removeFromCRL for the lifted hold" "Remove From CRL" "$T/delta.txt"
 grep_out "superseded" "Superseded" "$T/delta.txt"
+if grep -q "Issuing Distribution Point" "$T/delta.txt"; then
+	not_ok "delta CRL carries an IDP its base has not (scopes differ)"
+else ok "delta CRL has no IDP: the same scope as its base"; fi
 check "certtool reads the delta" certtool --crl-info --infile "$C/$ISL-delta.crl.pem"
 DV="openssl verify -x509_strict -crl_check -extended_crl -use_deltas -CAfile $C/spork-root-ca.pem -untrusted $T/untrusted.pem -CRLfile $C/$ISL.crl.pem -CRLfile $C/$ISL-delta.crl.pem"
 expect 2 "with deltas: revoked in the base" $DV "$T/a.pem"
@@ -90,6 +97,34 @@ expect 0 "show the delta" "$SPORK" crl show --ca "$ICA" --delta
 grep_out "delta header" "Delta CRL #3 \(on full CRL #2\)" "$T/out"
 expect 0 "show a file" "$SPORK" crl show "$C/$ISL.crl"
 grep_out "file: verified" "issued by +CA '$ICA'" "$T/out"
+
+# ---- reason unspecified is not encoded (RFC 5280 5.3.1)
+expect 0 "issue e" "$SPORK" cert issue --cn e.example.internal \
+	--san dns:e.example.internal --key-out "$T/e.key" --out "$T/e.pem" -q
+E=$(serial e)
+expect 0 "revoke e (unspecified)" "$SPORK" cert revoke "$E" --reason unspecified
+expect 0 "full CRL with e" "$SPORK" crl generate --ca "$ICA"
+openssl crl -in "$C/$ISL.crl" -inform DER -noout -text > "$T/crl5.txt"
+awk -v s="Serial Number: $E" '$0 ~ s { f = 1; next } /Serial Number:/ { f = 0 } f' \
+	"$T/crl5.txt" > "$T/e-entry.txt"
+grep_out "e is listed" "Revocation Date" "$T/e-entry.txt"
+if grep -q "Reason Code" "$T/e-entry.txt"; then not_ok "reasonCode unspecified encoded"
+else ok "no reasonCode extension for unspecified"; fi
+grep_out "other reasons still encoded" "Key Compromise" "$T/crl5.txt"
+
+# ---- every CA's CRL at once: openssl verify -crl_check_all (root, policy
+# and issuing CA), which checks the CRL scope of each certificate
+expect 0 "root CRL" "$SPORK" crl generate --ca "SPORK Root CA" "$PASSOPT"
+expect 0 "policy CA CRL" "$SPORK" crl generate --ca "SPORK TLS Policy CA" "$PASSOPT"
+cat "$C/spork-root-ca.crl.pem" "$C/spork-tls-policy-ca.crl.pem" "$C/$ISL.crl.pem" > "$T/all.crl.pem"
+ALL="openssl verify -x509_strict -crl_check_all -CAfile $C/spork-root-ca.pem -untrusted $T/untrusted.pem -CRLfile $T/all.crl.pem"
+check "crl_check_all: a good leaf verifies with all three CRLs" $ALL "$T/d.pem"
+expect 2 "crl_check_all: the revoked leaf is rejected" $ALL "$T/a.pem"
+cat "$T/out" "$T/err" > "$T/both"
+grep_out "crl_check_all says revoked" "certificate revoked" "$T/both"
+check "crl_check_all with the delta CRL too" openssl verify -x509_strict -crl_check_all \
+	-extended_crl -use_deltas -CAfile "$C/spork-root-ca.pem" -untrusted "$T/untrusted.pem" \
+	-CRLfile "$T/all.crl.pem" -CRLfile "$C/$ISL-delta.crl.pem" "$T/d.pem"
 
 # ---- concurrent runs: the published file is always the newest CRL
 for i in 1 2 3 4; do "$SPORK" crl generate --ca "$ICA" -q & done; wait
@@ -129,7 +164,7 @@ grep_out "says why" "is revoked; only an active CA publishes CRLs" "$T/err"
 
 # ---- every CRL is in the audit log, and numbers were never reused
 n=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from audit where action='crl.generate'")
-[ "$n" = 10 ] && ok "10 crl.generate audit rows" || not_ok "crl.generate rows: $n"
+[ "$n" = 13 ] && ok "13 crl.generate audit rows" || not_ok "crl.generate rows: $n"
 d=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) - count(distinct ca_id || '/' || crl_number) from crls")
 [ "$d" = 0 ] && ok "no CRL number reused" || not_ok "reused CRL numbers: $d"
 expect 0 "audit chain still intact" "$SPORK" audit verify

@@ -2,7 +2,7 @@
 # Subordinate (external CA signs the CSR), PKCS#12 import and PKCS#11
 # (SoftHSM2) hierarchies, verified with certtool and openssl.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
-need certtool openssl
+need certtool openssl sqlite3
 D="$top_srcdir/tests/data/hier"
 
 # An "external" enterprise root made with certtool.
@@ -160,6 +160,72 @@ openssl pkcs12 -export -inkey "$T/mig.key" -in "$T/leaf.pem" -passout pass:p12-s
 export SPORK_STATE_DIR="$T/imp2"
 expect 7 "non-CA PKCS#12 refused" "$SPORK" pki build "$T/import.toml" --pkcs12-passphrase-file "$T/p12.pass"
 grep_out "says not a CA" "not a CA certificate" "$T/err"
+
+# ---- CA certificates from outside that verifiers may refuse: refused
+# unless --force, which the audit row records
+cat > "$T/nc.cnf" <<'EOT'
+basicConstraints = CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOT
+export SPORK_STATE_DIR="$T/subnc"
+expect 0 "subordinate CSR (for a non-critical basicConstraints)" "$SPORK" pki build "$T/sub.toml" "$PASSOPT"
+openssl x509 -req -in "$T/subnc/ca/corp-issuing-ca.csr" -CA "$T/external-root.pem" -CAkey "$T/ext.key" \
+	-CAcreateserial -days 1000 -extfile "$T/nc.cnf" -out "$T/nc.pem" 2>/dev/null
+expect 7 "import-cert: basicConstraints not critical refused" "$SPORK" pki import-cert "$T/sub.toml" \
+	--ca "Corp Issuing CA" --cert "$T/nc.pem"
+grep_out "says why" "basicConstraints extension is not critical" "$T/err"
+grep_out "names --force" "give --force to accept it anyway" "$T/err"
+expect 0 "import-cert --force accepts it" "$SPORK" pki import-cert "$T/sub.toml" \
+	--ca "Corp Issuing CA" --cert "$T/nc.pem" --force
+grep_out "and warns" "warning: imported the certificate of 'Corp Issuing CA' with --force: its basicConstraints" "$T/err"
+sqlite3 "$T/subnc/spork.db" "select detail from audit where action = 'pki.import.cert'" > "$T/detail"
+grep_out "audit row records what was forced" '"forced":\["its basicConstraints extension is not critical' "$T/detail"
+expect 0 "audit chain intact" "$SPORK" audit verify
+
+export SPORK_STATE_DIR="$T/sublong"
+expect 0 "subordinate CSR (for a certificate outliving its issuer)" "$SPORK" pki build "$T/sub.toml" "$PASSOPT"
+sed 's/expiration_days = 1000/expiration_days = 5000/' "$T/sub.tmpl" > "$T/long.tmpl"
+certtool --generate-certificate --load-request "$T/sublong/ca/corp-issuing-ca.csr" \
+	--load-ca-certificate "$T/external-root.pem" --load-ca-privkey "$T/ext.key" \
+	--template "$T/long.tmpl" --outfile "$T/long.pem" 2>/dev/null
+expect 7 "import-cert: a certificate outliving the external CA refused" "$SPORK" pki import-cert \
+	"$T/sub.toml" --ca "Corp Issuing CA" --cert "$T/long.pem"
+grep_out "says why" "it expires .*, after its issuer" "$T/err"
+expect 0 "still pending" "$SPORK" pki status
+grep_out "pending" "Corp Issuing CA \[issuing\] pending" "$T/out"
+
+# PKCS#12: a self-signed CA certificate with a non-critical basicConstraints
+sed '/authorityKeyIdentifier/d; s/, pathlen:0//' "$T/nc.cnf" > "$T/ncself.cnf"
+openssl req -new -key "$T/mig.key" -subj "/CN=Migrated Issuing CA" -out "$T/mig.csr" 2>/dev/null
+openssl x509 -req -in "$T/mig.csr" -signkey "$T/mig.key" -days 1000 -extfile "$T/ncself.cnf" \
+	-out "$T/migself.pem" 2>/dev/null
+openssl pkcs12 -export -inkey "$T/mig.key" -in "$T/migself.pem" -passout pass:p12-secret \
+	-out "$T/existing-ca.p12" 2>/dev/null
+export SPORK_STATE_DIR="$T/impnc"
+expect 7 "PKCS#12: basicConstraints not critical refused" "$SPORK" pki build "$T/import.toml" \
+	--pkcs12-passphrase-file "$T/p12.pass"
+grep_out "says why" "basicConstraints extension is not critical" "$T/err"
+n=$(sqlite3 "$T/impnc/spork.db" "select count(*) from cas" 2>/dev/null || echo 0)
+[ "$n" = 0 ] && ok "refused: no CA recorded" || not_ok "refused import recorded $n CAs"
+[ -z "$(find "$T/impnc/lockbox" -type f 2>/dev/null)" ] && ok "refused: no key sealed" || not_ok "refused import left a key"
+
+# PKCS#12: an intermediate that outlives the root in the same file
+sed -i 's/^basicConstraints = /basicConstraints = critical, /' "$T/nc.cnf"
+openssl x509 -req -in "$T/mig.csr" -CA "$T/external-root.pem" -CAkey "$T/ext.key" -CAcreateserial \
+	-days 5000 -extfile "$T/nc.cnf" -out "$T/miglong.pem" 2>/dev/null
+openssl pkcs12 -export -inkey "$T/mig.key" -in "$T/miglong.pem" -certfile "$T/external-root.pem" \
+	-passout pass:p12-secret -out "$T/existing-ca.p12" 2>/dev/null
+export SPORK_STATE_DIR="$T/implong"
+expect 7 "PKCS#12: a CA certificate outliving its issuer refused" "$SPORK" pki build "$T/import.toml" \
+	--pkcs12-passphrase-file "$T/p12.pass"
+grep_out "says why" "it expires .*, after its issuer" "$T/err"
+expect 0 "PKCS#12 --force imports it" "$SPORK" pki build "$T/import.toml" \
+	--pkcs12-passphrase-file "$T/p12.pass" --force
+grep_out "and warns" "warning: imported 'Migrated Issuing CA' with --force: it expires" "$T/err"
+sqlite3 "$T/implong/spork.db" "select detail from audit where action = 'pki.build.import'" > "$T/detail"
+grep_out "audit row records what was forced" '"forced":\["it expires' "$T/detail"
 
 # ---- PKCS#11 (SoftHSM2)
 if command -v softhsm2-util >/dev/null 2>&1 && [ -f /usr/lib/softhsm/libsofthsm2.so ]; then

@@ -161,6 +161,36 @@ export SPORK_STATE_DIR="$T/two"
 expect 0 "build 2-tier" "$SPORK" pki build "$HIER/2-tier.toml" "$PASSOPT"
 check "2-tier certtool" certtool --verify-chain --infile "$T/two/ca/lab-issuing-ca-chain.pem"
 check "2-tier openssl" openssl verify -x509_strict -CAfile "$T/two/ca/lab-root-ca.pem" "$T/two/ca/lab-issuing-ca.pem"
+# ---- any tampering with a sealed key file is exit 5 (spork(1) EXIT STATUS)
+OFFKEY=$(find "$T/two/lockbox/offline" -name '*.key' | head -n 1)
+ONKEY=$(find "$T/two/lockbox/online" -name '*.key' | head -n 1)
+# tamper DESC FILE OFFSET OCTAL-BYTE|cut:N: change one byte of FILE (or cut
+# it to N bytes), expect exit 5 from a CRL signed with that key, restore
+tamper() {
+	cp -p "$2" "$T/key.orig"; chmod u+w "$2"
+	case $4 in
+	cut:*) head -c "${4#cut:}" "$T/key.orig" > "$2" ;;
+	*) printf "\\$4" | dd of="$2" bs=1 seek="$3" conv=notrunc 2>/dev/null ;;
+	esac
+	if [ "$2" = "$OFFKEY" ]; then
+		expect 5 "$1" "$SPORK" crl generate --ca "Lab Root CA" "$PASSOPT"
+	else
+		expect 5 "$1" "$SPORK" crl generate --ca "Lab Issuing CA"
+	fi
+	grep_out "$1: says tampered" "tampered|damaged" "$T/err"
+	mv -f "$T/key.orig" "$2"
+}
+tamper "offline key: kind byte 1 -> 2" "$OFFKEY" 8 002
+tamper "online key: kind byte 2 -> 1" "$ONKEY" 8 001
+tamper "offline key: unknown kind" "$OFFKEY" 8 003
+tamper "offline key: Argon2 memory out of range" "$OFFKEY" 13 177
+tamper "online key: Argon2 field set" "$ONKEY" 14 001
+tamper "online key: magic" "$ONKEY" 0 130
+tamper "online key: key id length" "$ONKEY" 49 377
+tamper "online key: truncated header" "$ONKEY" 0 cut:30
+tamper "online key: tag" "$ONKEY" $(($(stat -c %s "$ONKEY") - 1)) 000
+expect 0 "restored keys work" "$SPORK" crl generate --ca "Lab Root CA" "$PASSOPT"
+
 export SPORK_STATE_DIR="$T/algs"
 expect 0 "build every algorithm" "$SPORK" pki build "$D/all-algs.toml" "$PASSOPT"
 for c in alg-issuing-p521 alg-issuing-ed448 alg-issuing-rsa4096 alg-issuing-p384; do

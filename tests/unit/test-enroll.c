@@ -106,7 +106,7 @@ setup(void **state)
 			 d.n ? d.v[0].msg : "");
 	fixture_state_open(f->dir, PKI_STATE_CLI, passfn, f, 0, &f->state);
 	f->st = pki_state_store(f->state);
-	if (pki_hier_build(plan, f->state, &res, &err) != PKI_OK)
+	if (pki_hier_build(plan, f->state, 0, &res, &err) != PKI_OK)
 		fail_msg("build: %s", err.msg);
 	pki_hier_results_free(res, plan->n);
 	pki_hier_free(plan);

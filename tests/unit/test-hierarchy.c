@@ -329,7 +329,7 @@ test_build_and_diff(void **state)
 	(void)state;
 	fixture_state_open(tmpdir, PKI_STATE_CLI, pass_cb, NULL, 0, &st);
 	assert_int_equal(load(two, &plan, &d), PKI_OK);
-	assert_int_equal(pki_hier_build(plan, st, &res, &err), PKI_OK);
+	assert_int_equal(pki_hier_build(plan, st, 0, &res, &err), PKI_OK);
 	assert_int_equal(res[0].action, PKI_HIER_CREATED);
 	assert_int_equal(res[1].action, PKI_HIER_CREATED);
 	assert_non_null(strstr(res[1].chain_path, "/ca/i-chain.pem"));
@@ -342,7 +342,7 @@ test_build_and_diff(void **state)
 	pki_hier_status_free(s, plan->n);
 
 	/* building again does nothing */
-	assert_int_equal(pki_hier_build(plan, st, &res, &err), PKI_OK);
+	assert_int_equal(pki_hier_build(plan, st, 0, &res, &err), PKI_OK);
 	assert_int_equal(res[0].action, PKI_HIER_DID_NOTHING);
 	assert_int_equal(res[1].action, PKI_HIER_DID_NOTHING);
 	pki_hier_results_free(res, plan->n);
@@ -352,7 +352,7 @@ test_build_and_diff(void **state)
 	assert_int_equal(s[0].state, PKI_HIER_CHANGED);
 	assert_string_equal(s[0].why, "validity_years");
 	pki_hier_status_free(s, plan2->n);
-	assert_int_equal(pki_hier_build(plan2, st, &res, &err),
+	assert_int_equal(pki_hier_build(plan2, st, 0, &res, &err),
 			 PKI_E_CONFLICT);
 	assert_non_null(strstr(err.msg, "changed: validity_years"));
 	assert_null(res);

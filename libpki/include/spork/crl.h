@@ -69,7 +69,8 @@ int pki_crl_reason_parse(const char *name);
  *   stay valid until the next call of the callback.
  * revocation_time: seconds since the epoch (UTC).
  * reason: -1 for no reasonCode extension, else 0..10 except 7.  The code
- *   is written as given, including unspecified(0).
+ *   is written as given, except unspecified(0), which is written as no
+ *   reasonCode extension (RFC 5280 5.3.1).
  * invalidity_date: seconds since the epoch, 0 for none.
  * remove_from_crl: in a delta CRL, this entry says the certificate is no
  *   longer revoked (reason removeFromCRL(8); reason must then be -1 or 8).

@@ -32,9 +32,14 @@ struct pki_crlgen_result {
 	int64_t base_crl_number; /* delta only */
 	int64_t entries;
 	int64_t this_update, next_update;
-	char *idp_url;           /* IssuingDistributionPoint, or NULL */
+	char *idp_url;           /* IssuingDistributionPoint, or NULL
+				    (always NULL: a CA's CRLs are not
+				    sharded, see pki_crlgen_generate) */
 	char *der_path;          /* owned */
 	char *pem_path;          /* owned */
+	char *url;               /* where it is published: the CA's first
+				    crl_urls (delta: delta_crl_urls)
+				    entry, or NULL; owned */
 };
 void pki_crlgen_result_clear(struct pki_crlgen_result *r);
 
@@ -43,8 +48,11 @@ void pki_crlgen_result_clear(struct pki_crlgen_result *r);
  * directory (opened for CLI or online use).  The CA's key is unsealed
  * through the state's key store (an offline CA's passphrase is asked;
  * a state opened online-only refuses an offline CA with PKI_E_DENIED).
- * The IssuingDistributionPoint is the CA's first crl_urls entry, and a
- * full CRL names the first delta_crl_urls entry in freshestCRL.  A delta
+ * A CA's CRL covers every certificate it issued, so neither a full CRL
+ * nor a delta carries an IssuingDistributionPoint (a delta has its
+ * base's scope, RFC 5280 5.2.4); a full CRL names the CA's first
+ * delta_crl_urls entry in freshestCRL.  Entries revoked for reason
+ * unspecified carry no reasonCode (RFC 5280 5.3.1).  A delta
  * needs a full CRL first (PKI_E_NOTFOUND says so).  Files are written
  * only after the CRL is durable in the store.
  */

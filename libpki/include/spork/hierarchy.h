@@ -121,8 +121,24 @@ struct pki_hier_result {
 	char *cert_path;            /* <state>/ca/<slug>.pem */
 	char *chain_path;           /* <state>/ca/<slug>-chain.pem */
 	char *csr_path;             /* subordinate */
+	char *forced;               /* imported despite this ("; "-joined
+				       findings, PKI_HIER_FORCE), or NULL */
 };
 void pki_hier_results_free(struct pki_hier_result *r, size_t n);
+
+/*
+ * Flags of pki_hier_build and pki_hier_import_cert.
+ *
+ * PKI_HIER_FORCE: accept a CA certificate spork did not make (the
+ * [import] PKCS#12 file's, or the one the external CA issued) although
+ * its basicConstraints extension is not critical or it expires after
+ * its issuer (when the issuer's certificate is at hand: in the PKCS#12
+ * file, or the [external] certificate file).  Without it such a
+ * certificate is refused with PKI_E_INVALID and the hint PKI_HINT_FORCE;
+ * with it, what was accepted is recorded in the audit row ("forced") and
+ * returned to the caller to show.
+ */
+#define PKI_HIER_FORCE 0x1u
 
 /*
  * Build what is new into the state directory (opened for CLI use, with
@@ -131,21 +147,25 @@ void pki_hier_results_free(struct pki_hier_result *r, size_t n);
  * passphrases, and the password of an [import] PKCS#12 file (purpose
  * PKI_PASS_PKCS12_IN, label "PKCS#12 file <path>"), come from the
  * state's passphrase source.  Refuses with PKI_E_CONFLICT, before
- * creating anything, if any CA's definition changed.  *results has
- * plan->n entries (free with pki_hier_results_free).
+ * creating anything, if any CA's definition changed.  flags:
+ * PKI_HIER_FORCE or 0.  *results has plan->n entries (free with
+ * pki_hier_results_free).
  */
 int pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
-		   struct pki_hier_result **results, struct pki_error *err) PKI_WUR;
+		   unsigned flags, struct pki_hier_result **results,
+		   struct pki_error *err) PKI_WUR;
 
 /*
  * Subordinate mode, second step: import the certificate the external CA
  * issued for the pending CA ca_name.  Checks that it certifies the key of
  * the request, the requested subject, is a CA certificate, and, when the
  * plan names the external CA certificate, that it verifies against it.
+ * flags: PKI_HIER_FORCE or 0; *forced (when forced is not NULL; caller
+ * frees) says what PKI_HIER_FORCE let through, NULL when nothing.
  */
 int pki_hier_import_cert(const struct pki_hier_plan *plan,
 			 struct pki_state *state, const char *ca_name,
-			 const gnutls_datum_t *cert,
-			 struct pki_error *err) PKI_WUR;
+			 const gnutls_datum_t *cert, unsigned flags,
+			 char **forced, struct pki_error *err) PKI_WUR;
 
 #endif

@@ -65,6 +65,8 @@ enum pki_hint {
 				 again */
 	PKI_HINT_FULL_CRL,    /* a delta CRL needs a full CRL first */
 	PKI_HINT_HIERARCHY,   /* CA certificates are made by the hierarchy */
+	PKI_HINT_FORCE,       /* the caller may accept this anyway, and the
+				 audit log records that it did */
 	PKI_HINT__MAX
 };
 
