@@ -312,7 +312,8 @@ cross_unlogged(struct pki_store *st, struct probs *p, struct pki_error *err)
 
 /*
  * Audit rows whose object the tables do not hold: a certificate (issue,
- * renew, revoke, lifted hold), a CA (pki.*), a CRL (crl.generate).
+ * renew, revoke, lifted hold), a CA (pki.*, but for the removal of an
+ * orphaned key, whose object is the lockbox), a CRL (crl.generate).
  */
 static int
 cross_orphans(struct pki_store *st, struct probs *p, struct pki_error *err)
@@ -327,7 +328,9 @@ cross_orphans(struct pki_store *st, struct probs *p, struct pki_error *err)
 		"'cert.unhold') AND NOT EXISTS (SELECT 1 FROM certificates c "
 		"JOIN cas i ON i.id = c.issuer_ca_id WHERE c.serial = a.object "
 		"AND i.name = " ROW_CA ")) "
-		"OR (a.action LIKE 'pki.%' AND NOT EXISTS (SELECT 1 FROM cas "
+		/* a removed orphan key names the lockbox, not a CA */
+		"OR (a.action LIKE 'pki.%' AND a.action <> "
+		"'pki.build.orphan-key' AND NOT EXISTS (SELECT 1 FROM cas "
 		"WHERE name = a.object)) "
 		"OR (a.action = 'crl.generate' AND NOT EXISTS (SELECT 1 FROM "
 		"crls r JOIN cas i ON i.id = r.ca_id WHERE i.name = a.object "

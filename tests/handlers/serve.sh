@@ -73,11 +73,11 @@ cp "$T/body" "$T/root.der"
 # Everything downloaded verifies: the leaf chain with all three CRLs.
 openssl x509 -inform der -in "$T/root.der" -out "$T/root.pem"
 for c in root tls-policy tls-issuing; do openssl crl -inform der -in "$T/$c.crl"; done > "$T/crls.pem"
-run openssl verify -crl_check -CAfile "$T/root.pem" \
+run openssl verify -crl_check_all -CAfile "$T/root.pem" \
 	-untrusted "$CADIR/spork-tls-web-server-issuing-ca-chain.pem" -CRLfile "$T/crls.pem" "$T/good.pem"
-[ "$rc" = 0 ] && ok "downloaded root + CRLs: the good leaf verifies (-crl_check)" ||
+[ "$rc" = 0 ] && ok "downloaded root + CRLs: the good leaf verifies (-crl_check_all)" ||
 	{ not_ok "downloaded root + CRLs: the good leaf verifies"; sed 's/^/#   /' "$T/err" "$T/out"; }
-run openssl verify -crl_check -CAfile "$T/root.pem" \
+run openssl verify -crl_check_all -CAfile "$T/root.pem" \
 	-untrusted "$CADIR/spork-tls-web-server-issuing-ca-chain.pem" -CRLfile "$T/crls.pem" "$T/revoked.pem"
 cat "$T/err" >> "$T/out"
 grep_out "downloaded CRL: the revoked leaf is rejected" "certificate revoked"
