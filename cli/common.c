@@ -99,6 +99,23 @@ spork_fail(const struct pki_error *err, const char *file)
 	return spork_exit_code(err->code);
 }
 
+void
+spork_print_diags(const char *file, const struct pki_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->v[i].line > 0)
+			fprintf(stderr, "%s:%u:%u: error: %s\n", file,
+				d->v[i].line, d->v[i].column, d->v[i].msg);
+		else
+			fprintf(stderr, "%s: error: %s\n", file, d->v[i].msg);
+	}
+	if (d->more > 0)
+		fprintf(stderr, "%s: and %zu more problem%s not shown\n", file,
+			d->more, d->more == 1 ? "" : "s");
+}
+
 int
 spork_parse(const char *cmd, int argc, const char **argv,
 	    const struct poptOption *table, const char *args_help,
@@ -513,10 +530,9 @@ static struct pki_error config_err;     /* why loading failed */
 static int
 load_config(struct pki_error *err)
 {
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	const char *path = config_explicit();
 	char *dflt = NULL;
-	size_t i;
 	int rc;
 
 	if (config_tried) {
@@ -539,9 +555,7 @@ load_config(struct pki_error *err)
 		path = dflt;
 	}
 	rc = pki_config_load(path, &loaded_config, &d, err);
-	for (i = 0; i < d.n; i++)
-		fprintf(stderr, "%s:%u:%u: error: %s\n", path, d.v[i].line,
-			d.v[i].column, d.v[i].msg);
+	spork_print_diags(path, &d);
 	if (rc == PKI_E_NOTFOUND)
 		pki_error_set(err, rc, "configuration file %s does not exist",
 			      path);

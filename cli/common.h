@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <spork/pki.h>
 #include <spork/config.h>
+#include <spork/diag.h>
 #include <spork/key.h>
 #include <spork/state.h>
 #include <spork/store.h>
@@ -50,6 +51,9 @@ void spork_warnx(const char *fmt, ...) PKI_PRINTF(1, 2);
  * err->code. */
 int spork_fail(const struct pki_error *err, const char *file);
 int spork_exit_code(int pki_rc);
+/* The problems of file on stderr, one "file:line:col: error: msg" each,
+ * then "file: and N more problems" for those libpki only counted. */
+void spork_print_diags(const char *file, const struct pki_diags *d);
 
 /* Parse argv with a popt table (help and usage handled here); on return
  * *rest holds the positional arguments (NULL-terminated, owned by ctx).

@@ -963,7 +963,7 @@ pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 	       struct pki_hier_result **results, struct pki_error *err)
 {
 	struct builder B;
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	size_t i, n = plan->n;
 	int rc = PKI_E_NOMEM;
 
