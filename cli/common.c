@@ -614,6 +614,19 @@ spork_config(const struct pki_config **out, struct pki_error *err)
 	return rc;
 }
 
+void
+spork_warn_modes(const char *dir)
+{
+	struct pki_error err;
+
+	pki_error_clear(&err);
+	if (access(dir, F_OK) == 0 &&
+	    pki_state_check_modes(dir, &err) == PKI_E_DENIED)
+		spork_warnx("warning: %s (this command only reads, so it goes "
+			    "on; commands that certify or sign refuse)",
+			    err.msg);
+}
+
 int
 spork_state(enum pki_state_purpose purpose, int create,
 	    struct pki_state **out, struct pki_error *err)
@@ -638,6 +651,8 @@ spork_state(enum pki_state_purpose purpose, int create,
 	o.pkcs11_module = getenv("SPORK_PKCS11_MODULE");
 	o.actor = getenv("SPORK_ACTOR");
 	o.now = fixed_clock();
+	if (purpose == PKI_STATE_READ)
+		spork_warn_modes(dir);
 	if ((rc = env_u32("SPORK_ARGON2_MEMORY_KIB", PKI_ARGON2_MIN_KIB,
 			  PKI_ARGON2_MAX_KIB, &o.argon2.m_cost_kib,
 			  err)) != PKI_OK ||

@@ -82,12 +82,17 @@ int spork_passphrase(void *ctx, const char *label,
 		     enum pki_pass_purpose purpose, char *buf, size_t size,
 		     struct pki_error *err);
 
+/* Warn (not fail) when pki_state_check_modes refuses dir: for commands
+ * that only read it. */
+void spork_warn_modes(const char *dir);
 /*
  * Open the state directory for purpose (PKI_STATE_READ for inventories,
  * PKI_STATE_CLI when keys may be used; create: make it when missing).
  * The environment libpki does not read is read here: $SPORK_ACTOR,
  * $SPORK_NOW, $CREDENTIALS_DIRECTORY, $SPORK_PKCS11_MODULE,
  * $SPORK_ARGON2_MEMORY_KIB, $SPORK_ARGON2_PASSES; with spork.toml.
+ * A PKI_STATE_READ open warns about a directory others could change
+ * (spork_warn_modes); the others refuse it (libpki).
  */
 int spork_state(enum pki_state_purpose purpose, int create,
 		struct pki_state **out, struct pki_error *err);
