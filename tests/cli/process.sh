@@ -13,7 +13,8 @@
 as=
 if [ "$(id -u)" = 0 ]; then
 	if command -v setpriv >/dev/null 2>&1 &&
-	   setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	   setpriv --reuid=65534 --regid=65534 --clear-groups "$SPORK" \
+		--version >/dev/null 2>&1; then
 		as="setpriv --reuid=65534 --regid=65534 --clear-groups"
 	fi
 fi
@@ -29,7 +30,7 @@ exec 3> "$T/fifo"
 want_owner=0
 if [ "$(id -u)" = 0 ] && [ -z "$as" ]; then
 	want_owner=
-	echo "# as root without setpriv, non-dumpability cannot be seen: not checked"
+	echo "# as root without setpriv (or nobody cannot run spork), non-dumpability cannot be seen: not checked"
 fi
 name= core= owner= i=0
 while [ $i -lt 50 ]; do

@@ -100,13 +100,13 @@ if [ $ROOT = yes ]; then
 	else
 		echo "# no read-only bind mount here (unshare/mount refused)"
 	fi
+	AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
 	if command -v setpriv >/dev/null 2>&1 &&
-	   setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	   $AS "$SPORK" --version >/dev/null 2>&1; then
 		methods="$methods modes"
-		AS="setpriv --reuid=65534 --regid=65534 --clear-groups"
 		chmod 711 "$T"   # nobody passes through to the copies
 	else
-		echo "# no setpriv: modes do not bind root, not checked"
+		echo "# no setpriv, or nobody cannot run $SPORK: modes (which do not bind root) not checked"
 	fi
 else
 	methods=modes AS=
