@@ -121,8 +121,10 @@ check_dir(struct pki_state *s, int create, struct pki_error *err)
 
 /*
  * path may be trusted: it belongs to this user or root and neither group
- * nor others may write it.  A missing path is fine.  what names it in
- * the message ("state directory", "domain policy" ...).
+ * nor others may write it.  A path that is missing, or that this process
+ * cannot reach (a handler's lockbox/offline/, made inaccessible by
+ * systemd), is fine: it will not be read either.  what names it in the
+ * message ("state directory", "domain policy" ...).
  */
 static int
 check_mode(const char *path, const char *what, struct pki_error *err)
@@ -131,7 +133,7 @@ check_mode(const char *path, const char *what, struct pki_error *err)
 	uid_t me = geteuid();
 
 	if (stat(path, &sb) != 0) {
-		if (errno == ENOENT)
+		if (errno == ENOENT || errno == EACCES)
 			return PKI_OK;
 		return pki_error_set(err, PKI_E_IO, "cannot examine %s %s: %s",
 				     what, path, strerror(errno));
