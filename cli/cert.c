@@ -618,7 +618,7 @@ deliver(struct env *v, struct pki_enroll_result *res, const char *verb,
 {
 	char *pem = NULL, *cert_pem = NULL, cn[256];
 	size_t pemlen = 0, certlen = 0;
-	int rc;
+	int rc, key_out = res->key != NULL && o_key_out != NULL;
 
 	if ((rc = pem_of(&res->der, res->chain, o_chain ? res->nchain : 0, &pem,
 			 &pemlen, err)) != PKI_OK ||
@@ -632,6 +632,12 @@ deliver(struct env *v, struct pki_enroll_result *res, const char *verb,
 			       res->key, first_cn(res->rec.subject, cn,
 						  sizeof(cn)), 1, err)) != PKI_OK)
 		goto out;
+	/* Written: the generated key leaves memory now, not at exit
+	 * (gnutls_x509_privkey_deinit zeroes it). */
+	if (res->key != NULL) {
+		gnutls_x509_privkey_deinit(res->key);
+		res->key = NULL;
+	}
 	if (!(spork_g.json && is_stdout(o_out)) &&
 	    (rc = write_out(o_out, pem, pemlen, 0644, 0, err)) != PKI_OK)
 		goto out;
@@ -642,7 +648,7 @@ deliver(struct env *v, struct pki_enroll_result *res, const char *verb,
 		json_object_set_new(o, "files", json_pack("{s:o, s:o, s:o}",
 			"certificate", is_stdout(o_out) ? json_null() :
 				json_string(o_out),
-			"key", res->key && o_key_out ? json_string(o_key_out) :
+			"key", key_out ? json_string(o_key_out) :
 				json_null(),
 			"pkcs12", o_pkcs12 ? json_string(o_pkcs12) : json_null()));
 		spork_json_out(o);
@@ -656,7 +662,7 @@ deliver(struct env *v, struct pki_enroll_result *res, const char *verb,
 			spork_time(res->rec.not_after));
 		if (!is_stdout(o_out))
 			fprintf(stderr, "; certificate in %s", o_out);
-		if (res->key != NULL && o_key_out != NULL)
+		if (key_out)
 			fprintf(stderr, "; key in %s", o_key_out);
 		if (o_pkcs12 != NULL)
 			fprintf(stderr, "; PKCS#12 in %s", o_pkcs12);

@@ -123,6 +123,23 @@ spork_fail(const struct pki_error *err, const char *file)
 	return spork_exit_code(err->code);
 }
 
+void
+spork_print_diags(const char *file, const struct pki_diags *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->v[i].line > 0)
+			fprintf(stderr, "%s:%u:%u: error: %s\n", file,
+				d->v[i].line, d->v[i].column, d->v[i].msg);
+		else
+			fprintf(stderr, "%s: error: %s\n", file, d->v[i].msg);
+	}
+	if (d->more > 0)
+		fprintf(stderr, "%s: and %zu more problem%s not shown\n", file,
+			d->more, d->more == 1 ? "" : "s");
+}
+
 int
 spork_parse(const char *cmd, int argc, const char **argv,
 	    const struct poptOption *table, const char *args_help,
@@ -537,10 +554,9 @@ static struct pki_error config_err;     /* why loading failed */
 static int
 load_config(struct pki_error *err)
 {
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	const char *path = config_explicit();
 	char *dflt = NULL;
-	size_t i;
 	int rc;
 
 	if (config_tried) {
@@ -563,9 +579,7 @@ load_config(struct pki_error *err)
 		path = dflt;
 	}
 	rc = pki_config_load(path, &loaded_config, &d, err);
-	for (i = 0; i < d.n; i++)
-		fprintf(stderr, "%s:%u:%u: error: %s\n", path, d.v[i].line,
-			d.v[i].column, d.v[i].msg);
+	spork_print_diags(path, &d);
 	if (rc == PKI_E_NOTFOUND)
 		pki_error_set(err, rc, "configuration file %s does not exist",
 			      path);
@@ -624,6 +638,19 @@ spork_config(const struct pki_config **out, struct pki_error *err)
 	return rc;
 }
 
+void
+spork_warn_modes(const char *dir)
+{
+	struct pki_error err;
+
+	pki_error_clear(&err);
+	if (access(dir, F_OK) == 0 &&
+	    pki_state_check_modes(dir, &err) == PKI_E_DENIED)
+		spork_warnx("warning: %s (this command only reads, so it goes "
+			    "on; commands that certify or sign refuse)",
+			    err.msg);
+}
+
 int
 spork_state(enum pki_state_purpose purpose, int create,
 	    struct pki_state **out, struct pki_error *err)
@@ -648,6 +675,8 @@ spork_state(enum pki_state_purpose purpose, int create,
 	o.pkcs11_module = getenv("SPORK_PKCS11_MODULE");
 	o.actor = getenv("SPORK_ACTOR");
 	o.now = fixed_clock();
+	if (purpose == PKI_STATE_READ)
+		spork_warn_modes(dir);
 	if ((rc = env_u32("SPORK_ARGON2_MEMORY_KIB", PKI_ARGON2_MIN_KIB,
 			  PKI_ARGON2_MAX_KIB, &o.argon2.m_cost_kib,
 			  err)) != PKI_OK ||

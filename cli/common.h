@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <spork/pki.h>
 #include <spork/config.h>
+#include <spork/diag.h>
 #include <spork/key.h>
 #include <spork/state.h>
 #include <spork/store.h>
@@ -61,6 +62,9 @@ void spork_warnx(const char *fmt, ...) PKI_PRINTF(1, 2);
  * err->code. */
 int spork_fail(const struct pki_error *err, const char *file);
 int spork_exit_code(int pki_rc);
+/* The problems of file on stderr, one "file:line:col: error: msg" each,
+ * then "file: and N more problems" for those libpki only counted. */
+void spork_print_diags(const char *file, const struct pki_diags *d);
 
 /* Parse argv with a popt table (help and usage handled here); on return
  * *rest holds the positional arguments (NULL-terminated, owned by ctx).
@@ -89,12 +93,17 @@ int spork_passphrase(void *ctx, const char *label,
 		     enum pki_pass_purpose purpose, char *buf, size_t size,
 		     struct pki_error *err);
 
+/* Warn (not fail) when pki_state_check_modes refuses dir: for commands
+ * that only read it. */
+void spork_warn_modes(const char *dir);
 /*
  * Open the state directory for purpose (PKI_STATE_READ for inventories,
  * PKI_STATE_CLI when keys may be used; create: make it when missing).
  * The environment libpki does not read is read here: $SPORK_ACTOR,
  * $SPORK_NOW, $CREDENTIALS_DIRECTORY, $SPORK_PKCS11_MODULE,
  * $SPORK_ARGON2_MEMORY_KIB, $SPORK_ARGON2_PASSES; with spork.toml.
+ * A PKI_STATE_READ open warns about a directory others could change
+ * (spork_warn_modes); the others refuse it (libpki).
  */
 int spork_state(enum pki_state_purpose purpose, int create,
 		struct pki_state **out, struct pki_error *err);

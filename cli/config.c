@@ -47,6 +47,16 @@ config_json(const char *path, const struct pki_config *c,
 		json_object_set_new(e, "message", json_string(d->v[i].msg));
 		json_array_append_new(a, e);
 	}
+	if (d != NULL && d->more > 0) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "and %zu more problem%s not shown",
+			 d->more, d->more == 1 ? "" : "s");
+		json_array_append_new(a, json_pack("{s:i, s:i, s:s}", "line",
+						   (json_int_t)0, "column",
+						   (json_int_t)0, "message",
+						   msg));
+	}
 	json_object_set_new(o, "errors", a);
 	return o;
 }
@@ -54,14 +64,13 @@ config_json(const char *path, const struct pki_config *c,
 static int
 cmd_check(int argc, const char **argv)
 {
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	struct pki_config *c = NULL;
 	struct pki_error err;
 	poptContext ctx = NULL;
 	const char **rest = NULL, *path;
 	char *found = NULL;
 	int nrest = 0, rc = SPORK_EXIT_USAGE;
-	size_t i;
 
 	pki_error_clear(&err);
 	if (spork_parse("config check", argc, argv, check_options, "[FILE]",
@@ -77,7 +86,7 @@ cmd_check(int argc, const char **argv)
 	if (pki_config_load(path, &c, &d, &err) != PKI_OK && d.n == 0) {
 		if (spork_g.json && err.code != PKI_E_NOTFOUND) {
 			struct pki_diag one = { err.line, err.column, err.msg };
-			struct pki_diags single = { 1, &one };
+			struct pki_diags single = { 1, &one, 0 };
 
 			spork_json_out(config_json(path, NULL, &single));
 			rc = spork_exit_code(err.code);
@@ -92,9 +101,7 @@ cmd_check(int argc, const char **argv)
 	if (spork_g.json)
 		spork_json_out(config_json(path, c, &d));
 	else
-		for (i = 0; i < d.n; i++)
-			fprintf(stderr, "%s:%u:%u: error: %s\n", path,
-				d.v[i].line, d.v[i].column, d.v[i].msg);
+		spork_print_diags(path, &d);
 	if (c == NULL) {
 		rc = SPORK_EXIT_INVALID;
 		goto out;

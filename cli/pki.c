@@ -70,20 +70,6 @@ mode_name(enum pki_hier_mode m)
 	       m == PKI_HIER_IMPORT ? "import" : "local";
 }
 
-static void
-print_diags(const char *file, const struct pki_diags *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		if (d->v[i].line > 0)
-			fprintf(stderr, "%s:%u:%u: error: %s\n", file,
-				d->v[i].line, d->v[i].column, d->v[i].msg);
-		else
-			fprintf(stderr, "%s: error: %s\n", file, d->v[i].msg);
-	}
-}
-
 static json_t *
 diags_json(const char *file, const struct pki_diags *d)
 {
@@ -95,6 +81,15 @@ diags_json(const char *file, const struct pki_diags *d)
 			"file", file, "line", (json_int_t)d->v[i].line,
 			"column", (json_int_t)d->v[i].column,
 			"message", d->v[i].msg));
+	if (d->more > 0) {
+		char msg[64];
+
+		snprintf(msg, sizeof(msg), "and %zu more problem%s not shown",
+			 d->more, d->more == 1 ? "" : "s");
+		json_array_append_new(a, json_pack("{s:s, s:i, s:i, s:s}",
+			"file", file, "line", (json_int_t)0, "column",
+			(json_int_t)0, "message", msg));
+	}
 	return a;
 }
 
@@ -102,7 +97,7 @@ diags_json(const char *file, const struct pki_diags *d)
 static int
 load_plan(const char *file, struct pki_hier_plan **plan)
 {
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	struct pki_error err;
 	int rc;
 
@@ -116,10 +111,10 @@ load_plan(const char *file, struct pki_hier_plan **plan)
 		spork_json_out(json_pack("{s:s, s:b, s:o}", "file", file,
 					 "valid", 0, "problems",
 					 diags_json(file, &d)));
-	print_diags(file, &d);
+	spork_print_diags(file, &d);
 	if (!spork_g.quiet)
 		fprintf(stderr, "%s: %zu problem%s; nothing was done\n", file,
-			d.n, d.n == 1 ? "" : "s");
+			pki_diags_count(&d), pki_diags_count(&d) == 1 ? "" : "s");
 	pki_diags_clear(&d);
 	return rc == PKI_E_NOTFOUND || rc == PKI_E_IO ? spork_exit_code(rc)
 						       : SPORK_EXIT_INVALID;
@@ -374,7 +369,7 @@ cmd_preview(int argc, const char **argv)
 	struct pki_hier_plan *plan = NULL;
 	struct pki_hier_status *s = NULL;
 	struct pki_state *st = NULL;
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	struct pki_error err;
 	int nrest, rc;
 	size_t i, counts[PKI_HIER_STATE__MAX] = { 0 };
@@ -435,7 +430,7 @@ cmd_preview(int argc, const char **argv)
 		       counts[PKI_HIER_CHANGED] ? " (build will refuse: no "
 		       "silent re-key)" : "");
 	}
-	print_diags(rest[0], &d);
+	spork_print_diags(rest[0], &d);
 	rc = d.n > 0 ? SPORK_EXIT_INVALID :
 	     counts[PKI_HIER_CHANGED] ? SPORK_EXIT_CONFLICT : SPORK_EXIT_OK;
 out:

@@ -102,6 +102,8 @@ load_policy(struct pki_policy **pol, char **path, struct pki_error *err)
 	if ((*path = pki_state_path_of(spork_state_dir(),
 				       PKI_STATE_POLICY)) == NULL)
 		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	/* An answer from a policy others can change is only a hint. */
+	spork_warn_modes(spork_state_dir());
 	rc = pki_policy_load(*path, pol, err);
 	if (rc != PKI_OK && rc != PKI_E_NOTFOUND) {
 		if (err->line == 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <gnutls/gnutls.h>
+#include <spork/process.h>
 
 #include "common.h"
 
@@ -47,8 +48,13 @@ int
 main(int argc, const char **argv)
 {
 	const struct group *g;
+	struct pki_error err;
 	int ret, rc;
 
+	/* Before any key can be in memory: no core dump, no ptrace. */
+	pki_error_clear(&err);
+	if (pki_process_protect(&err) != PKI_OK)
+		return spork_fail(&err, NULL);
 	setlocale(LC_ALL, "");
 	if (argc < 2) {
 		usage(stderr);

@@ -13,7 +13,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,6 +21,7 @@
 #include <spork/config.h>
 #include <spork/http.h>
 #include <spork/metrics.h>
+#include <spork/process.h>
 #include <spork/state.h>
 #include <spork/tls.h>
 
@@ -372,7 +372,7 @@ static int
 load_config(const struct hd_handler *h, const char *path,
 	    const char *state_dir, struct pki_config **out)
 {
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	struct pki_error err;
 	char *dflt = NULL;
 	size_t i;
@@ -401,17 +401,22 @@ load_config(const struct hd_handler *h, const char *path,
 	return rc;
 }
 
-/* No core dumps, no ptrace attach, no privileges gained by exec: a
- * handler holds unsealed online keys. */
-static void
-harden(void)
+/* No core dumps, no ptrace attach (pki_process_protect), no privileges
+ * gained by exec: a handler holds unsealed online keys.  0, or -1 when
+ * the process could not be protected. */
+static int
+harden(const struct hd_handler *h)
 {
-	struct rlimit no = { 0, 0 };
+	struct pki_error err;
 
-	(void)setrlimit(RLIMIT_CORE, &no);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	pki_error_clear(&err);
+	if (pki_process_protect(&err) != PKI_OK) {
+		fprintf(stderr, "<3>%s: %s\n", h->name, err.msg);
+		return -1;
+	}
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	signal(SIGPIPE, SIG_IGN);
+	return 0;
 }
 
 /* The limits of spork.toml's [http], else the defaults; the deadline of
@@ -540,7 +545,8 @@ hd_main(int argc, char **argv, const struct hd_handler *h)
 	int64_t started = now_ms();
 	int rc, use_tls = 0;
 
-	harden();
+	if (harden(h) != 0)
+		return 1;
 	if ((rc = parse_args(argc, argv, h, &config_path, &state_dir,
 			     &use_tls)) != 0)
 		return rc < 0 ? 0 : rc;

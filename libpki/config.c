@@ -235,7 +235,7 @@ pki_config_load(const char *path, struct pki_config **out,
 {
 	struct pki_toml_table *root = NULL;
 	struct pki_config *c = NULL;
-	size_t before = diags->n;
+	size_t before = pki_diags_count(diags);
 	int rc;
 
 	*out = NULL;
@@ -248,10 +248,11 @@ pki_config_load(const char *path, struct pki_config **out,
 		goto out;
 	}
 	read_config(diags, root, c);
-	if (diags->n > before) {
+	if (pki_diags_count(diags) > before) {
+		size_t n = pki_diags_count(diags) - before;
+
 		rc = pki_error_set(err, PKI_E_INVALID, "%s: %zu problem%s",
-				   path, diags->n - before,
-				   diags->n - before == 1 ? "" : "s");
+				   path, n, n == 1 ? "" : "s");
 		goto out;
 	}
 	*out = c;

@@ -1,4 +1,4 @@
-/* diag: collected file:line:col diagnostics and did-you-mean. */
+/* diag: collected file:line:col diagnostics (bounded) and did-you-mean. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -21,6 +21,13 @@ pki_diags_clear(struct pki_diags *d)
 	free(d->v);
 	d->v = NULL;
 	d->n = 0;
+	d->more = 0;
+}
+
+size_t
+pki_diags_count(const struct pki_diags *d)
+{
+	return d != NULL ? d->n + d->more : 0;
 }
 
 void
@@ -33,6 +40,10 @@ pki__diag(struct pki_diags *d, unsigned line, unsigned col, const char *fmt,
 
 	if (d == NULL)
 		return;
+	if (d->n >= PKI_DIAG_MAX) {
+		d->more++;
+		return;
+	}
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;

@@ -1014,7 +1014,8 @@ pki_hier_load(const char *path, int64_t now, struct pki_hier_plan **out,
 			pki__diag(d, 0, 0, "out of memory");
 	if (d->n > 0) {
 		rc = pki_error_set(err, PKI_E_INVALID, "%s: %zu problem%s found",
-				   path, d->n, d->n == 1 ? "" : "s");
+				   path, pki_diags_count(d),
+				   pki_diags_count(d) == 1 ? "" : "s");
 		goto out;
 	}
 	*out = plan;

@@ -843,7 +843,7 @@ pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 	       struct pki_error *err)
 {
 	struct pki__hier_builder B;
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	size_t i, n = plan->n;
 	int lockfd = -1, rc = PKI_E_NOMEM;
 

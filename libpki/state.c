@@ -121,6 +121,78 @@ check_dir(struct pki_state *s, int create, struct pki_error *err)
 	return PKI_OK;
 }
 
+/*
+ * path may be trusted: it belongs to this user or root and neither group
+ * nor others may write it.  A path that is missing, or that this process
+ * cannot reach (a handler's lockbox/offline/, made inaccessible by
+ * systemd), is fine: it will not be read either.  what names it in the
+ * message ("state directory", "domain policy" ...).
+ */
+static int
+check_mode(const char *path, const char *what, struct pki_error *err)
+{
+	struct stat sb;
+	uid_t me = geteuid();
+
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT || errno == EACCES)
+			return PKI_OK;
+		return pki_error_set(err, PKI_E_IO, "cannot examine %s %s: %s",
+				     what, path, strerror(errno));
+	}
+	if (sb.st_uid != me && sb.st_uid != 0)
+		return pki_error_set(err, PKI_E_DENIED, "%s %s belongs to uid "
+				     "%u, neither to this user (uid %u) nor to "
+				     "root, so that user could change what is "
+				     "certified; run spork as its owner, or "
+				     "fix it with: chown %u %s",
+				     what, path, (unsigned)sb.st_uid,
+				     (unsigned)me, (unsigned)me, path);
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return pki_error_set(err, PKI_E_DENIED, "%s %s is writable by "
+				     "%s (mode %04o), so another user could "
+				     "change what is certified; fix it with: "
+				     "chmod go-w %s", what,
+				     path, (sb.st_mode & S_IWOTH) != 0 ?
+				     "others" : "its group",
+				     (unsigned)(sb.st_mode & 07777), path);
+	return PKI_OK;
+}
+
+int
+pki_state_check_modes(const char *dir, struct pki_error *err)
+{
+	static const struct {
+		const char *name, *what;
+	} entries[] = {
+		{ "", "state directory" },
+		{ "/ca", "directory" },
+		{ "/lockbox", "directory" },
+		{ "/lockbox/offline", "directory" },
+		{ "/lockbox/online", "directory" },
+		{ "/spork.db", "database" },
+		{ "/spork.db-wal", "database log" },
+		{ "/spork.db-shm", "database index" },
+		{ "/domain-policy.toml", "domain policy" },
+		{ "/" PKI_CONFIG_FILE, "settings file" },
+	};
+	size_t i;
+	char *p = NULL;
+	int rc = PKI_OK;
+
+	if (dir == NULL || *dir == '\0')
+		return pki_error_set(err, PKI_E_INVALID, "pki_state_check_modes: "
+				     "no directory");
+	for (i = 0; rc == PKI_OK && i < sizeof(entries) / sizeof(entries[0]);
+	     i++) {
+		if (asprintf(&p, "%s%s", dir, entries[i].name) < 0)
+			return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		rc = check_mode(p, entries[i].what, err);
+		free(p);
+	}
+	return rc;
+}
+
 static int
 open_keys(struct pki_state *s, const struct pki_state_opts *o,
 	  struct pki_error *err)
@@ -170,6 +242,19 @@ open_keys(struct pki_state *s, const struct pki_state_opts *o,
 	}
 }
 
+/* Before the state is used to certify anything: no one else can change
+ * it (pki_state_check_modes), nor the settings file it was given. */
+static int
+check_trusted(const struct pki_state *s, const struct pki_config *c,
+	      struct pki_error *err)
+{
+	int rc = pki_state_check_modes(s->dir, err);
+
+	if (rc == PKI_OK && c != NULL && c->path != NULL)
+		rc = check_mode(c->path, "settings file", err);
+	return rc;
+}
+
 int
 pki_state_open(const char *dir, const struct pki_state_opts *o,
 	       struct pki_state **out, struct pki_error *err)
@@ -200,8 +285,13 @@ pki_state_open(const char *dir, const struct pki_state_opts *o,
 		default_actor(s->actor, sizeof(s->actor));
 	if ((rc = make_paths(s, err)) != PKI_OK ||
 	    (rc = check_dir(s, create, err)) != PKI_OK ||
-	    (rc = pki_store_open(s->paths[PKI_STATE_DB], create, &s->st,
-				 err)) != PKI_OK)
+	    (o->purpose != PKI_STATE_READ &&
+	     (rc = check_trusted(s, o->config, err)) != PKI_OK) ||
+	    (rc = pki_store_open(s->paths[PKI_STATE_DB],
+				 o->purpose == PKI_STATE_READ ?
+				 PKI_STORE_READONLY : create ?
+				 PKI_STORE_CREATE : PKI_STORE_EXISTING,
+				 &s->st, err)) != PKI_OK)
 		goto out;
 	pki__store_set_actor(s->st, s->actor);
 	pki__store_set_clock(s->st, s->now);

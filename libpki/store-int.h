@@ -27,6 +27,9 @@ struct pki_store {
 	sqlite3 *db;
 	char *path;              /* for messages */
 	int version;             /* schema version after migrations */
+	int readonly;            /* PKI_STORE_READONLY: never written */
+	int immutable;           /* read-only and opened immutable (no WAL
+				    file could be used, none had content) */
 	char actor[256];         /* who acts, for audit rows (no controls) */
 	int64_t uid;             /* the real uid of the acting process */
 	int64_t now;             /* a fixed clock; 0: the system clock */

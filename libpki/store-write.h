@@ -10,14 +10,30 @@
 
 #include <spork/store.h>
 
-/* Open (and with create != 0, create) the database at path and bring the
- * schema up to date.  Free with pki_store_close.
+/* How pki_store_open opens. */
+enum pki_store_open_mode {
+	PKI_STORE_EXISTING = 0, /* read-write; the file must exist */
+	PKI_STORE_CREATE = 1,   /* read-write; created when missing */
+	PKI_STORE_READONLY = 2, /* read only; the file must exist */
+	PKI_STORE_OPEN__MAX
+};
+
+/* Open (and with PKI_STORE_CREATE, create) the database at path and
+ * bring the schema up to date.  Free with pki_store_close.
  * A new database file is created with mode 0600.  A database whose
  * schema is newer than this build knows is refused (PKI_E_UNSUPPORTED);
  * a file that is not a spork database is refused (PKI_E_DB); a missing
- * file with create == 0 is PKI_E_NOTFOUND. */
-int pki_store_open(const char *path, int create, struct pki_store **out,
-		   struct pki_error *err) PKI_WUR;
+ * file is PKI_E_NOTFOUND unless created.
+ *
+ * PKI_STORE_READONLY writes nothing, so that a state directory on a
+ * write-protected medium can be inspected: SQLite reads it through its
+ * -wal and -shm files when they exist or can be made, else the database
+ * file alone is opened immutable, which is only done when there is no
+ * write-ahead log with content to miss (else PKI_E_IO, saying so).  A
+ * schema older than this build's is PKI_E_UNSUPPORTED (it would need
+ * migrating).  Every write on such a store fails with PKI_E_DB. */
+int pki_store_open(const char *path, enum pki_store_open_mode mode,
+		   struct pki_store **out, struct pki_error *err) PKI_WUR;
 void pki_store_close(struct pki_store *st);
 
 /* BEGIN IMMEDIATE (waits up to the busy timeout for other writers);

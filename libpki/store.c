@@ -411,6 +411,14 @@ migrate(struct pki_store *st, struct pki_error *err)
 				     "another state directory", st->path);
 	if ((rc = check_not_newer(st, version, err)) != PKI_OK)
 		return rc;
+	if (st->readonly && version < N_MIGRATIONS)
+		return pki_error_set(err, PKI_E_UNSUPPORTED,
+				     "database %s has schema version %d, older "
+				     "than this spork %s uses (%d), and it is "
+				     "opened read-only: it is upgraded when "
+				     "opened for writing (by a command that "
+				     "changes it)", st->path, version,
+				     pki_version(), N_MIGRATIONS);
 	for (target = version + 1; target <= N_MIGRATIONS; target++) {
 		rc = pki__store_exec(st, "BEGIN IMMEDIATE", err);
 		if (rc != PKI_OK)
@@ -503,59 +511,108 @@ pki_store_schema_latest(void)
 	return N_MIGRATIONS;
 }
 
-int
-pki_store_open(const char *path, int create, struct pki_store **out,
-	       struct pki_error *err)
+/*
+ * Open the connection: path itself, or with immutable the URI
+ * "file:<path>?immutable=1" (SQLite then takes no lock and reads no
+ * -wal or -shm file).  Fills st->db; the error names the call.
+ */
+static int
+open_db(struct pki_store *st, int flags, int immutable,
+	struct pki_error *err)
 {
-	struct pki_store *st = NULL;
-	struct stat sb;
-	int64_t v = 0;
-	int rc = PKI_E_FAIL, fd = -1, flags;
+	static const char hexd[] = "0123456789ABCDEF";
+	const char *p;
+	char *uri = NULL, *o;
+	int rc;
 
-	*out = NULL;
-	if (path == NULL || *path == '\0')
-		return pki_error_set(err, PKI_E_INVALID,
-				     "no database path given");
-	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (st->path = strdup(path)) == NULL) {
-		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
-		goto out;
-	}
-	pki__store_set_actor(st, NULL);
-	st->uid = (int64_t)getuid();
-	if (stat(path, &sb) != 0) {
-		if (errno != ENOENT || !create) {
-			rc = pki_error_set(err, errno == ENOENT ?
-					   PKI_E_NOTFOUND : PKI_E_IO,
-					   "cannot open database %s: %s%s",
-					   path, strerror(errno),
-					   errno == ENOENT ? " (is this the "
-					   "right state directory?)" : "");
-			goto out;
+	if (immutable) {
+		/* "file:" + every byte as %XX at worst + the query + NUL */
+		if ((uri = malloc(5 + 3 * strlen(st->path) + 13)) == NULL)
+			return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		memcpy(uri, "file:", 5);
+		o = uri + 5;
+		for (p = st->path; *p != '\0'; p++) {
+			unsigned char c = (unsigned char)*p;
+
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || strchr("/._-", c) != NULL) {
+				*o++ = (char)c;
+			} else {
+				*o++ = '%';
+				*o++ = hexd[c >> 4];
+				*o++ = hexd[c & 15];
+			}
 		}
-		/* SQLite creates files 0644; ours is 0600 from the start
-		 * (its -wal and -shm files copy the mode). */
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
-			  O_NOFOLLOW, 0600);
-		if (fd < 0 && errno != EEXIST) {
-			rc = pki_error_set(err, PKI_E_IO,
-					   "cannot create database %s: %s",
-					   path, strerror(errno));
-			goto out;
-		}
-		if (fd >= 0)
-			close(fd);
+		strcpy(o, "?immutable=1");
+		flags |= SQLITE_OPEN_URI;
 	}
-	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
-	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-		if (st->db == NULL) {
-			rc = pki_error_set(err, PKI_E_NOMEM, "sqlite3_open_v2: "
-					   "out of memory");
-			goto out;
-		}
-		rc = pki__store_db_err(st, err, "sqlite3_open_v2");
-		goto out;
+	rc = sqlite3_open_v2(uri != NULL ? uri : st->path, &st->db, flags, NULL);
+	free(uri);
+	if (rc == SQLITE_OK)
+		return PKI_OK;
+	if (st->db == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "sqlite3_open_v2: out of "
+				     "memory");
+	return pki__store_db_err(st, err, "sqlite3_open_v2");
+}
+
+/*
+ * A read-only connection.  SQLite reads a WAL database through its -wal
+ * and -shm files; where they are missing and cannot be made (a
+ * write-protected medium), it cannot open the database at all.  Then
+ * the database file is opened immutable, which ignores the -wal file:
+ * done only when that file is absent or empty, since otherwise the
+ * changes it holds would silently be missing.
+ */
+static int
+open_readonly(struct pki_store *st, struct pki_error *err)
+{
+	const int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW;
+	struct stat sb;
+	char *wal = NULL;
+	int rc, code;
+
+	if ((rc = open_db(st, flags, 0, err)) != PKI_OK)
+		return rc;
+	/* The first read opens the -wal and -shm files. */
+	if (sqlite3_exec(st->db, "SELECT count(*) FROM sqlite_master", NULL,
+			 NULL, NULL) == SQLITE_OK)
+		return PKI_OK;
+	code = sqlite3_errcode(st->db) & 0xff;
+	if (code == SQLITE_NOTADB)
+		return pki_error_set(err, PKI_E_DB, "%s is not a spork database "
+				     "(not even SQLite)", st->path);
+	if (code != SQLITE_CANTOPEN && code != SQLITE_READONLY)
+		return pki__store_db_err(st, err, "reading the database");
+	if (asprintf(&wal, "%s-wal", st->path) < 0)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	rc = stat(wal, &sb) == 0 && sb.st_size > 0;
+	if (rc) {
+		rc = pki_error_set(err, PKI_E_IO, "cannot read database %s "
+				   "read-only: its shared-memory file %s-shm "
+				   "is missing and cannot be made here, and "
+				   "its write-ahead log %s holds changes that "
+				   "reading the database file alone would "
+				   "miss; copy the state directory again with "
+				   "its spork.db-wal and spork.db-shm files",
+				   st->path, st->path, wal);
+		free(wal);
+		return rc;
 	}
+	free(wal);
+	sqlite3_close_v2(st->db);
+	st->db = NULL;
+	st->immutable = 1;
+	return open_db(st, flags, 1, err);
+}
+
+/* Connection settings; for a writer also WAL mode and synchronous=FULL. */
+static int
+configure(struct pki_store *st, struct pki_error *err)
+{
+	int64_t v = 0;
+	int rc;
+
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	/*
@@ -569,7 +626,7 @@ pki_store_open(const char *path, int create, struct pki_store **out,
 	 * = 0); a connection that is not the last (another process holds
 	 * the database) leaves that to the last one.
 	 */
-	{
+	if (!st->readonly) {
 		int persist = 1;
 
 		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL,
@@ -581,34 +638,90 @@ pki_store_open(const char *path, int create, struct pki_store **out,
 	/* a database file is data, not code */
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	if (set_wal(st) != SQLITE_OK) {
+	if (!st->readonly && set_wal(st) != SQLITE_OK) {
 		if ((sqlite3_errcode(st->db) & 0xff) == SQLITE_NOTADB)
-			rc = pki_error_set(err, PKI_E_DB, "%s is not a spork "
-					   "database (not even SQLite)", path);
-		else
-			rc = pki__store_db_err(st, err,
-					       "PRAGMA journal_mode = WAL");
-		goto out;
+			return pki_error_set(err, PKI_E_DB, "%s is not a spork "
+					     "database (not even SQLite)",
+					     st->path);
+		return pki__store_db_err(st, err, "PRAGMA journal_mode = WAL");
 	}
 	rc = pki__store_exec(st, "PRAGMA foreign_keys = ON", err);
-	if (rc == PKI_OK)
+	if (rc == PKI_OK && !st->readonly)
 		rc = pki__store_exec(st, "PRAGMA synchronous = FULL", err);
-	if (rc == PKI_OK)
+	if (rc == PKI_OK && !st->readonly)
 		rc = pki__store_exec(st, "PRAGMA journal_size_limit = 0", err);
 	/* damaged pages are refused as they are read, not trusted */
 	if (rc == PKI_OK)
 		rc = pki__store_exec(st, "PRAGMA cell_size_check = ON", err);
-	if (rc != PKI_OK)
-		goto out;
-	if ((rc = read_int_pragma(st, "PRAGMA foreign_keys", &v, err)) !=
-	    PKI_OK)
-		goto out;
-	if (v != 1) {
+	if (rc == PKI_OK)
+		rc = read_int_pragma(st, "PRAGMA foreign_keys", &v, err);
+	if (rc == PKI_OK && v != 1)
 		rc = pki_error_set(err, PKI_E_DB, "this SQLite library cannot "
 				   "enforce foreign keys");
+	return rc;
+}
+
+/* A missing database file: made (mode 0600) with create, else an error. */
+static int
+create_file(const char *path, int create, struct pki_error *err)
+{
+	int fd;
+
+	if (errno != ENOENT || !create)
+		return pki_error_set(err, errno == ENOENT ? PKI_E_NOTFOUND :
+				     PKI_E_IO, "cannot open database %s: %s%s",
+				     path, strerror(errno), errno == ENOENT ?
+				     " (is this the right state directory?)" :
+				     "");
+	/* SQLite creates files 0644; ours is 0600 from the start (its -wal
+	 * and -shm files copy the mode). */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0 && errno != EEXIST)
+		return pki_error_set(err, PKI_E_IO, "cannot create database "
+				     "%s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return PKI_OK;
+}
+
+int
+pki_store_open(const char *path, enum pki_store_open_mode mode,
+	       struct pki_store **out, struct pki_error *err)
+{
+	struct pki_store *st = NULL;
+	struct stat sb;
+	int rc = PKI_E_FAIL;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0' ||
+	    (unsigned)mode >= PKI_STORE_OPEN__MAX)
+		return pki_error_set(err, PKI_E_INVALID,
+				     "no database path given, or an unknown "
+				     "mode");
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = migrate(st, err)) != PKI_OK)
+	st->readonly = mode == PKI_STORE_READONLY;
+	pki__store_set_actor(st, NULL);
+	st->uid = (int64_t)getuid();
+	if (stat(path, &sb) != 0 &&
+	    (rc = create_file(path, mode == PKI_STORE_CREATE, err)) != PKI_OK)
+		goto out;
+	if (st->readonly)
+		rc = open_readonly(st, err);
+	else
+		rc = open_db(st, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, 0,
+			     err);
+	if (rc == PKI_OK && !st->readonly &&
+	    sqlite3_db_readonly(st->db, "main") == 1)
+		rc = pki_error_set(err, PKI_E_IO, "database %s cannot be "
+				   "written (a write-protected file or "
+				   "medium)", path);
+	if (rc != PKI_OK || (rc = configure(st, err)) != PKI_OK ||
+	    (rc = migrate(st, err)) != PKI_OK)
 		goto out;
 	*out = st;
 	st = NULL;

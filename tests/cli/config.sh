@@ -118,4 +118,11 @@ nu=$(sed -n 's/.*"next_update": "\(.*\)".*/\1/p' "$T/out")
 d=$(( $(date -d "$nu" +%s) - $(date -d "$tu" +%s) ))
 [ "$d" = 86400 ] && ok "--next-update 1d" || not_ok "--next-update: $d s"
 
+# ---- a hostile settings file: the report stops after 50 problems
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "k%d = 1\n", i }' > "$T/many.toml"
+expect 7 "config check a file with 100000 unknown keys" "$SPORK" config check "$T/many.toml"
+n=$(wc -l < "$T/err")
+[ "$n" -le 60 ] && ok "its report is bounded ($n lines)" || not_ok "its report has $n lines"
+grep_out "the rest are counted" "many.toml: and 99950 more problems not shown" "$T/err"
+
 finish

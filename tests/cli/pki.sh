@@ -156,6 +156,20 @@ on=$(sqlite3 "$SPORK_STATE_DIR/spork.db" "select count(*) from cas where key_uri
 	ok "lockbox/offline and lockbox/online are 0700" || not_ok "lockbox dir modes"
 [ "$(stat -c %a "$SPORK_STATE_DIR/online.kek")" = 400 ] && ok "online.kek is 0400" || not_ok "online.kek mode"
 
+# ---- a hostile file: 100000 unknown keys give a bounded report, not
+# 100000 lines (the first problems, then how many more)
+awk 'BEGIN { print "[root]"; print "common_name = \"R\""
+	for (i = 0; i < 100000; i++) printf "k%d=1\n", i }' > "$T/many.toml"
+expect 7 "validate a file with 100000 unknown keys" "$SPORK" pki validate "$T/many.toml"
+n=$(wc -l < "$T/err")
+[ "$n" -le 60 ] && ok "its report is bounded ($n lines)" || not_ok "its report has $n lines"
+grep_out "the first problem is shown" "many.toml:3:1: error: unknown key 'k0' in \[root\]" "$T/err"
+grep_out "the rest are counted" "many.toml: and 99950 more problems not shown" "$T/err"
+grep_out "the total is right" "many.toml: 100000 problems; nothing was done" "$T/err"
+expect 7 "validate --json the same file" "$SPORK" pki validate --json "$T/many.toml"
+n=$(grep -c '"message"' "$T/out")
+[ "$n" = 51 ] && ok "JSON holds 50 problems and a count" || not_ok "JSON holds $n messages"
+
 # ---- 2-tier, and every algorithm
 export SPORK_STATE_DIR="$T/two"
 expect 0 "build 2-tier" "$SPORK" pki build "$HIER/2-tier.toml" "$PASSOPT"

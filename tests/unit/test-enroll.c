@@ -93,7 +93,7 @@ setup(void **state)
 	struct pki_error err = { 0 };
 	struct pki_hier_plan *plan = NULL;
 	struct pki_hier_result *res = NULL;
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	const struct pki_policy *pol = NULL;
 	const char *path;
 

@@ -176,6 +176,37 @@ test_errors_collected(void **state)
 	pki_diags_clear(&d);
 }
 
+/* A file with a million unknown keys: the problems are counted, not all
+ * kept (memory and output stay bounded), and the first ones are there. */
+static void
+test_diags_bounded(void **state)
+{
+	struct pki_hier_plan *plan = NULL;
+	struct pki_error err;
+	struct pki_diags d;
+	size_t i, n = 200000, off = 0, cap = n * 16 + 64;
+	char *text = malloc(cap);
+	const char *p;
+
+	(void)state;
+	assert_non_null(text);
+	off += (size_t)snprintf(text, cap, "[root]\ncommon_name = \"R\"\n");
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(text + off, cap - off, "k%zu=1\n", i);
+	p = write_file("big.toml", text, off);
+	free(text);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(pki_hier_load(p, 0, &plan, &d, &err), PKI_E_INVALID);
+	assert_int_equal(d.n, PKI_DIAG_MAX);
+	assert_int_equal(d.more, n - PKI_DIAG_MAX);
+	assert_int_equal(pki_diags_count(&d), n);
+	assert_true(has_diag(&d, 3, "unknown key 'k0' in [root]"));
+	assert_non_null(strstr(err.msg, "200000 problems"));
+	pki_diags_clear(&d);
+	assert_int_equal(d.more, 0);
+	assert_int_equal(pki_diags_count(&d), 0);
+}
+
 static void
 test_hostile(void **state)
 {
@@ -385,6 +416,7 @@ main(void)
 		cmocka_unit_test(test_two_tier_and_modes),
 		cmocka_unit_test(test_errors_collected),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_diags_bounded),
 		cmocka_unit_test(test_slug),
 		cmocka_unit_test(test_file_collisions),
 		cmocka_unit_test(test_build_and_diff),

@@ -23,6 +23,7 @@
 
 #include <spork/audit.h>
 #include <spork/key.h>
+#include "fixture.h"
 #include "keystore.h"
 #include <spork/state.h>
 #include <spork/store.h>
@@ -195,6 +196,67 @@ test_read_has_no_keys(void **state)
 			 PKI_E_NOTFOUND);
 }
 
+/* StrictModes: a writer (CLI, handler) refuses what others can change,
+ * each entry in turn, before any key is touched; a reader does not. */
+static void
+test_strict_modes(void **state)
+{
+	static const char *const entries[] = {
+		"", "/ca", "/lockbox", "/lockbox/online", "/spork.db",
+		"/domain-policy.toml", "/spork.toml",
+	};
+	struct fx *f = *state;
+	struct pki_state_opts cli = opts(f, PKI_STATE_CLI),
+		online = opts(f, PKI_STATE_ONLINE);
+	struct pki_state *s = NULL;
+	struct pki_error err;
+	struct stat sb;
+	char p[128], fix[160];
+	size_t i;
+
+	snprintf(p, sizeof(p), "%s/ca", f->dir);
+	assert_true(mkdir(p, 0755) == 0 || errno == EEXIST);
+	fixture_file_write(f->dir, "domain-policy.toml", "", 0);
+	fixture_file_write(f->dir, "spork.toml", "", 0);
+	assert_int_equal(pki_state_check_modes(f->dir, &err), PKI_OK);
+	for (i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", f->dir, entries[i]);
+		assert_int_equal(stat(p, &sb), 0);
+		assert_int_equal(chmod(p, (sb.st_mode & 07777) | S_IWOTH), 0);
+		assert_int_equal(pki_state_check_modes(f->dir, &err),
+				 PKI_E_DENIED);
+		snprintf(fix, sizeof(fix), "fix it with: chmod go-w %s", p);
+		assert_non_null(strstr(err.msg, fix));
+		assert_int_equal(pki_state_open(f->dir, &cli, &s, &err),
+				 PKI_E_DENIED);
+		assert_null(s);
+		assert_int_equal(pki_state_open(f->dir, &online, &s, &err),
+				 PKI_E_DENIED);
+		/* an inventory reads on */
+		assert_int_equal(pki_state_open(f->dir, NULL, &s, &err), PKI_OK);
+		pki_state_close(s);
+		s = NULL;
+		assert_int_equal(chmod(p, (sb.st_mode & 07777) | S_IWGRP), 0);
+		assert_int_equal(pki_state_check_modes(f->dir, &err),
+				 PKI_E_DENIED);
+		assert_non_null(strstr(err.msg, "writable by its group"));
+		assert_int_equal(chmod(p, sb.st_mode & 07777), 0);
+	}
+	assert_int_equal(f->pc.calls, 0);
+	assert_int_equal(pki_state_open(f->dir, &cli, &s, &err), PKI_OK);
+	pki_state_close(s);
+	if (geteuid() == 0) {
+		snprintf(p, sizeof(p), "%s/domain-policy.toml", f->dir);
+		assert_int_equal(chown(p, 65534, (gid_t)-1), 0);
+		assert_int_equal(pki_state_check_modes(f->dir, &err),
+				 PKI_E_DENIED);
+		assert_non_null(strstr(err.msg, "belongs to uid 65534"));
+		assert_int_equal(chown(p, 0, (gid_t)-1), 0);
+	} else {
+		print_message("skipped: a file of another user needs root\n");
+	}
+}
+
 static void
 test_layout_and_clock(void **state)
 {
@@ -341,6 +403,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_online_without_offline_dir,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_has_no_keys, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_strict_modes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_layout_and_clock, setup,
 						teardown),

@@ -36,7 +36,8 @@ enum pki_rc {
 	PKI_E_INVALID,     /* well-formed but not acceptable */
 	PKI_E_NOTFOUND,    /* no such CA, certificate, serial, file */
 	PKI_E_EXISTS,      /* already there (duplicate name, already revoked) */
-	PKI_E_DENIED,      /* refused by the domain policy */
+	PKI_E_DENIED,      /* refused by the domain policy, or a state
+			      directory others could change */
 	PKI_E_CRYPTO,      /* a cryptographic operation failed */
 	PKI_E_AUTH,        /* wrong passphrase or tampered sealed data */
 	PKI_E_DB,          /* database error */

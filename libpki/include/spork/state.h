@@ -99,9 +99,39 @@ struct pki_state;
  * Open the state directory dir for o->purpose (o NULL: PKI_STATE_READ
  * with defaults).  A missing directory or database is PKI_E_NOTFOUND
  * (naming it) unless o->create.  Free with pki_state_close.
+ *
+ * For PKI_STATE_CLI and PKI_STATE_ONLINE the directory must pass
+ * pki_state_check_modes, and so must the settings file o->config was
+ * read from, wherever it is; else PKI_E_DENIED before any key or policy
+ * is read.  A PKI_STATE_READ open does not refuse: it certifies nothing
+ * and reads no key or policy, so a directory others could change can
+ * only make it show something false, which they could do as well by
+ * replacing the whole directory; and auditors must be able to inspect a
+ * copy that belongs to someone else, often on a write-protected medium.
+ * Callers may run pki_state_check_modes themselves to warn.
+ *
+ * A PKI_STATE_READ open writes nothing: the database is opened
+ * read-only (where SQLite cannot make its -shm file, the database file
+ * alone is read, and only when its -wal file holds nothing it would
+ * miss), so it works on a write-protected copy.  The other purposes fail
+ * there (PKI_E_IO).
  */
 int pki_state_open(const char *dir, const struct pki_state_opts *o,
 		   struct pki_state **out, struct pki_error *err) PKI_WUR;
+/*
+ * ssh's StrictModes for a state directory: dir itself, ca/, lockbox/
+ * (with lockbox/offline/ and lockbox/online/), spork.db (with its -wal
+ * and -shm files), domain-policy.toml and spork.toml must each belong to
+ * the effective user or root and must not be writable by group or
+ * others.  Otherwise another local user could allow any name in the
+ * domain policy, change the settings or the database, or swap files, and
+ * have certificates issued.  What does not exist is skipped; symbolic
+ * links are followed (the file checked is the one read).  PKI_E_DENIED
+ * names the first offender and the fix ("chmod go-w PATH"); PKI_E_IO
+ * when one cannot be examined.
+ */
+int pki_state_check_modes(const char *dir, struct pki_error *err) PKI_WUR;
+
 /* Close the store, zero and free the key store; NULL is a no-op. */
 void pki_state_close(struct pki_state *s);
 
