@@ -15,8 +15,9 @@
 
 #define OCSP_TYPE "application/ocsp-response"
 /* The largest DER request taken from a GET path (the request target is
- * bounded by the HTTP parser too). */
+ * bounded by the HTTP parser too), and the length of its base64. */
 #define GET_DER_MAX 4096
+#define GET_B64_MAX ((GET_DER_MAX + 2) / 3 * 4)
 
 /* The part of path under mount: "" for the mount itself, the rest after
  * "<mount>/" for a GET, NULL when path is not under mount. */
@@ -41,10 +42,14 @@ under_mount(const char *path, const char *mount)
  * base64 of the DER, URL-encoded; clients also send '+' and '/' as they
  * are).  Bounded; -1 for anything that is not exactly that. */
 static int
-get_der(const char *enc, unsigned char *der, size_t *der_len)
+get_der(const char *enc, unsigned char der[GET_DER_MAX], size_t *der_len)
 {
 	struct base64_decode_ctx ctx;
-	char b64[GET_DER_MAX * 4 / 3 + 8];
+	char b64[GET_B64_MAX];
+	/* base64_decode_update's length is an output only: it writes up
+	 * to BASE64_DECODE_LENGTH bytes, so decode into room for that and
+	 * check the length after. */
+	unsigned char buf[BASE64_DECODE_LENGTH(GET_B64_MAX)];
 	size_t n = 0, out = 0;
 	int hi, lo;
 
@@ -64,10 +69,10 @@ get_der(const char *enc, unsigned char *der, size_t *der_len)
 	if (n == 0 || n % 4 != 0)
 		return -1;
 	base64_decode_init(&ctx);
-	out = GET_DER_MAX;
-	if (!base64_decode_update(&ctx, &out, der, n, b64) ||
-	    !base64_decode_final(&ctx))
+	if (!base64_decode_update(&ctx, &out, buf, n, b64) ||
+	    !base64_decode_final(&ctx) || out > GET_DER_MAX)
 		return -1;
+	memcpy(der, buf, out);
 	*der_len = out;
 	return 0;
 }

@@ -772,6 +772,7 @@ test_ocsp_get_bad(void **state)
 		"/ocsp//", "/ocsp/MAIF/", "/ocsp/MAIF%0AAA==",
 		"/ocsp/MAIF%20AA=",
 	};
+	char long_b64[6200];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
@@ -788,6 +789,27 @@ test_ocsp_get_bad(void **state)
 		  strlen("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n"), &r);
 	assert_int_equal(r.status, 400);
 	pki_response_clear(&r);
+
+	/* Up to 4096 bytes of DER are taken from a path (and this is not
+	 * a request: malformedRequest); more is refused, never decoded past
+	 * the buffer. */
+	for (i = 5452; i <= 5476; i += 4) {
+		memcpy(long_b64, "/ocsp/", 6);
+		memset(long_b64 + 6, 'A', i);
+		long_b64[6 + i] = '\0';
+		serve_req(f, ALL, "GET", long_b64, "", &r);
+		if (r.status != (i / 4 * 3 <= 4096 ? 200 : 400))
+			fail_msg("GET of %zu base64 characters: %d", i,
+				 r.status);
+		pki_response_clear(&r);
+		/* the same with "==": two bytes fewer */
+		memcpy(long_b64 + 6 + i - 2, "==", 2);
+		serve_req(f, ALL, "GET", long_b64, "", &r);
+		if (r.status != (i / 4 * 3 - 2 <= 4096 ? 200 : 400))
+			fail_msg("GET of %zu base64 characters with \"==\": "
+				 "%d", i, r.status);
+		pki_response_clear(&r);
+	}
 }
 
 static void
