@@ -38,9 +38,18 @@ under_mount(const char *path, const char *mount)
 	return path[n] == '/' ? path + n + 1 : NULL;
 }
 
+/* Whether c is in the base64 alphabet or is its padding ('='). */
+static int
+is_b64(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+}
+
 /* Percent-decode then base64-decode a GET request (RFC 6960 A.1: the
  * base64 of the DER, URL-encoded; clients also send '+' and '/' as they
- * are).  Bounded; -1 for anything that is not exactly that. */
+ * are).  Bounded; -1 for anything that is not exactly that (nettle
+ * would skip white space: it is refused here). */
 static int
 get_der(const char *enc, unsigned char der[GET_DER_MAX], size_t *der_len)
 {
@@ -65,6 +74,8 @@ get_der(const char *enc, unsigned char der[GET_DER_MAX], size_t *der_len)
 		} else {
 			b64[n++] = *enc;
 		}
+		if (!is_b64(b64[n - 1]))
+			return -1;
 	}
 	if (n == 0 || n % 4 != 0)
 		return -1;
