@@ -535,11 +535,13 @@ test_routing(void **state)
 	serve_req(f, ALL, "OPTIONS", "/crl/" ISSUING_SLUG "-delta.crl", "", &r);
 	assert_int_equal(r.status, 405);
 	assert_hdr(&r, "Allow", "GET, HEAD");
+	assert_string_equal(r.module, "crl");
 	pki_response_clear(&r);
 	serve_post(f, ALL, "/ocsp", "/ca/" ISSUING_SLUG ".crt",
 		   "application/ocsp-request", der.data, der.size, &r);
 	assert_int_equal(r.status, 405);
 	assert_hdr(&r, "Allow", "GET, HEAD");
+	assert_string_equal(r.module, "ca");
 	pki_response_clear(&r);
 	serve_req(f, ALL, "DELETE", "/pub/issuing.crl", "", &r);
 	assert_int_equal(r.status, 405);
