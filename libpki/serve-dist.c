@@ -139,8 +139,10 @@ pki__serve_dist(struct pki_state *s, unsigned modules,
 			w = match(&v[i], modules, req->path);
 	if (w == NONE)
 		rc = PKI_E_NOTFOUND;
-	else if (req->method != PKI_HTTP_GET && req->method != PKI_HTTP_HEAD)
+	else if (req->method != PKI_HTTP_GET && req->method != PKI_HTTP_HEAD) {
+		resp->module = w == CERT ? "ca" : "crl";
 		rc = pki__resp_not_allowed(resp, 0);
+	}
 	else if (w == CERT)
 		rc = serve_cert(&v[i - 1], resp);
 	else

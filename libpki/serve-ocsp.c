@@ -15,8 +15,9 @@
 
 #define OCSP_TYPE "application/ocsp-response"
 /* The largest DER request taken from a GET path (the request target is
- * bounded by the HTTP parser too). */
+ * bounded by the HTTP parser too), and the length of its base64. */
 #define GET_DER_MAX 4096
+#define GET_B64_MAX ((GET_DER_MAX + 2) / 3 * 4)
 
 /* The part of path under mount: "" for the mount itself, the rest after
  * "<mount>/" for a GET, NULL when path is not under mount. */
@@ -37,14 +38,27 @@ under_mount(const char *path, const char *mount)
 	return path[n] == '/' ? path + n + 1 : NULL;
 }
 
+/* Whether c is in the base64 alphabet or is its padding ('='). */
+static int
+is_b64(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		(c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
+}
+
 /* Percent-decode then base64-decode a GET request (RFC 6960 A.1: the
  * base64 of the DER, URL-encoded; clients also send '+' and '/' as they
- * are).  Bounded; -1 for anything that is not exactly that. */
+ * are).  Bounded; -1 for anything that is not exactly that (nettle
+ * would skip white space: it is refused here). */
 static int
-get_der(const char *enc, unsigned char *der, size_t *der_len)
+get_der(const char *enc, unsigned char der[GET_DER_MAX], size_t *der_len)
 {
 	struct base64_decode_ctx ctx;
-	char b64[GET_DER_MAX * 4 / 3 + 8];
+	char b64[GET_B64_MAX];
+	/* base64_decode_update's length is an output only: it writes up
+	 * to BASE64_DECODE_LENGTH bytes, so decode into room for that and
+	 * check the length after. */
+	unsigned char buf[BASE64_DECODE_LENGTH(GET_B64_MAX)];
 	size_t n = 0, out = 0;
 	int hi, lo;
 
@@ -60,14 +74,16 @@ get_der(const char *enc, unsigned char *der, size_t *der_len)
 		} else {
 			b64[n++] = *enc;
 		}
+		if (!is_b64(b64[n - 1]))
+			return -1;
 	}
 	if (n == 0 || n % 4 != 0)
 		return -1;
 	base64_decode_init(&ctx);
-	out = GET_DER_MAX;
-	if (!base64_decode_update(&ctx, &out, der, n, b64) ||
-	    !base64_decode_final(&ctx))
+	if (!base64_decode_update(&ctx, &out, buf, n, b64) ||
+	    !base64_decode_final(&ctx) || out > GET_DER_MAX)
 		return -1;
+	memcpy(der, buf, out);
 	*der_len = out;
 	return 0;
 }
