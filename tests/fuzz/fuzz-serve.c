@@ -213,7 +213,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct pki_error err = { 0 };
 	struct pki_hier_plan *plan = NULL;
 	struct pki_hier_result *res = NULL;
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	struct pki_crlgen_opts co;
 	struct pki_crlgen_result cr;
 	struct pki_cert_record rec;
@@ -239,7 +239,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (pki_hier_load(path, 0, &plan, &d, &err) != PKI_OK)
 		die("hier_load", err.msg);
 	open_state(PKI_STATE_CLI, NOW - 86400, &s);
-	if (pki_hier_build(plan, s, &res, &err) != PKI_OK)
+	if (pki_hier_build(plan, s, 0, &res, &err) != PKI_OK)
 		die("hier_build", err.msg);
 	pki_hier_results_free(res, plan->n);
 	pki_hier_free(plan);
@@ -377,7 +377,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memset(&o, 0, sizeof(o));
 	o.modules = PKI_SERVE_OCSP | PKI_SERVE_CRL | PKI_SERVE_CA |
-		PKI_SERVE_HEALTH;
+		PKI_SERVE_HEALTH | PKI_SERVE_METRICS;
 	/* OCSP at "/ocsp" or at the root (where every path no other module
 	 * takes is an OCSP GET): a byte after the request chooses */
 	o.ocsp_mount = size & 1 ? "/ocsp" : NULL;

@@ -123,7 +123,7 @@ setup(void **state)
 	struct pki_error err = { 0 };
 	struct pki_hier_plan *plan = NULL;
 	struct pki_hier_result *res = NULL;
-	struct pki_diags d = { 0, NULL };
+	struct pki_diags d = { 0, NULL, 0 };
 	struct pki_state *s = NULL;
 	struct pki_enroll e;
 	struct pki_cert_record rec;
@@ -141,7 +141,7 @@ setup(void **state)
 		fail_msg("hier_load: %s", err.msg);
 	fixture_state_open(f->dir, PKI_STATE_CLI, passfn, NULL, NOW - 86400,
 			   &s);
-	if (pki_hier_build(plan, s, &res, &err) != PKI_OK)
+	if (pki_hier_build(plan, s, 0, &res, &err) != PKI_OK)
 		fail_msg("build: %s", err.msg);
 	pki_hier_results_free(res, plan->n);
 	pki_hier_free(plan);
