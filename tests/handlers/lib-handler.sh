@@ -29,15 +29,21 @@ start_handler() {
 				"$top_builddir/handlers/$_name" "$@" 2>"$HLOG" &
 		fi
 		_pid=$!
-		for _w in 1 2 3 4 5 6 7 8 9 10; do
+		# up to 10 s: a loaded machine is slow to start anything
+		_w=0
+		while [ $_w -lt 100 ]; do
 			grep -q "^Listening on" "$HLOG" 2>/dev/null && break
 			kill -0 "$_pid" 2>/dev/null || break
 			sleep 0.1
+			_w=$((_w + 1))
 		done
 		if kill -0 "$_pid" 2>/dev/null && grep -q "^Listening on" "$HLOG"; then
 			HPIDS="$HPIDS $_pid"
 			return 0
 		fi
+		# not listening (the port was taken, or too slow): stop it
+		# before waiting for it
+		kill "$_pid" 2>/dev/null
 		wait "$_pid" 2>/dev/null
 	done
 	echo "# could not start $_name"; cat "$HLOG"
