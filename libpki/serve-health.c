@@ -1,5 +1,6 @@
 /* serve-health: GET /health, what a load balancer or monitor asks
- * (serve.h).  Healthy means: the database answers, every active CA is
+ * (serve.h).  Healthy means: the database answers and passes the cheap
+ * integrity check issuance runs, every active CA is
  * within its validity, its newest full CRL has not passed its
  * nextUpdate, and every online CA key unseals. */
 #include <config.h>
@@ -13,6 +14,7 @@
 
 #include <spork/store.h>
 #include "keystore.h"
+#include "store-write.h"
 #include "serve-int.h"
 
 /* One CA's entry; *ok cleared when something about it is wrong. */
@@ -73,17 +75,21 @@ pki__serve_health(struct pki_state *s, const struct pki_http_request *req,
 	size_t n = 0, i;
 	json_t *o = NULL, *cas, *e;
 	char *text = NULL, *body = NULL;
-	int ok = 1, db, rc = PKI_E_NOMEM;
+	int ok = 1, db, intact, rc = PKI_E_NOMEM;
 
 	resp->module = "health";
 	if (req->method != PKI_HTTP_GET && req->method != PKI_HTTP_HEAD)
 		return pki__resp_not_allowed(resp, 0);
 	db = pki_store_ca_list(pki_state_store(s), &v, &n, err) == PKI_OK;
-	if ((o = json_pack("{s:b}", "database", db)) == NULL ||
-	    (cas = json_array()) == NULL)
+	/* the cheap check issuance runs: the CA, revocation and audit-head
+	 * pages and the chain's head (store-write.h) */
+	intact = db && pki_store_check_issue(pki_state_store(s), err) ==
+		PKI_OK;
+	if ((o = json_pack("{s:b, s:b}", "database", db, "intact", intact)) ==
+	    NULL || (cas = json_array()) == NULL)
 		goto out;
 	json_object_set_new(o, "cas", cas);
-	ok = db;
+	ok = db && intact;
 	for (i = 0; i < n; i++) {
 		/* pending subordinates and revoked CAs sign nothing */
 		if (v[i].cert_der.size == 0 || v[i].status != PKI_CA_ACTIVE)

@@ -115,6 +115,18 @@ grep_out "the root's offline key: internalError" "internalerror"
 grep_out "the reason goes to the log" "^<4>spork-ocsp: .*offline" "$HLOG"
 stop_handlers
 
+# ---- an issuing CA on certificateHold still answers for its certificates
+ISERIAL=$(openssl x509 -in "$ISSUER" -noout -serial | cut -d= -f2)
+expect 0 "the issuing CA put on hold (by its parent)" \
+	"$SPORK" cert revoke $PASSOPT --reason certificateHold "$ISERIAL"
+start_handler spork-ocsp accept --state-dir "$SPORK_STATE_DIR" || finish
+URL="http://127.0.0.1:$PORT/"
+ask good -noverify
+grep_out "a CA on hold still answers: good" "good.pem: good"
+ask revoked -noverify
+grep_out "... and revoked" "revoked.pem: revoked"
+stop_handlers
+
 # ---- not started by systemd or inetd
 run "$top_builddir/handlers/spork-ocsp" --state-dir "$SPORK_STATE_DIR" </dev/null
 [ "$rc" = 2 ] && ok "without a socket: exit 2" || not_ok "without a socket: exit 2 (got $rc)"

@@ -44,6 +44,7 @@ grep_out "/health with fresh CRLs: 200" "^200$"
 grep_out "/health: JSON" "^Content-Type: application/json" "$T/hdr"
 grep_out "/health: the online key unseals" '"key_unseals": true' "$T/body"
 grep_out "/health: status ok" '"status": "ok"' "$T/body"
+grep_out "/health: the store is intact" '"intact": true' "$T/body"
 
 # ---- CRLs: at /crl/<slug>.crl and at the path of crl_urls
 get /crl/spork-tls-web-server-issuing-ca.crl
