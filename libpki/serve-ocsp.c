@@ -144,6 +144,10 @@ note_of(const struct pki_ocsp_answer *a, struct pki_response *r)
 		off += (size_t)snprintf(r->note + off, sizeof(r->note) - off,
 					"%s%s", i ? "," : "", w);
 	}
+	/* how it was signed: ahead of time, or now by a delegate */
+	if (off + 12 < sizeof(r->note) && (a->presigned || a->delegated))
+		snprintf(r->note + off, sizeof(r->note) - off, "/%s",
+			 a->presigned ? "presigned" : "delegated");
 }
 
 /* The answers, for the counters of /metrics. */
