@@ -135,5 +135,6 @@ int spork_cmd_audit(int argc, const char **argv);
 int spork_cmd_store(int argc, const char **argv);
 int spork_cmd_config(int argc, const char **argv);
 int spork_cmd_tls(int argc, const char **argv);
+int spork_cmd_ocsp(int argc, const char **argv);
 
 #endif

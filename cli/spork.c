@@ -28,6 +28,7 @@ static const struct group groups[] = {
 	{ "store", spork_cmd_store, "back up and check the database" },
 	{ "config", spork_cmd_config, "check the settings file spork.toml" },
 	{ "tls", spork_cmd_tls, "the handlers' own TLS certificate" },
+	{ "ocsp", spork_cmd_ocsp, "OCSP signers and pre-signed responses" },
 	{ NULL, NULL, NULL }
 };
 

@@ -162,9 +162,13 @@ out:
 	return rc;
 }
 
-/* Check that is->rec can issue end-entity certificates now. */
+/* Check that is->rec can issue end-entity certificates of profile prof
+ * now: issuing CAs only, except that any CA certifies its own OCSP
+ * responder (RFC 6960 4.2.2.2: the delegate is certified by the CA whose
+ * certificates it answers for, a root included). */
 static int
-issuer_check(const struct issuer *is, int64_t now, struct pki_error *err)
+issuer_check(const struct issuer *is, const struct pki_profile *prof,
+	     int64_t now, struct pki_error *err)
 {
 	const struct pki_ca_record *r = &is->rec;
 	char t[32];
@@ -177,7 +181,8 @@ issuer_check(const struct issuer *is, int64_t now, struct pki_error *err)
 	if (r->status == PKI_CA_REVOKED)
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is revoked and "
 				     "issues nothing", r->name);
-	if (strcmp(r->role, "issuing") != 0)
+	if (strcmp(r->role, "issuing") != 0 &&
+	    prof->id != PKI_PROFILE_OCSP_SIGNING)
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is a %s CA; "
 				     "end-entity certificates come from "
 				     "issuing CAs", r->name, r->role);
@@ -564,7 +569,7 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 	memset(&tpl, 0, sizeof(tpl));
 	memset(&rec, 0, sizeof(rec));
 	tpl.path_len = -1;
-	if ((rc = issuer_check(is, now, err)) != PKI_OK ||
+	if ((rc = issuer_check(is, j->prof, now, err)) != PKI_OK ||
 	    (rc = job_validity(j, &is->rec, now, &nb, &na, err)) != PKI_OK ||
 	    (rc = chain_collect(pki_state_store(e->state), is->rec.id, 1, &chain, &nchain,
 				&has_root, err)) != PKI_OK ||

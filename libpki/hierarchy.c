@@ -792,12 +792,14 @@ clean_leftovers(struct pki__hier_builder *B, struct pki_error *err)
 	size_t nall = 0, nkeep = 0, nb = 0, i;
 	char (*ids)[65] = NULL, **bases = NULL;
 	const char **keep = NULL;
+	struct pki_strlist signers = { 0, NULL };
 	int k, rc;
 
-	if ((rc = pki_store_ca_list(B->st, &all, &nall, err)) != PKI_OK)
+	if ((rc = pki_store_ca_list(B->st, &all, &nall, err)) != PKI_OK ||
+	    (rc = pki_store_ocsp_signer_keys(B->st, &signers, err)) != PKI_OK)
 		goto out;
-	ids = calloc(nall + 2, sizeof(*ids));
-	keep = calloc(nall + 2, sizeof(*keep));
+	ids = calloc(nall + signers.n + 2, sizeof(*ids));
+	keep = calloc(nall + signers.n + 2, sizeof(*keep));
 	if (ids == NULL || keep == NULL) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
@@ -810,6 +812,14 @@ clean_leftovers(struct pki__hier_builder *B, struct pki_error *err)
 			keep[nkeep] = ids[nkeep], nkeep++;
 		if (ca_file_bases(all[i].name, &bases, &nb) != 0)
 			goto nomem;
+	}
+	/* the CAs' delegated OCSP signers (ocsp.h) */
+	for (i = 0; i < signers.n; i++) {
+		struct pki_error e;
+
+		if (pki_key_uri_id(signers.v[i], ids[nkeep], sizeof(ids[0]),
+				   &e) == PKI_OK)
+			keep[nkeep] = ids[nkeep], nkeep++;
 	}
 	/* the handlers' TLS key is no CA's, and is in use (tls.h) */
 	if (pki__tls_key_id(B->state, ids[nkeep], sizeof(ids[0])) == PKI_OK)
@@ -833,6 +843,7 @@ out:
 	free(bases);
 	free(keep);
 	free(ids);
+	pki_strlist_clear(&signers);
 	pki_ca_records_free(all, nall);
 	return rc;
 }

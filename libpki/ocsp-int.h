@@ -134,18 +134,24 @@ struct pki_ocsp_answer {
 	enum pki_ocsp_status status[PKI_OCSP_MAX_IDS];
 	int64_t ca_id;             /* the issuer asked about */
 	int nonce;                 /* the request carried a nonce */
+	int presigned;             /* a stored response, not signed now */
+	int delegated;             /* signed by the CA's delegated signer */
+	int64_t this_update;       /* successful: of the response */
+	int64_t next_update;
 	char why[256];             /* why it was not successful */
 };
 
 /*
- * Answer the DER OCSP request of len bytes from the state's store: for
+ * Answer the DER OCSP request of len bytes from the state's store: a
+ * fresh pre-signed response when there is one (ocsp.h), else for
  * each CertID the issuing CA (matched by its name and key hashes in the
  * CertID's hash), then the certificate by serial: good, revoked (time
  * and reason; a certificateHold is revoked with that reason) or unknown
  * (a serial that CA never issued).  Every CertID of one request must
- * name the same CA, which signs the response with its own key through
- * the state's key store (online keys only when the state was opened
- * PKI_STATE_ONLINE); thisUpdate is the state's clock.  A malformed
+ * name the same CA; its delegated signer when usable, else its own key,
+ * signs through the state's key store (online keys only when the state
+ * was opened PKI_STATE_ONLINE); thisUpdate is the state's clock and
+ * nextUpdate is never after the delegated signer's end of validity.  A malformed
  * request gets malformedRequest, an issuer the store does not hold
  * unauthorized, a failure inside (a key that cannot be unsealed, the
  * database) internalError with the reason in err and answer->why.
@@ -160,5 +166,58 @@ int pki_ocsp_respond(struct pki_state *state, const unsigned char *der,
  * 2 internalError, 3 tryLater, 5 sigRequired, 6 unauthorized. */
 int pki_ocsp_response_error(int status, gnutls_datum_t *der,
 			    struct pki_error *err) PKI_WUR;
+
+/* ------------------------------------------------------------ signers */
+
+struct pki_ca_record;
+struct pki_store_ocsp_response;
+
+/* Who signs a CA's responses: its delegated signer or the CA itself. */
+struct pki__ocsp_signer {
+	gnutls_x509_crt_t crt;     /* owned */
+	gnutls_privkey_t key;      /* owned */
+	int delegated;             /* crt is the delegated signer's */
+	int64_t not_after;         /* delegated: the end of crt */
+};
+
+/*
+ * Load the signer of CA ca at time now (ocsp.h): the delegated signer
+ * when it has one that is valid at now and not revoked, else the CA's
+ * own key (for an online-only key store, only when it is online).
+ * Errors name the CA and, when the delegate was passed over, why.
+ * Clear *out with pki__ocsp_signer_clear (also after a failure).
+ */
+int pki__ocsp_signer_load(struct pki_state *s, const struct pki_ca_record *ca,
+			  int64_t now, struct pki__ocsp_signer *out,
+			  struct pki_error *err) PKI_WUR;
+void pki__ocsp_signer_clear(struct pki__ocsp_signer *sg);
+
+/* ------------------------------------------------------------ presigned */
+
+/*
+ * The minimal request for the certificate with serial (canonical hex)
+ * issued by the CA whose DER certificate is issuer: one SHA-1 CertID
+ * with NULL parameters, nothing else (the export layout, ocsp.h), DER
+ * into *der (gnutls_free).
+ */
+int pki__ocsp_request_minimal(const gnutls_datum_t *issuer,
+			      const char *serial, gnutls_datum_t *der,
+			      struct pki_error *err) PKI_WUR;
+
+/*
+ * Whether the stored response r may answer now about a certificate the
+ * store describes as cur (status, and for revoked its time and reason):
+ * thisUpdate <= now < nextUpdate, and r says exactly what cur says.  A
+ * revocation recorded after r was signed, a lifted hold or a revocation
+ * recorded again differently makes it stale, so it never masks what
+ * the store says.
+ */
+int pki__ocsp_presigned_fresh(const struct pki_store_ocsp_response *r,
+			      const struct pki_ocsp_single *cur, int64_t now);
+
+/* The path under an export directory of the response to the minimal
+ * request req (ocsp.h): its base64 with empty components dropped, into
+ * a new string (free), NULL when out of memory. */
+char *pki__ocsp_export_path(const gnutls_datum_t *req);
 
 #endif

@@ -12,8 +12,8 @@
 
 #include <spork/state.h>
 #include <spork/store.h>
-#include "keystore.h"
 #include "ocsp-int.h"
+#include "store-write.h"
 #include "util.h"
 
 static const gnutls_digest_algorithm_t digests[PKI_OCSP_HASH__MAX] = {
@@ -161,21 +161,48 @@ why_set(struct pki_ocsp_answer *answer, const char *msg)
 	answer->why[n] = '\0';
 }
 
-/* Unseal the signer: the CA's own key (online). */
+/* A stored response that answers the one CertID id (whose current
+ * status is cur) as it was asked, while it is fresh (ocsp-int.h), into
+ * *resp; resp->data stays NULL when there is none. */
 static int
-signer_key(struct responder *R, const struct issuer *is,
-	   gnutls_privkey_t *key, struct pki_error *err)
+presigned(struct responder *R, const struct issuer *is,
+	  const struct pki_ocsp_single *cur, int64_t now, gnutls_datum_t *resp,
+	  struct pki_ocsp_answer *answer, struct pki_error *err)
 {
-	enum pki_key_alg alg;
+	struct pki_store_ocsp_response row;
+	struct pki_ocsp_request q;
+	struct pki_error perr;
+	char hex[2 * PKI_OCSP_SERIAL_MAX + 1], canon[2 * PKI_STORE_SERIAL_MAX + 1];
+	const struct pki_ocsp_certid *id = cur->id;
 	int rc;
 
-	if ((rc = pki_key_alg_from_name(is->rec.algorithm, &alg, err)) != PKI_OK)
-		return rc;
-	rc = pki_key_load(pki_state_keystore(R->state), is->rec.key_uri, alg,
-			  is->rec.name, key, err);
+	memset(&row, 0, sizeof(row));
+	pki_error_clear(&perr);
+	pki__hex(id->serial, id->serial_len, hex);
+	if (pki_store_serial_canon(hex, canon, sizeof(canon), &perr) != PKI_OK)
+		return PKI_OK;
+	rc = pki_store_ocsp_response_get(pki_state_store(R->state), is->rec.id,
+					 canon, &row, err);
+	if (rc == PKI_E_NOTFOUND)
+		return PKI_OK;
 	if (rc != PKI_OK)
-		pki_error_prefix(err, "the key of '%s'", is->rec.name);
-	return rc;
+		return rc;
+	/* the CertID as the client spelt it must be the one answered */
+	if (pki_ocsp_request_parse(row.request.data, row.request.size, &q,
+				   &perr) != PKI_OK || q.n != 1 ||
+	    q.ids[0].der_len != id->der_len ||
+	    memcmp(q.ids[0].der, id->der, id->der_len) != 0 ||
+	    !pki__ocsp_presigned_fresh(&row, cur, now))
+		goto out;
+	*resp = row.der;
+	row.der.data = NULL;
+	row.der.size = 0;
+	answer->presigned = 1;
+	answer->this_update = row.this_update;
+	answer->next_update = row.next_update;
+out:
+	pki_store_ocsp_response_clear(&row);
+	return PKI_OK;
 }
 
 int
@@ -189,13 +216,14 @@ pki_ocsp_respond(struct pki_state *state, const unsigned char *der,
 	struct pki_ocsp_single s[PKI_OCSP_MAX_IDS];
 	struct pki_ocsp_response_params p;
 	struct issuer *is = NULL, *first = NULL;
-	gnutls_privkey_t key = NULL;
+	struct pki__ocsp_signer sg;
 	struct pki_error perr;
 	int64_t now = pki_state_now(state);
 	size_t i;
 	int rc;
 
 	memset(&R, 0, sizeof(R));
+	memset(&sg, 0, sizeof(sg));
 	memset(answer, 0, sizeof(*answer));
 	R.state = state;
 	resp->data = NULL;
@@ -231,11 +259,28 @@ pki_ocsp_respond(struct pki_state *state, const unsigned char *der,
 	}
 	answer->n = req.n;
 	answer->ca_id = first->rec.id;
-	if ((rc = signer_key(&R, first, &key, err)) != PKI_OK)
+	/* a request any client could have sent gets the stored answer */
+	if (req.n == 1 && !req.has_nonce && req.ids[0].hash == PKI_OCSP_SHA1) {
+		if ((rc = presigned(&R, first, &s[0], now, resp, answer,
+				    err)) != PKI_OK)
+			goto internal;
+		if (resp->data != NULL)
+			goto out;
+	}
+	if ((rc = pki__ocsp_signer_load(state, &first->rec, now, &sg, err)) !=
+	    PKI_OK)
 		goto internal;
+	/* no answer outlives the certificate that vouches for it */
+	for (i = 0; sg.delegated && i < req.n; i++)
+		if (s[i].next_update > sg.not_after)
+			s[i].next_update = sg.not_after;
+	answer->delegated = sg.delegated;
+	answer->this_update = now;
+	answer->next_update = s[0].next_update;
 	memset(&p, 0, sizeof(p));
-	p.signer = first->crt;
-	p.key = key;
+	p.signer = sg.crt;
+	p.key = sg.key;
+	p.include_signer = sg.delegated;
 	p.produced_at = now;
 	p.singles = s;
 	p.n = req.n;
@@ -256,8 +301,7 @@ internal:
 		*err = perr;
 	rc = PKI_OK;
 out:
-	if (key != NULL)
-		gnutls_privkey_deinit(key);
+	pki__ocsp_signer_clear(&sg);
 	free_issuers(&R);
 	return rc;
 }

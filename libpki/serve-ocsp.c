@@ -88,24 +88,34 @@ get_der(const char *enc, unsigned char der[GET_DER_MAX], size_t *der_len)
 	return 0;
 }
 
-/* RFC 5019 5: a GET answer may be cached until nextUpdate. */
+/* RFC 5019 5: a GET answer may be cached until its nextUpdate. */
 static int
-cache_headers(struct pki_response *r, int64_t now, int64_t validity)
+cache_headers(struct pki_response *r, int64_t now,
+	      const struct pki_ocsp_answer *a)
 {
 	char date[PKI_HTTP_DATE_LEN];
+	int64_t age = a->next_update > now ? a->next_update - now : 0;
 	int rc;
 
-	/* Signed on request, every answer differs (producedAt, and ECDSA
-	 * signatures are randomised): Last-Modified, no ETag. */
-	pki_http_date(now, date);
-	if ((rc = pki__resp_header(r, "Last-Modified: %s", date)) != PKI_OK)
-		return rc;
-	pki_http_date(now + validity, date);
+	if (a->presigned) {
+		/* The same bytes until presigned again: an ETag (of the
+		 * body) for conditional GETs, modified at thisUpdate. */
+		if ((rc = pki__resp_validators(r, a->this_update)) != PKI_OK)
+			return rc;
+	} else {
+		/* Signed on request, every answer differs (producedAt, and
+		 * ECDSA signatures are randomised): Last-Modified, no ETag. */
+		pki_http_date(now, date);
+		if ((rc = pki__resp_header(r, "Last-Modified: %s", date)) !=
+		    PKI_OK)
+			return rc;
+	}
+	pki_http_date(now + age, date);
 	if ((rc = pki__resp_header(r, "Expires: %s", date)) != PKI_OK)
 		return rc;
 	return pki__resp_header(r, "Cache-Control: max-age=%lld, public, "
 				"no-transform, must-revalidate",
-				(long long)validity);
+				(long long)age);
 }
 
 static const char *const status_word[PKI_OCSP_UNKNOWN + 1] = {
@@ -134,6 +144,10 @@ note_of(const struct pki_ocsp_answer *a, struct pki_response *r)
 		off += (size_t)snprintf(r->note + off, sizeof(r->note) - off,
 					"%s%s", i ? "," : "", w);
 	}
+	/* how it was signed: ahead of time, or now by a delegate */
+	if (off + 12 < sizeof(r->note) && (a->presigned || a->delegated))
+		snprintf(r->note + off, sizeof(r->note) - off, "/%s",
+			 a->presigned ? "presigned" : "delegated");
 }
 
 /* The answers, for the counters of /metrics. */
@@ -218,6 +232,6 @@ pki__serve_ocsp(struct pki_state *s, const struct pki_serve_opts *o,
 	/* Only a successful answer to a GET is cached; an error, or a
 	 * nonce-bearing POST answer, is not. */
 	if (is_get && a.response_status == 0 && !a.nonce)
-		return cache_headers(resp, pki_state_now(s), ro.validity);
+		return cache_headers(resp, pki_state_now(s), &a);
 	return pki__resp_header(resp, "Cache-Control: no-store");
 }

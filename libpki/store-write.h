@@ -8,6 +8,7 @@
 #ifndef PKI_STORE_WRITE_H
 #define PKI_STORE_WRITE_H
 
+#include <spork/profile.h>
 #include <spork/store.h>
 
 /* How pki_store_open opens. */
@@ -278,5 +279,67 @@ void pki__store_set_clock(struct pki_store *st, int64_t now);
 void pki__store_set_uid(struct pki_store *st, int64_t uid);
 int64_t pki__store_uid(const struct pki_store *st);
 int64_t pki__store_now(const struct pki_store *st);
+
+/* ------------------------------------------------------------------ */
+/* OCSP (store-ocsp.c): delegated signers and pre-signed responses      */
+
+/* A CA's delegated OCSP signer.  key_uri owned; clear with
+ * pki_store_ocsp_signer_clear. */
+struct pki_store_ocsp_signer {
+	int64_t ca_id;
+	int64_t cert_id;         /* its row in certificates */
+	char *key_uri;           /* sealed under online.kek */
+	int64_t created_at;
+};
+void pki_store_ocsp_signer_clear(struct pki_store_ocsp_signer *r);
+
+/* The signer of CA ca_id; PKI_E_NOTFOUND (no message) when it has none. */
+int pki_store_ocsp_signer_get(struct pki_store *st, int64_t ca_id,
+			      struct pki_store_ocsp_signer *out,
+			      struct pki_error *err) PKI_WUR;
+/* Make r the signer of r->ca_id (replacing the one before); created_at
+ * 0 means now.  Call it in the transaction that records its audit row. */
+int pki_store_ocsp_signer_set(struct pki_store *st,
+			      const struct pki_store_ocsp_signer *r,
+			      struct pki_error *err) PKI_WUR;
+/* The key URIs of every signer, appended to *uris. */
+int pki_store_ocsp_signer_keys(struct pki_store *st, struct pki_strlist *uris,
+			       struct pki_error *err) PKI_WUR;
+
+/* A pre-signed response.  Owned fields; clear with
+ * pki_store_ocsp_response_clear. */
+struct pki_store_ocsp_response {
+	int64_t ca_id;
+	char *serial;            /* canonical hex */
+	int status;              /* enum pki_ocsp_status */
+	int64_t revoked_at;      /* revoked: as signed */
+	int reason;
+	int64_t this_update, next_update;
+	gnutls_datum_t request;  /* the minimal request it answers (DER) */
+	gnutls_datum_t der;      /* the OCSPResponse */
+};
+void pki_store_ocsp_response_clear(struct pki_store_ocsp_response *r);
+
+/* Store r, replacing the response for the same CA and serial. */
+int pki_store_ocsp_response_put(struct pki_store *st,
+				const struct pki_store_ocsp_response *r,
+				struct pki_error *err) PKI_WUR;
+/* The response for serial (canonical hex) of ca_id; PKI_E_NOTFOUND (no
+ * message) when there is none. */
+int pki_store_ocsp_response_get(struct pki_store *st, int64_t ca_id,
+				const char *serial,
+				struct pki_store_ocsp_response *out,
+				struct pki_error *err) PKI_WUR;
+/* Remove the responses of ca_id signed before t or no longer valid at t;
+ * *removed (may be NULL) is how many. */
+int pki_store_ocsp_response_prune(struct pki_store *st, int64_t ca_id,
+				  int64_t t, size_t *removed,
+				  struct pki_error *err) PKI_WUR;
+/* How many responses ca_id has, the oldest thisUpdate and the earliest
+ * nextUpdate among them (0 when there are none). */
+int pki_store_ocsp_response_summary(struct pki_store *st, int64_t ca_id,
+				    size_t *count, int64_t *oldest_this,
+				    int64_t *earliest_next,
+				    struct pki_error *err) PKI_WUR;
 
 #endif

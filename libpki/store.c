@@ -177,6 +177,33 @@ static const char *const migrations[] = {
 	"CREATE INDEX refusals_ts ON refusals (ts);"
 	/* the cross-checks of audit verify look rows up by object */
 	"CREATE INDEX audit_object ON audit (object, action);",
+
+	/* 3: OCSP: each CA's delegated signer (its certificate is a row of
+	 * certificates, its key sealed under online.kek) and the responses
+	 * signed ahead of time (spork-ocsp(1)).  A pre-signed response
+	 * keeps the status it says (0 good, 1 revoked, 2 unknown) with the
+	 * revocation time and reason, so that the responder can tell it
+	 * from what the store says now; request_der is the minimal request
+	 * it answers (the layout of an export). */
+	"CREATE TABLE ocsp_signers ("
+	" ca_id INTEGER PRIMARY KEY REFERENCES cas(id),"
+	" cert_id INTEGER NOT NULL REFERENCES certificates(id),"
+	" key_uri TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL);"
+	"CREATE TABLE ocsp_responses ("
+	" ca_id INTEGER NOT NULL REFERENCES cas(id),"
+	" serial TEXT NOT NULL,"
+	" status INTEGER NOT NULL CHECK (status IN (0, 1, 2)),"
+	" revoked_at INTEGER NOT NULL DEFAULT 0,"
+	" reason INTEGER NOT NULL DEFAULT 0,"
+	" this_update INTEGER NOT NULL,"
+	" next_update INTEGER NOT NULL,"
+	" request_der BLOB NOT NULL,"
+	" der BLOB NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" PRIMARY KEY (ca_id, serial),"
+	" CHECK (this_update < next_update));"
+	"CREATE INDEX ocsp_responses_next ON ocsp_responses (ca_id, next_update);",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -263,10 +263,10 @@ pki_tls_server_session(struct pki_tls_server *t, int in, int out,
 
 /* ------------------------------------------------------------- issuing */
 
-/* A CSR for key with no subject (the enroll path sets the names),
- * self-signed, DER. */
-static int
-csr_for(gnutls_privkey_t key, gnutls_datum_t *der, struct pki_error *err)
+/* tls-int.h */
+int
+pki__tls_csr_for(gnutls_privkey_t key, gnutls_datum_t *der,
+		 struct pki_error *err)
 {
 	gnutls_x509_crq_t crq = NULL;
 	gnutls_pubkey_t pub = NULL;
@@ -280,7 +280,7 @@ csr_for(gnutls_privkey_t key, gnutls_datum_t *der, struct pki_error *err)
 	    (ret = gnutls_x509_crq_privkey_sign(crq, key, GNUTLS_DIG_UNKNOWN,
 						0)) < 0 ||
 	    (ret = gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_DER, der)) < 0)
-		ret = pki__gnutls_error(err, ret, "the TLS key's request");
+		ret = pki__gnutls_error(err, ret, "a request for the new key");
 	else
 		ret = PKI_OK;
 	gnutls_pubkey_deinit(pub);
@@ -406,7 +406,7 @@ pki_tls_issue(const struct pki_enroll *e, const char *ca_name,
 	if ((rc = pki__hier_lock(e->state, &lockfd, err)) != PKI_OK ||
 	    (rc = pki_key_create(ks, alg, 1, NULL, "the handlers' TLS key",
 				 &uri, &key, err)) != PKI_OK ||
-	    (rc = csr_for(key, &csr, err)) != PKI_OK ||
+	    (rc = pki__tls_csr_for(key, &csr, err)) != PKI_OK ||
 	    (rc = pki_enroll_issue(e, &req, res, err)) != PKI_OK)
 		goto fail;
 	/* issued and recorded: from here the key stays, even if the

@@ -11,8 +11,10 @@
  *  - PKI_SERVE_OCSP: OCSP (RFC 6960, RFC 5019 profile): POST at the mount
  *    point with an application/ocsp-request body, or GET at
  *    "<mount>/<base64 of the DER request>" (percent-encoded or not).
- *    The answer comes from the store, signed by the issuing CA's online
- *    key; a GET answer carries the caching headers of RFC 5019.
+ *    The answer comes from the store: a fresh pre-signed response, else
+ *    one signed now by the CA's delegated signer or its online key
+ *    (ocsp.h); a GET answer carries the caching headers of RFC 5019
+ *    (max-age bounded by nextUpdate; a pre-signed one an ETag too).
  *  - PKI_SERVE_CRL: GET "/crl/<slug>.crl" and "/crl/<slug>-delta.crl"
  *    (the newest full and delta CRL of a CA, DER, application/pkix-crl)
  *    and the same CRLs at the paths of the CA's crl_urls and
