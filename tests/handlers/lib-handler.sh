@@ -38,6 +38,9 @@ start_handler() {
 			HPIDS="$HPIDS $_pid"
 			return 0
 		fi
+		# alive but slow to say so (a loaded host): end it, or the
+		# wait below never returns
+		kill "$_pid" 2>/dev/null
 		wait "$_pid" 2>/dev/null
 	done
 	echo "# could not start $_name"; cat "$HLOG"
