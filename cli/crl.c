@@ -102,7 +102,13 @@ static void
 all_report(void *ctx, const struct pki_crlgen_report *r)
 {
 	json_t *a = ctx, *o;
+	char shard[32];
 	const char *kind = r->delta ? "delta" : "full";
+
+	if (r->shard > 0) {
+		snprintf(shard, sizeof(shard), "shard %u", r->shard);
+		kind = shard;
+	}
 
 	if (r->status == PKI_CRLGEN_FAILED) {
 		struct pki_error e = *r->err;
@@ -114,6 +120,8 @@ all_report(void *ctx, const struct pki_crlgen_report *r)
 		o = json_pack("{s:s, s:b, s:s}", "ca", r->ca_name,
 			      "delta", r->delta, "status",
 			      status_names[r->status]);
+		json_object_set_new(o, "shard", r->shard > 0 ?
+				    json_integer(r->shard) : json_null());
 		json_object_set_new(o, "due", due_names[r->due] ?
 				    json_string(due_names[r->due]) : json_null());
 		json_object_set_new(o, "reason", r->inactive ?
@@ -227,6 +235,67 @@ out:
 	return rc;
 }
 
+/*
+ * A sharded CA: after its whole CRL, each shard's, with the same
+ * options; *out gets one object per shard (the caller decrefs).  Stops
+ * at the first failure, which is then reported.
+ */
+static int
+generate_shards(struct pki_state *st, const struct pki_crlgen_opts *whole,
+		unsigned n, json_t **out)
+{
+	struct pki_crlgen_opts opts = *whole;
+	struct pki_crlgen_result res;
+	struct pki_error err;
+	json_t *a = json_array(), *o;
+	unsigned k;
+	int rc = SPORK_EXIT_OK;
+
+	pki_error_clear(&err);
+	for (k = 1; k <= n && rc == SPORK_EXIT_OK; k++) {
+		opts.shard = k;
+		memset(&res, 0, sizeof(res));
+		if (pki_crlgen_generate(st, o_ca, &opts, &res, &err) != PKI_OK) {
+			pki_error_prefix(&err, "CA '%s', CRL shard %u", o_ca, k);
+			rc = spork_fail(&err, NULL);
+			break;
+		}
+		o = json_pack("{s:i, s:I, s:I, s:s, s:s}", "shard", (int)k,
+			      "crl_number", (json_int_t)res.crl_number,
+			      "entries", (json_int_t)res.entries,
+			      "der", res.der_path, "pem", res.pem_path);
+		json_object_set_new(o, "url", res.url ? json_string(res.url) :
+				    json_null());
+		json_object_set_new(o, "idp_url", res.idp_url ?
+				    json_string(res.idp_url) : json_null());
+		json_array_append_new(a, o);
+		pki_crlgen_result_clear(&res);
+	}
+	*out = a;
+	return rc;
+}
+
+/* Text lines of generate_shards' objects. */
+static void
+print_shards(const json_t *a)
+{
+	const json_t *o;
+	size_t i;
+
+	json_array_foreach(a, i, o) {
+		long long e = json_integer_value(json_object_get(o, "entries"));
+
+		printf("Shard %lld CRL #%lld: %lld entr%s\n  published   %s\n"
+		       "  written     %s\n",
+		       (long long)json_integer_value(json_object_get(o, "shard")),
+		       (long long)json_integer_value(json_object_get(o,
+							      "crl_number")),
+		       e, e == 1 ? "y" : "ies",
+		       json_string_value(json_object_get(o, "url")),
+		       json_string_value(json_object_get(o, "der")));
+	}
+}
+
 static int
 cmd_generate(int argc, const char **argv)
 {
@@ -236,6 +305,7 @@ cmd_generate(int argc, const char **argv)
 	struct pki_crlgen_opts opts;
 	struct pki_crlgen_result res;
 	struct pki_error err;
+	json_t *shards = NULL;
 	int nrest, rc;
 
 	memset(&opts, 0, sizeof(opts));
@@ -273,6 +343,10 @@ cmd_generate(int argc, const char **argv)
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
+	if (!o_delta && res.shards > 0 &&
+	    (rc = generate_shards(st, &opts, res.shards, &shards)) !=
+	    SPORK_EXIT_OK)
+		goto out;
 	if (spork_g.json) {
 		json_t *o = json_pack("{s:s, s:I, s:b, s:I, s:s, s:s, s:s, s:s}",
 			"ca", o_ca, "crl_number", (json_int_t)res.crl_number,
@@ -289,6 +363,8 @@ cmd_generate(int argc, const char **argv)
 				    json_string(res.idp_url) : json_null());
 		json_object_set_new(o, "url", res.url ?
 				    json_string(res.url) : json_null());
+		json_object_set_new(o, "shards", shards ? shards : json_array());
+		shards = NULL;
 		spork_json_out(o);
 	} else if (!spork_g.quiet) {
 		printf("%s CRL #%lld of '%s': %lld entr%s", o_delta ? "Delta" :
@@ -302,9 +378,11 @@ cmd_generate(int argc, const char **argv)
 			printf("  published   %s\n", res.url);
 		printf("  written     %s\n              %s\n", res.der_path,
 		       res.pem_path);
+		print_shards(shards);
 	}
 	rc = SPORK_EXIT_OK;
 out:
+	json_decref(shards);
 	pki_crlgen_result_clear(&res);
 	pki_state_close(st);
 	poptFreeContext(ctx);

@@ -241,6 +241,9 @@ print_node(const struct pki_hier_plan *p, size_t i,
 		print_list("policies", &n->tpl.policy_oids, ind);
 	}
 	print_list("crl", &n->crl_urls, ind);
+	if (n->crl_shards > 0)
+		printf("%s%-14s%u (\"-<n>.crl\" for shard n)\n", ind,
+		       "crl shards", n->crl_shards);
 	print_list("delta crl", &n->delta_crl_urls, ind);
 	print_list("ocsp", &n->ocsp_urls, ind);
 	print_list("ca issuers", &n->ca_issuers_urls, ind);
@@ -291,6 +294,8 @@ node_json(const struct pki_hier_plan *p, size_t i,
 				key_location(n) : n->online ? "online" :
 				"offline"));
 	json_object_set_new(o, "crl_urls", strlist_json(&n->crl_urls));
+	if (n->crl_shards > 0)
+		json_object_set_new(o, "crl_shards", json_integer(n->crl_shards));
 	json_object_set_new(o, "delta_crl_urls", strlist_json(&n->delta_crl_urls));
 	json_object_set_new(o, "ocsp_urls", strlist_json(&n->ocsp_urls));
 	json_object_set_new(o, "ca_issuers_urls", strlist_json(&n->ca_issuers_urls));

@@ -20,6 +20,7 @@
 #include <spork/crlgen.h>
 #include <spork/state.h>
 #include "store-write.h"
+#include "crl-shard.h"
 #include "util.h"
 
 void
@@ -43,6 +44,19 @@ pki_crlgen_path(const struct pki_state *state, const char *ca_name, int delta,
 				 (pem ? ".crl.pem" : ".crl"));
 }
 
+char *
+pki_crlgen_shard_path(const struct pki_state *state, const char *ca_name,
+		      unsigned shard, int pem)
+{
+	char suffix[32];
+
+	if (shard == 0)
+		return pki_crlgen_path(state, ca_name, 0, pem);
+	snprintf(suffix, sizeof(suffix), "-%u%s", shard,
+		 pem ? ".crl.pem" : ".crl");
+	return pki_state_ca_file(state, ca_name, suffix);
+}
+
 /* First string of config_json[key], or NULL (caller frees). */
 static char *
 first_url(const char *config_json, const char *key)
@@ -58,9 +72,11 @@ first_url(const char *config_json, const char *key)
 struct feed {
 	struct pki_revocation_cursor *cur;
 	struct pki_error *err;
-	int64_t count;
+	int64_t read;            /* revocations read */
+	int64_t count;           /* entries written */
 	int64_t expect;          /* a full CRL: the revocations counted
 				    before; -1 for a delta */
+	unsigned shard, nshards; /* a shard's CRL: only its certificates */
 };
 
 /* Adapter: store cursor -> CRL builder entries. */
@@ -69,15 +85,22 @@ feed_next(void *ctx, struct pki_crl_entry *e)
 {
 	struct feed *f = ctx;
 	struct pki_revocation r;
-	int ret = pki_store_revocations_next(f->cur, &r, f->err);
+	int ret;
 
-	/* the last entry read: a full CRL carries exactly what was counted
+	do {
+		ret = pki_store_revocations_next(f->cur, &r, f->err);
+		if (ret > 0)
+			f->read++;
+	} while (ret > 0 && f->shard > 0 &&
+		 pki__crl_shard_of(r.serial, r.serial_len, f->nshards) !=
+		 f->shard);
+	/* the last entry read: a full CRL read exactly what was counted
 	 * (an index that lost or gained rows shows here, before signing) */
-	if (ret == 0 && f->expect >= 0 && f->count != f->expect)
+	if (ret == 0 && f->expect >= 0 && f->read != f->expect)
 		return -pki_error_set(f->err, PKI_E_DB, "the database is "
 				      "damaged: %lld revocations were read "
 				      "for the CRL, %lld are recorded; no CRL "
-				      "is signed", (long long)f->count,
+				      "is signed", (long long)f->read,
 				      (long long)f->expect);
 	if (ret <= 0)
 		return ret;
@@ -136,6 +159,7 @@ struct gen {
 	gnutls_privkey_t key;           /* the CA key */
 	int delta;
 	struct pki_crl_params p;
+	unsigned shard, nshards;        /* a shard's CRL; the CA's shards */
 	char *freshest;                 /* p.freshest_url */
 	struct pki_crl_record base;     /* a delta's base CRL */
 	int64_t number;
@@ -193,6 +217,17 @@ gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
 	int64_t validity = g->delta ? PKI_CRLGEN_DELTA_VALIDITY :
 		PKI_CRLGEN_FULL_VALIDITY;
 
+	g->nshards = pki__crl_shards(g->ca.config_json);
+	if (g->shard > g->nshards)
+		return pki_error_set(err, PKI_E_INVALID, "CA '%s' has %u CRL "
+				     "shard%s, not shard %u", g->ca.name,
+				     g->nshards, g->nshards == 1 ? "" : "s",
+				     g->shard);
+	if (g->shard > 0 && g->delta)
+		return pki_error_set(err, PKI_E_INVALID, "a CRL shard has no "
+				     "delta CRLs; its full CRL is the only "
+				     "one");
+
 	/* The caller's choice, else spork.toml's [crl], else the default. */
 	if (opts != NULL && opts->validity > 0)
 		validity = opts->validity;
@@ -212,6 +247,25 @@ gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
 	res->url = first_url(g->ca.config_json, g->delta ? "delta_crl_urls" :
 			     "crl_urls");
 	p->idp_url = NULL;
+	res->shards = g->nshards;
+	res->shard = g->shard;
+	if (g->shard > 0) {
+		/* RFC 5280 5.2.5: a shard's scope is the certificates whose
+		 * distribution point names its URL: a critical IDP says so */
+		char *u = res->url ? pki__crl_shard_url(res->url, g->shard) :
+			NULL;
+
+		free(res->url);
+		res->url = u;
+		if (u == NULL)
+			return pki_error_set(err, PKI_E_INVALID, "CA '%s' has "
+					     "no crl_urls entry to derive its "
+					     "shards' URLs from", g->ca.name);
+		p->idp_url = res->idp_url = strdup(u);
+		if (res->idp_url == NULL)
+			return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		return PKI_OK;
+	}
 	if (!g->delta)
 		p->freshest_url = g->freshest = first_url(g->ca.config_json,
 							  "delta_crl_urls");
@@ -232,8 +286,12 @@ gen_lock(struct gen *g, struct pki_crlgen_result *res, struct pki_error *err)
 	char *lp = NULL;
 	int n, rc = PKI_E_NOMEM;
 
-	res->der_path = pki_crlgen_path(g->state, g->ca.name, g->delta, 0);
-	res->pem_path = pki_crlgen_path(g->state, g->ca.name, g->delta, 1);
+	res->der_path = g->shard > 0 ?
+		pki_crlgen_shard_path(g->state, g->ca.name, g->shard, 0) :
+		pki_crlgen_path(g->state, g->ca.name, g->delta, 0);
+	res->pem_path = g->shard > 0 ?
+		pki_crlgen_shard_path(g->state, g->ca.name, g->shard, 1) :
+		pki_crlgen_path(g->state, g->ca.name, g->delta, 1);
 	if (res->der_path == NULL || res->pem_path == NULL) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
@@ -276,6 +334,8 @@ gen_build(struct gen *g, struct pki_store *st, struct pki_error *err)
 	memset(&f, 0, sizeof(f));
 	f.err = err;
 	f.expect = -1;
+	f.shard = g->shard;
+	f.nshards = g->nshards;
 	if ((rc = pki_store_check_crl_counts(st, g->ca.id, &f.expect,
 					     err)) != PKI_OK) {
 		pki_error_prefix(err, "CA '%s'", g->ca.name);
@@ -315,7 +375,7 @@ static int
 gen_record(struct gen *g, struct pki_store *st, struct pki_error *err)
 {
 	struct pki_crl_record rec;
-	char *detail = NULL;
+	char *detail = NULL, shard[32];
 	int rc;
 
 	memset(&rec, 0, sizeof(rec));
@@ -326,14 +386,18 @@ gen_record(struct gen *g, struct pki_store *st, struct pki_error *err)
 	rec.this_update = g->p.this_update;
 	rec.next_update = g->p.next_update;
 	rec.entries = g->entries;
+	rec.shard = g->shard;
 	rec.der = g->der;        /* borrowed: rec is never cleared */
 	if ((rc = pki_store_crl_insert(st, &rec, err)) != PKI_OK)
 		goto out;
+	shard[0] = '\0';
+	if (g->shard > 0)
+		snprintf(shard, sizeof(shard), ",\"shard\":%u", g->shard);
 	if (asprintf(&detail, "{\"crl_number\":%lld,\"delta\":%s,"
-		     "\"base_crl_number\":%lld,\"entries\":%lld}",
+		     "\"base_crl_number\":%lld,\"entries\":%lld%s}",
 		     (long long)g->number, g->delta ? "true" : "false",
 		     (long long)(g->delta ? g->base.crl_number : 0),
-		     (long long)g->entries) < 0) {
+		     (long long)g->entries, shard) < 0) {
 		detail = NULL;
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
@@ -357,6 +421,7 @@ pki_crlgen_generate(struct pki_state *state, const char *ca_name,
 	memset(&g, 0, sizeof(g));
 	memset(res, 0, sizeof(*res));
 	g.delta = opts != NULL && opts->delta;
+	g.shard = opts != NULL ? opts->shard : 0;
 	g.lockfd = -1;
 	g.state = state;
 	g.st = st;
@@ -428,16 +493,20 @@ crl_due_at(const struct pki_crl_record *rec)
  */
 static int
 crl_due(struct pki_store *st, const struct pki_ca_record *ca, int delta,
-	int64_t base, int64_t now, int force, struct pki_crlgen_report *r,
-	struct pki_error *err)
+	unsigned shard, int64_t base, int64_t now, int force,
+	struct pki_crlgen_report *r, struct pki_error *err)
 {
 	struct pki_crl_record rec;
 	int rc;
 
 	memset(&rec, 0, sizeof(rec));
 	r->due = PKI_CRLGEN_DUE_NONE;
-	rc = pki_store_crl_latest(st, ca->id, delta ? PKI_STORE_CRL_DELTA :
-				  PKI_STORE_CRL_FULL, &rec, err);
+	if (shard > 0)
+		rc = pki_store_crl_latest_shard(st, ca->id, shard, &rec, err);
+	else
+		rc = pki_store_crl_latest(st, ca->id, delta ?
+					  PKI_STORE_CRL_DELTA :
+					  PKI_STORE_CRL_FULL, &rec, err);
 	if (rc == PKI_E_NOTFOUND) {
 		pki_error_clear(err);
 		r->due = PKI_CRLGEN_DUE_MISSING;
@@ -472,13 +541,13 @@ ca_inactive(const struct pki_ca_record *ca, int64_t now)
 }
 
 /*
- * One CRL (full or delta) of one active CA: decide, generate, report.
- * *ok is set to 0 when it was not published although due (failed or
- * offline), so that its delta is not attempted.
+ * One CRL (full, delta or a shard's) of one active CA: decide, generate,
+ * report.  *ok is set to 0 when it was not published although due
+ * (failed or offline), so that its delta and shards are not attempted.
  */
 static void
 all_one(struct pki_state *state, const struct pki_ca_record *ca, int delta,
-	const struct pki_crlgen_all_opts *opts, int64_t now,
+	unsigned shard, const struct pki_crlgen_all_opts *opts, int64_t now,
 	pki_crlgen_report_fn report, void *ctx, unsigned *failed, int *ok)
 {
 	struct pki_store *st = pki_state_store(state);
@@ -497,6 +566,7 @@ all_one(struct pki_state *state, const struct pki_ca_record *ca, int delta,
 	pki_error_clear(&e);
 	r.ca_name = ca->name;
 	r.delta = delta;
+	r.shard = shard;
 	if (delta) {
 		rc = pki_store_crl_latest(st, ca->id, PKI_STORE_CRL_FULL,
 					  &full, &e);
@@ -504,7 +574,8 @@ all_one(struct pki_state *state, const struct pki_ca_record *ca, int delta,
 		pki_crl_record_clear(&full);
 	}
 	if (rc == PKI_OK)
-		rc = crl_due(st, ca, delta, base, now, opts->force, &r, &e);
+		rc = crl_due(st, ca, delta, shard, base, now, opts->force, &r,
+			     &e);
 	if (rc != PKI_OK) {
 		r.status = PKI_CRLGEN_FAILED;
 	} else if (r.due == PKI_CRLGEN_DUE_NONE) {
@@ -513,6 +584,7 @@ all_one(struct pki_state *state, const struct pki_ca_record *ca, int delta,
 		r.status = PKI_CRLGEN_OFFLINE;
 	} else {
 		go.delta = delta;
+		go.shard = shard;
 		go.now = now;
 		rc = pki_crlgen_generate(state, ca->name, &go, &res, &e);
 		r.status = rc == PKI_OK ? PKI_CRLGEN_GENERATED :
@@ -552,6 +624,7 @@ pki_crlgen_all(struct pki_state *state, const struct pki_crlgen_all_opts *opts,
 	for (i = 0; i < n; i++) {
 		struct pki_crlgen_report r;
 		char *delta_url;
+		unsigned k, shards = pki__crl_shards(v[i].config_json);
 		int ok = 1;
 
 		memset(&r, 0, sizeof(r));
@@ -561,12 +634,15 @@ pki_crlgen_all(struct pki_state *state, const struct pki_crlgen_all_opts *opts,
 			report(ctx, &r);
 			continue;
 		}
-		all_one(state, &v[i], 0, &o, now, report, ctx, failed, &ok);
+		all_one(state, &v[i], 0, 0, &o, now, report, ctx, failed, &ok);
 		delta_url = first_url(v[i].config_json, "delta_crl_urls");
 		if (ok && delta_url != NULL)
-			all_one(state, &v[i], 1, &o, now, report, ctx, failed,
-				&ok);
+			all_one(state, &v[i], 1, 0, &o, now, report, ctx,
+				failed, &ok);
 		free(delta_url);
+		for (k = 1; ok && k <= shards; k++)
+			all_one(state, &v[i], 0, k, &o, now, report, ctx,
+				failed, &ok);
 	}
 	pki_ca_records_free(v, n);
 	return PKI_OK;

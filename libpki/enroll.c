@@ -32,6 +32,7 @@
 #include <spork/state.h>
 #include "enroll-int.h"
 #include "issue.h"
+#include "crl-shard.h"
 #include <spork/name.h>
 #include "store-write.h"
 #include "util.h"
@@ -552,6 +553,37 @@ out:
 	return rc;
 }
 
+/*
+ * A sharded CA (crl-shard.h): draw the serial now and point
+ * cRLDistributionPoints at its shard's CRL, derived from each of the
+ * CA's crl_urls (base).
+ */
+static int
+shard_urls(const struct pki_strlist *base, unsigned shards,
+	   struct pki_cert_template *tpl, struct pki_error *err)
+{
+	unsigned shard;
+	size_t i;
+	char *u;
+	int rc;
+
+	if ((rc = pki__issue_draw_serial(tpl, err)) != PKI_OK)
+		return rc;
+	shard = pki__crl_shard_of(tpl->serial, tpl->serial_len, shards);
+	pki_strlist_clear(&tpl->crl_urls);
+	for (i = 0; i < base->n; i++) {
+		if ((u = pki__crl_shard_url(base->v[i], shard)) == NULL)
+			return pki_error_set(err, PKI_E_INVALID, "the CA's CRL "
+					     "URL '%s' cannot name CRL shards",
+					     base->v[i]);
+		rc = pki_strlist_add(&tpl->crl_urls, u);
+		free(u);
+		if (rc != PKI_OK)
+			return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	}
+	return PKI_OK;
+}
+
 /* Sign, record and commit; fill res. */
 static int
 job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
@@ -559,6 +591,8 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 {
 	struct pki_cert_template tpl;
 	struct pki_cert_record rec;
+	struct pki_strlist base;        /* a sharded CA's crl_urls */
+	unsigned shards = pki__crl_shards(is->rec.config_json);
 	gnutls_datum_t der = { NULL, 0 };
 	char *detail = NULL;
 	gnutls_datum_t *chain = NULL;
@@ -568,6 +602,7 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 
 	memset(&tpl, 0, sizeof(tpl));
 	memset(&rec, 0, sizeof(rec));
+	memset(&base, 0, sizeof(base));
 	tpl.path_len = -1;
 	if ((rc = issuer_check(is, j->prof, now, err)) != PKI_OK ||
 	    (rc = job_validity(j, &is->rec, now, &nb, &na, err)) != PKI_OK ||
@@ -589,8 +624,15 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 	tpl.not_after = na;
 	if ((rc = ca_urls(&is->rec, &tpl, err)) != PKI_OK)
 		goto out;
+	if (shards > 0) {
+		base = tpl.crl_urls;
+		memset(&tpl.crl_urls, 0, sizeof(tpl.crl_urls));
+	}
 	for (tries = 0;; tries++) {
 		tpl.serial_len = 0;
+		if (shards > 0 && (rc = shard_urls(&base, shards, &tpl,
+						   err)) != PKI_OK)
+			goto out;
 		gnutls_free(der.data);
 		der.data = NULL;
 		pki_cert_record_clear(&rec);
@@ -649,6 +691,7 @@ out:
 	pki_cert_record_clear(&rec);
 	/* tpl borrowed subject and SAN lists; the URL and policy lists are its. */
 	pki_strlist_clear(&tpl.crl_urls);
+	pki_strlist_clear(&base);
 	pki_strlist_clear(&tpl.freshest_crl_urls);
 	pki_strlist_clear(&tpl.ocsp_urls);
 	pki_strlist_clear(&tpl.ca_issuers_urls);

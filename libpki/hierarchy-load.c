@@ -29,6 +29,7 @@
 #include "store-write.h"
 #include "hierarchy-int.h"
 #include "util.h"
+#include "crl-shard.h"
 
 #define MAX_CAS 256
 #define MAX_LIST 64
@@ -111,11 +112,12 @@ static const char *const ca_keys[] = {
 	"validity_years", "validity_days", "path_len", "key",
 	"digital_signature", "permitted_dns", "excluded_dns", "permitted_ip",
 	"excluded_ip", "permitted_email", "excluded_email", "policy_oids",
-	"crl_urls", "delta_crl_urls", "ocsp_urls", "ca_issuers_urls", NULL
+	"crl_urls", "delta_crl_urls", "ocsp_urls", "ca_issuers_urls",
+	"crl_shards", NULL
 };
 static const char *const import_keys[] = {
 	"name", "pkcs12", "key", "crl_urls", "delta_crl_urls", "ocsp_urls",
-	"ca_issuers_urls", NULL
+	"ca_issuers_urls", "crl_shards", NULL
 };
 static const char *const external_keys[] = { "name", "certificate", NULL };
 
@@ -323,6 +325,56 @@ default_years(const char *role)
 	return 5;
 }
 
+/*
+ * crl_shards: how many CRLs the end-entity certificates of the CA are
+ * split over (crl-shard.h).  Each shard's URL is derived from every
+ * crl_urls entry, so there must be some and each must end in ".crl";
+ * delta CRLs of shards are not made, so delta_crl_urls is refused.
+ */
+static void
+read_crl_shards(struct loader *L, const struct pki_toml_table *t,
+		struct pki_hier_node *n)
+{
+	const struct pki_toml_keyval *kv = pki_toml_find(t, "crl_shards");
+	const struct pki_toml_keyval *ku, *kd;
+	size_t i;
+
+	if (kv == NULL || !want_type(L, kv, PKI_TOML_INTEGER, "crl_shards = 16"))
+		return;
+	if (kv->val.u.i < PKI__CRL_SHARDS_MIN ||
+	    kv->val.u.i > PKI__CRL_SHARDS_MAX) {
+		pki__diag(L->d, kv->val.line, kv->val.column, "crl_shards = "
+		     "%lld is out of range; write %d to %d",
+		     (long long)kv->val.u.i, PKI__CRL_SHARDS_MIN,
+		     PKI__CRL_SHARDS_MAX);
+		return;
+	}
+	ku = pki_toml_find(t, "crl_urls");
+	kd = pki_toml_find(t, "delta_crl_urls");
+	if (ku == NULL) {
+		pki__diag(L->d, kv->line, kv->column, "crl_shards needs "
+		     "crl_urls: each shard's CRL is published at a crl_urls "
+		     "URL with \"-<shard>\" before \".crl\"");
+		return;
+	}
+	if (kd != NULL) {
+		pki__diag(L->d, kd->line, kd->column, "delta_crl_urls and "
+		     "crl_shards do not go together: spork makes no delta "
+		     "CRLs of shards; keep one of them");
+		return;
+	}
+	for (i = 0; i < n->crl_urls.n; i++)
+		if (!pki__crl_shard_url_ok(n->crl_urls.v[i])) {
+			pki__diag(L->d, ku->val.line, ku->val.column,
+			     "crl_urls: '%s' cannot name CRL shards; with "
+			     "crl_shards each entry must be an http:// or "
+			     "https:// URL ending in \".crl\"",
+			     n->crl_urls.v[i]);
+			return;
+		}
+	n->crl_shards = (unsigned)kv->val.u.i;
+}
+
 /* Fill the service URL lists shared by CA tables and [import]. */
 static void
 read_urls(struct loader *L, const struct pki_toml_table *t,
@@ -336,6 +388,7 @@ read_urls(struct loader *L, const struct pki_toml_table *t,
 		 "an http:// or https:// URL");
 	get_list(L, t, "ca_issuers_urls", &n->ca_issuers_urls, check_url,
 		 "an http://, https:// or ldap:// URL");
+	read_crl_shards(L, t, n);
 }
 
 static void
@@ -764,6 +817,11 @@ node_spec(const struct pki_hier_plan *p, struct pki_hier_node *n)
 			    pki__hier_strlist_json(&n->ocsp_urls));
 	json_object_set_new(o, "ca_issuers_urls",
 			    pki__hier_strlist_json(&n->ca_issuers_urls));
+	/* only when set: the definitions of CAs built before crl_shards
+	 * existed keep their hash */
+	if (n->crl_shards > 0)
+		json_object_set_new(o, "crl_shards",
+				    json_integer(n->crl_shards));
 	n->spec_json = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(o);
 	if (n->spec_json == NULL)
@@ -840,6 +898,27 @@ pki__hier_files_collide(const char *a, const char *b)
 	return hit;
 }
 
+/* 1 if CA b's files would land on the shard CRL files of CA a
+ * (<slug>-<n>.crl, n in 1..shards). */
+static int
+shard_files_collide(const char *a, unsigned shards, const char *b)
+{
+	char *sa = pki_state_slug(a), *sb = pki_state_slug(b);
+	size_t la = sa ? strlen(sa) : 0;
+	int hit = 0;
+
+	if (shards > 0 && sa != NULL && sb != NULL &&
+	    strncmp(sb, sa, la) == 0 && sb[la] == '-' &&
+	    strspn(sb + la + 1, "0123456789") == strlen(sb + la + 1) &&
+	    sb[la + 1] != '\0' && strlen(sb + la + 1) < 4 &&
+	    (unsigned)atoi(sb + la + 1) >= 1 &&
+	    (unsigned)atoi(sb + la + 1) <= shards)
+		hit = 1;
+	free(sa);
+	free(sb);
+	return hit;
+}
+
 /* Checks that need the whole tree. */
 static void
 check_tree(struct loader *L, int64_t now)
@@ -867,6 +946,16 @@ check_tree(struct loader *L, int64_t now)
 				     "and '%s' (line %u) would share files "
 				     "under ca/; give one of them another "
 				     "name = \"...\"", n->name,
+				     p->nodes[j].name, p->nodes[j].line);
+			else if (shard_files_collide(p->nodes[j].name,
+						     p->nodes[j].crl_shards,
+						     n->name) ||
+				 shard_files_collide(n->name, n->crl_shards,
+						     p->nodes[j].name))
+				pki__diag(L->d, n->line, n->column, "CA names '%s' "
+				     "and '%s' (line %u) would share files "
+				     "under ca/ (a CRL shard's); give one of "
+				     "them another name = \"...\"", n->name,
 				     p->nodes[j].name, p->nodes[j].line);
 		}
 		if (!n->imported) {

@@ -339,6 +339,9 @@ config_json(const struct pki_hier_node *n)
 			    pki__hier_strlist_json(&n->ocsp_urls));
 	json_object_set_new(o, "ca_issuers_urls",
 			    pki__hier_strlist_json(&n->ca_issuers_urls));
+	if (n->crl_shards > 0)
+		json_object_set_new(o, "crl_shards",
+				    json_integer(n->crl_shards));
 	s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(o);
 	return s;

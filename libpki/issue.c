@@ -789,8 +789,8 @@ out:
 /* A 128-bit random positive serial: 16 random octets (the first never
  * zero, so the DER stays 16 octets), 0x00 in front when the top bit is
  * set. */
-static int
-draw_serial(struct pki_cert_template *tpl, struct pki_error *err)
+int
+pki__issue_draw_serial(struct pki_cert_template *tpl, struct pki_error *err)
 {
 	unsigned char r[16];
 	int rc, tries;
@@ -867,7 +867,7 @@ pki_issue_sign(struct pki_cert_template *tpl, gnutls_pubkey_t subject_pub,
 				   "subject key");
 		goto out;
 	}
-	if (tpl->serial_len == 0 && (rc = draw_serial(tpl, err)) != PKI_OK)
+	if (tpl->serial_len == 0 && (rc = pki__issue_draw_serial(tpl, err)) != PKI_OK)
 		goto out;
 
 	if ((rc = build_crt(tpl, subject_pub, issuer_crt, &crt, err)) != PKI_OK)

@@ -29,6 +29,14 @@ int pki_issue_sign(struct pki_cert_template *tpl, gnutls_pubkey_t subject_pub,
 		   gnutls_datum_t *der, struct pki_error *err) PKI_WUR;
 
 /*
+ * Draw the serial pki_issue_sign would (128 random bits, positive) into
+ * tpl->serial / serial_len: for a caller that needs it before signing
+ * (a CRL shard's distribution point depends on it).
+ */
+int pki__issue_draw_serial(struct pki_cert_template *tpl,
+			   struct pki_error *err) PKI_WUR;
+
+/*
  * Build a PKCS#10 request for a CA that an external CA will sign
  * (subordinate mode): subject and basicConstraints CA from tpl, signed by
  * key.  Caller gnutls_free()s der->data.

@@ -257,7 +257,8 @@ out:
 	"c.created_at, r.cert_id IS NOT NULL, r.revoked_at, r.reason, " \
 	"r.invalidity_date, r.recorded_at, " \
 	"(SELECT min(l.crl_number) FROM crls l WHERE " \
-	"l.ca_id = r.issuer_ca_id AND l.revocation_seq >= r.event_id), " \
+	"l.ca_id = r.issuer_ca_id AND l.shard = 0 AND " \
+	"l.revocation_seq >= r.event_id), " \
 	"a.name FROM certificates c " \
 	"LEFT JOIN revocations r ON r.cert_id = c.id " \
 	"LEFT JOIN cas a ON a.id = c.issuer_ca_id"

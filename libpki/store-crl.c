@@ -119,6 +119,9 @@ pki_store_crl_insert(struct pki_store *st, struct pki_crl_record *r,
 		return pki_error_set(err, PKI_E_INVALID, "recording a CRL: "
 				     "DER, a positive number and nextUpdate "
 				     "after thisUpdate are required");
+	if (r->is_delta && r->shard > 0)
+		return pki_error_set(err, PKI_E_INVALID, "recording a CRL: "
+				     "a shard has no delta CRLs");
 	if (r->is_delta) {
 		if (r->base_crl_number <= 0 ||
 		    r->base_crl_number >= r->crl_number)
@@ -162,9 +165,10 @@ pki_store_crl_insert(struct pki_store *st, struct pki_crl_record *r,
 	rc = pki__store_prep(st, "INSERT INTO crls (ca_id, crl_number, "
 			     "is_delta, base_crl_number, this_update, "
 			     "next_update, revocation_seq, entries, der, "
-			     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-			     "(SELECT coalesce(max(id), 0) "
-			     "FROM revocation_events), ?7, ?8, ?9)", &s, err);
+			     "created_at, shard) VALUES (?1, ?2, ?3, ?4, ?5, "
+			     "?6, (SELECT coalesce(max(id), 0) "
+			     "FROM revocation_events), ?7, ?8, ?9, ?10)", &s,
+			     err);
 	if (rc != PKI_OK)
 		goto out;
 	if (sqlite3_bind_int64(s, 1, r->ca_id) ||
@@ -175,7 +179,8 @@ pki_store_crl_insert(struct pki_store *st, struct pki_crl_record *r,
 	    sqlite3_bind_int64(s, 6, r->next_update) ||
 	    sqlite3_bind_int64(s, 7, r->entries) ||
 	    pki__store_bind_blob(s, 8, &r->der) ||
-	    sqlite3_bind_int64(s, 9, created)) {
+	    sqlite3_bind_int64(s, 9, created) ||
+	    sqlite3_bind_int64(s, 10, r->shard)) {
 		rc = pki__store_db_err(st, err, "recording a CRL");
 		goto out;
 	}
@@ -199,7 +204,7 @@ out:
 }
 
 #define CRL_COLS "id, ca_id, crl_number, is_delta, base_crl_number, " \
-	"this_update, next_update, entries, der, created_at"
+	"this_update, next_update, entries, der, created_at, shard"
 
 static int
 crl_get_one(struct pki_store *st, sqlite3_stmt *s, const char *what,
@@ -221,6 +226,7 @@ crl_get_one(struct pki_store *st, sqlite3_stmt *s, const char *what,
 	r->next_update = sqlite3_column_int64(s, 6);
 	r->entries = sqlite3_column_int64(s, 7);
 	r->created_at = sqlite3_column_int64(s, 9);
+	r->shard = (unsigned)sqlite3_column_int64(s, 10);
 	if (pki__store_col_blob(s, 8, &r->der) != PKI_OK) {
 		pki_crl_record_clear(r);
 		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
@@ -241,17 +247,17 @@ pki_store_crl_latest(struct pki_store *st, int64_t ca_id,
 	switch (kind) {
 	case PKI_STORE_CRL_FULL:
 		sql = "SELECT " CRL_COLS " FROM crls WHERE ca_id = ?1 AND "
-		      "is_delta = 0 ORDER BY crl_number DESC LIMIT 1";
+		      "is_delta = 0 AND shard = 0 ORDER BY crl_number DESC LIMIT 1";
 		what = "full CRL";
 		break;
 	case PKI_STORE_CRL_DELTA:
 		sql = "SELECT " CRL_COLS " FROM crls WHERE ca_id = ?1 AND "
-		      "is_delta = 1 ORDER BY crl_number DESC LIMIT 1";
+		      "is_delta = 1 AND shard = 0 ORDER BY crl_number DESC LIMIT 1";
 		what = "delta CRL";
 		break;
 	default:
 		sql = "SELECT " CRL_COLS " FROM crls WHERE ca_id = ?1 "
-		      "ORDER BY crl_number DESC LIMIT 1";
+		      "AND shard = 0 ORDER BY crl_number DESC LIMIT 1";
 		what = "CRL";
 		break;
 	}
@@ -259,6 +265,33 @@ pki_store_crl_latest(struct pki_store *st, int64_t ca_id,
 		return rc;
 	if (sqlite3_bind_int64(s, 1, ca_id))
 		rc = pki__store_db_err(st, err, "reading a CRL");
+	else
+		rc = crl_get_one(st, s, what, out, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int
+pki_store_crl_latest_shard(struct pki_store *st, int64_t ca_id,
+			   unsigned shard, struct pki_crl_record *out,
+			   struct pki_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	char what[64];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = pki__store_prep(st, "SELECT " CRL_COLS " FROM crls WHERE "
+			     "ca_id = ?1 AND shard = ?2 AND is_delta = 0 "
+			     "ORDER BY crl_number DESC LIMIT 1", &s, err);
+	if (rc != PKI_OK)
+		return rc;
+	snprintf(what, sizeof(what), "CRL of shard %u", shard);
+	if (shard == 0 || sqlite3_bind_int64(s, 1, ca_id) ||
+	    sqlite3_bind_int64(s, 2, shard))
+		rc = shard == 0 ? pki_error_set(err, PKI_E_INVALID, "CRL "
+						"shards count from 1") :
+			pki__store_db_err(st, err, "reading a CRL");
 	else
 		rc = crl_get_one(st, s, what, out, err);
 	sqlite3_finalize(s);

@@ -44,6 +44,16 @@
  * event_id <= revocation_seq(n) and a delta on base b carries
  * event_id > revocation_seq(b) without updating a million rows per CRL.
  */
+/*
+ * CRL shards: which shard of its CA a CRL covers (crl-shard.h), 0 for
+ * the CA's whole CRL and its deltas (every CRL recorded before).  Shard
+ * CRLs share the CA's CRL numbers.
+ */
+#define MIGRATION_CRL_SHARDS \
+	"ALTER TABLE crls ADD COLUMN shard INTEGER NOT NULL DEFAULT 0" \
+	" CHECK (shard >= 0);" \
+	"CREATE INDEX crls_shard ON crls (ca_id, shard, is_delta, crl_number);"
+
 static const char *const migrations[] = {
 	/* 1: CAs, certificates, revocations, CRLs, audit */
 	"CREATE TABLE schema_version ("
@@ -204,6 +214,9 @@ static const char *const migrations[] = {
 	" PRIMARY KEY (ca_id, serial),"
 	" CHECK (this_update < next_update));"
 	"CREATE INDEX ocsp_responses_next ON ocsp_responses (ca_id, next_update);",
+
+	/* 4: CRL shards (crls.shard) */
+	MIGRATION_CRL_SHARDS,
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -8,6 +8,22 @@
  * Files, under <state>/ca/ (slug as pki_state_slug):
  *   <slug>.crl  <slug>.crl.pem              the latest full CRL
  *   <slug>-delta.crl  <slug>-delta.crl.pem  the latest delta CRL
+ *   <slug>-<n>.crl  <slug>-<n>.crl.pem      the latest CRL of shard n
+ *
+ * CRL shards (a CA's crl_shards = N in hierarchy.toml): the end-entity
+ * certificates the CA issues are split over N shards by serial number,
+ * shard (serial mod N) + 1, and each names its shard's CRL in
+ * cRLDistributionPoints: the CA's crl_urls entry with "-<n>" before
+ * ".crl".  The CA still publishes its whole CRL, with every revoked
+ * certificate and no IssuingDistributionPoint: it covers what names the
+ * unsharded URL (the CA certificates it issues).  Shard n's CRL carries
+ * the revoked certificates of shard n and a critical
+ * IssuingDistributionPoint naming shard n's URL (RFC 5280 5.2.5), so a
+ * relying party does not take it for a CRL of another shard.  Shards
+ * have no delta CRLs (hierarchy.toml refuses delta_crl_urls with
+ * crl_shards).  Whole and shard CRLs take their numbers from the CA's
+ * one cRLNumber sequence: each scope's numbers increase (RFC 5280
+ * 5.2.3), and no two CRLs of the CA share a number.
  */
 #ifndef PKI_CRLGEN_H
 #define PKI_CRLGEN_H
@@ -25,6 +41,8 @@ struct pki_crlgen_opts {
 	int64_t validity;       /* seconds to nextUpdate; 0: spork.toml's
 				   [crl] next_update / delta_next_update,
 				   else the defaults above */
+	unsigned shard;         /* 1..the CA's crl_shards: that shard's
+				   CRL (not with delta); 0: the whole CRL */
 };
 
 struct pki_crlgen_result {
@@ -32,14 +50,18 @@ struct pki_crlgen_result {
 	int64_t base_crl_number; /* delta only */
 	int64_t entries;
 	int64_t this_update, next_update;
-	char *idp_url;           /* IssuingDistributionPoint, or NULL
-				    (always NULL: a CA's CRLs are not
-				    sharded, see pki_crlgen_generate) */
+	char *idp_url;           /* IssuingDistributionPoint: a shard's
+				    URL; NULL for the whole CRL and its
+				    deltas; owned */
 	char *der_path;          /* owned */
 	char *pem_path;          /* owned */
 	char *url;               /* where it is published: the CA's first
 				    crl_urls (delta: delta_crl_urls)
-				    entry, or NULL; owned */
+				    entry, a shard's URL derived from it,
+				    or NULL; owned */
+	unsigned shard;          /* opts->shard */
+	unsigned shards;         /* the CA's crl_shards: the shard CRLs it
+				    publishes besides the whole CRL */
 };
 void pki_crlgen_result_clear(struct pki_crlgen_result *r);
 
@@ -48,9 +70,10 @@ void pki_crlgen_result_clear(struct pki_crlgen_result *r);
  * directory (opened for CLI or online use).  The CA's key is unsealed
  * through the state's key store (an offline CA's passphrase is asked;
  * a state opened online-only refuses an offline CA with PKI_E_DENIED).
- * A CA's CRL covers every certificate it issued, so neither a full CRL
+ * A CA's whole CRL covers every certificate it issued, so neither it
  * nor a delta carries an IssuingDistributionPoint (a delta has its
- * base's scope, RFC 5280 5.2.4); a full CRL names the CA's first
+ * base's scope, RFC 5280 5.2.4); a shard's CRL (opts->shard) names its
+ * shard's URL in a critical one (see above); a full CRL names the CA's first
  * delta_crl_urls entry in freshestCRL.  Entries revoked for reason
  * unspecified carry no reasonCode (RFC 5280 5.3.1).  A delta
  * needs a full CRL first (PKI_E_NOTFOUND says so).  Files are written
@@ -105,6 +128,8 @@ enum pki_crlgen_due {
 struct pki_crlgen_report {
 	const char *ca_name;
 	int delta;                        /* about the delta CRL */
+	unsigned shard;                   /* about this shard's CRL (1..);
+					     0: the whole CRL or its delta */
 	enum pki_crlgen_status status;
 	enum pki_crlgen_due due;
 	const char *inactive;             /* INACTIVE: "pending", "revoked"
@@ -131,8 +156,10 @@ struct pki_crlgen_all_opts {
 /*
  * Publish the CRLs that are due for every CA of the state, in creation
  * order, and call report once per CA (and once more for the delta of a
- * CA that names delta_crl_urls, unless the CA is inactive or its full
- * CRL failed or needs an offline key).  A CA that fails does not stop
+ * CA that names delta_crl_urls, and once per shard of a CA with
+ * crl_shards, unless the CA is inactive or its full CRL failed or needs
+ * an offline key; the shards follow in order, and stop at the first
+ * that failed).  A CA that fails does not stop
  * the others: *failed counts them.  A CA whose key is offline is
  * reported as OFFLINE, not failed, unless opts->offline.  Returns
  * PKI_OK when every CA was visited, else the error that stopped the run
@@ -146,5 +173,8 @@ int pki_crlgen_all(struct pki_state *state,
 /* Paths of a CA's published CRL files (caller frees). */
 char *pki_crlgen_path(const struct pki_state *state, const char *ca_name,
 		      int delta, int pem);
+/* Paths of shard's CRL files (shard 0: the whole CRL's; caller frees). */
+char *pki_crlgen_shard_path(const struct pki_state *state,
+			    const char *ca_name, unsigned shard, int pem);
 
 #endif

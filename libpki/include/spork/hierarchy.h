@@ -51,6 +51,8 @@ struct pki_hier_node {
 	/* This CA's own services, put into the certificates it issues
 	 * (and its CRL's IssuingDistributionPoint). */
 	struct pki_strlist crl_urls, delta_crl_urls, ocsp_urls, ca_issuers_urls;
+	unsigned crl_shards;        /* crl_shards: end-entity certificates'
+				       CRL shards (2..256), 0 for none */
 	char *spec_json;            /* canonical definition (no dates) */
 	char spec_hash[65];         /* hex SHA-256 of spec_json */
 };

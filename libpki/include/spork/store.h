@@ -274,6 +274,8 @@ struct pki_crl_record {
 	int64_t entries;          /* number of entries it carries */
 	gnutls_datum_t der;
 	int64_t created_at;       /* set by insert */
+	unsigned shard;           /* the CRL shard it covers (1..the CA's
+				     crl_shards), 0: the CA's whole CRL */
 };
 void pki_crl_record_clear(struct pki_crl_record *r);
 
@@ -284,12 +286,18 @@ enum pki_store_crl_kind {
 	PKI_STORE_CRL_DELTA
 };
 
-/* The CRL of ca_id with the highest number of that kind; PKI_E_NOTFOUND
+/* The CRL of ca_id with the highest number of that kind, among the
+ * CA's whole CRLs and their deltas (not its shard CRLs); PKI_E_NOTFOUND
  * when none was recorded. */
 int pki_store_crl_latest(struct pki_store *st, int64_t ca_id,
 			 enum pki_store_crl_kind kind,
 			 struct pki_crl_record *out,
 			 struct pki_error *err) PKI_WUR;
+/* The latest CRL of shard (1..) of ca_id; PKI_E_NOTFOUND when none was
+ * recorded. */
+int pki_store_crl_latest_shard(struct pki_store *st, int64_t ca_id,
+			       unsigned shard, struct pki_crl_record *out,
+			       struct pki_error *err) PKI_WUR;
 /* A CRL by number; PKI_E_NOTFOUND when absent. */
 int pki_store_crl_get(struct pki_store *st, int64_t ca_id, int64_t crl_number,
 		      struct pki_crl_record *out, struct pki_error *err) PKI_WUR;
