@@ -581,16 +581,11 @@ out:
 int
 spork_cmd_crl(int argc, const char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		crl_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
-	}
-	if (strcmp(argv[1], "generate") == 0)
-		return cmd_generate(argc - 1, argv + 1);
-	if (strcmp(argv[1], "show") == 0)
-		return cmd_show(argc - 1, argv + 1);
-	spork_warnx("unknown command 'crl %s'", argv[1]);
-	crl_usage(stderr);
-	return SPORK_EXIT_USAGE;
+	static const struct spork_cmd cmds[] = {
+		{ "generate", cmd_generate },
+		{ "show", cmd_show },
+	};
+
+	return spork_dispatch("crl", argc, argv, cmds,
+			      sizeof(cmds) / sizeof(cmds[0]), crl_usage);
 }
