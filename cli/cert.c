@@ -41,7 +41,10 @@ static long long o_limit = LLONG_MIN;   /* LLONG_MIN: not given */
 	{ "pkcs12-passphrase-file", '\0', POPT_ARG_STRING, \
 	  &spork_g.pkcs12_pass_file, 0, \
 	  "read the PKCS#12 password from FILE (else asked on the terminal)", \
-	  "FILE" }
+	  "FILE" }, \
+	{ "pkcs12-no-password", '\0', POPT_ARG_NONE, \
+	  &spork_g.pkcs12_no_password, 0, \
+	  "write the PKCS#12 file unencrypted, without a password", NULL }
 #define OUTPUT_OPTIONS \
 	{ "out", 'o', POPT_ARG_STRING, &o_out, 0, \
 	  "write the certificate (PEM) to FILE (default: standard output)", \
@@ -371,7 +374,9 @@ write_pkcs12(const char *path, const gnutls_datum_t *der,
 	} else if ((rc = p12_password(path, pass, sizeof(pass), err)) != PKI_OK) {
 		return rc;
 	}
-	rc = pki_enroll_pkcs12(der, chain, nchain, key, pass, name, &p12, err);
+	rc = pki_enroll_pkcs12(der, chain, nchain, key,
+			       spork_g.pkcs12_no_password ? NULL : pass, name,
+			       &p12, err);
 	pki_memzero(pass, sizeof(pass));
 	if (rc == PKI_OK)
 		rc = write_out(path, p12.data, p12.size, 0600, exclusive, err);

@@ -652,6 +652,28 @@ out:
 	return rc;
 }
 
+/*
+ * The rules for a new secret, the same whether typed or read from a file,
+ * checked before it is asked a second time: at least 8 characters; an
+ * empty PKCS#12 password only with --pkcs12-no-password (which does not
+ * ask at all).
+ */
+static int
+check_new_secret(const char *buf, const char *label, int pkcs12,
+		 struct pki_error *err)
+{
+	if (buf[0] == '\0' && pkcs12)
+		return pki_error_set(err, PKI_E_INVALID, "the password for %s is "
+				     "empty; give --pkcs12-no-password for a "
+				     "PKCS#12 file without one", label);
+	if (strlen(buf) < 8)
+		return pki_error_set(err, PKI_E_INVALID, "the %s for %s is "
+				     "shorter than 8 characters; choose a "
+				     "longer one", pkcs12 ? "password" :
+				     "passphrase", label);
+	return PKI_OK;
+}
+
 int
 spork_passphrase(void *ctx, const char *label, enum pki_pass_purpose purpose,
 		 char *buf, size_t size, struct pki_error *err)
@@ -667,9 +689,20 @@ spork_passphrase(void *ctx, const char *label, enum pki_pass_purpose purpose,
 		purpose == PKI_PASS_PIN ? "PIN" : "passphrase";
 
 	(void)ctx;
+	buf[0] = '\0';
+	if (pkcs12 && spork_g.pkcs12_no_password) {
+		if (spork_g.pkcs12_pass_file != NULL)
+			return pki_error_set(err, PKI_E_INVALID, "give "
+					     "--pkcs12-no-password or "
+					     "--pkcs12-passphrase-file, not "
+					     "both");
+		return PKI_OK;          /* empty: asked for explicitly */
+	}
 	/* A PKCS#12 password is its own secret: never the CA passphrase. */
-	if (pkcs12 && spork_g.pkcs12_pass_file)
-		return read_pass_file(spork_g.pkcs12_pass_file, buf, size, err);
+	if (pkcs12 && spork_g.pkcs12_pass_file) {
+		rc = read_pass_file(spork_g.pkcs12_pass_file, buf, size, err);
+		goto check;
+	}
 	if (pkcs12)
 		goto ask;
 	if (spork_g.passphrase_file != NULL) {
@@ -695,6 +728,8 @@ ask:
 	snprintf(prompt, sizeof(prompt), "%s %s for %s: ",
 		 is_new ? "New" : "Enter", pkcs12 ? "passphrase" : what, label);
 	rc = tty_read(fd, prompt, buf, size, err);
+	if (rc == PKI_OK && is_new)
+		rc = check_new_secret(buf, label, pkcs12, err);
 	if (rc == PKI_OK && is_new) {
 		rc = tty_read(fd, "Repeat it: ", again, sizeof(again), err);
 		if (rc == PKI_OK && strcmp(again, buf) != 0)
@@ -704,10 +739,8 @@ ask:
 	}
 	close(fd);
 check:
-	if (rc == PKI_OK && is_new && strlen(buf) < 8)
-		rc = pki_error_set(err, PKI_E_INVALID, "the passphrase for %s is "
-				   "shorter than 8 characters; choose a longer "
-				   "one", label);
+	if (rc == PKI_OK && is_new)
+		rc = check_new_secret(buf, label, pkcs12, err);
 	if (rc != PKI_OK)
 		pki_memzero(buf, size);
 	return rc;

@@ -90,6 +90,23 @@ expect 0 "audit list --limit 2 --reverse" "$SPORK" audit list --limit 2 --revers
 	ok "audit --reverse: the newest two, newest first" ||
 	not_ok "audit --reverse order: $(awk 'NR > 1 { print $1 }' "$T/out" | tr '\n' ' ')"
 
+# ---- 9. the same passphrase rules from a file as at the prompt
+printf 'abc\n' > "$T/short"; chmod 600 "$T/short"
+expect 7 "a short PKCS#12 password from a file" "$SPORK" cert issue --cn five.lab.example \
+	--pkcs12 "$T/five.p12" --pkcs12-passphrase-file "$T/short" -o "$T/five.pem"
+grep_out "says it is short" "shorter than 8 characters" "$T/err"
+[ -e "$T/five.pem" ] && not_ok "issued anyway" || ok "nothing issued"
+expect 0 "--pkcs12-no-password" "$SPORK" cert issue --cn five.lab.example \
+	--pkcs12 "$T/five.p12" --pkcs12-no-password -o "$T/five.pem"
+if command -v openssl >/dev/null 2>&1; then
+	check "openssl reads it without a password" sh -c \
+		"openssl pkcs12 -in '$T/five.p12' -passin pass: -noenc -info 2>&1 | grep -q 'BEGIN PRIVATE KEY'"
+fi
+expect 7 "--pkcs12-no-password with a password file" "$SPORK" cert export "$SERIAL" \
+	--format pkcs12 -o "$T/x.p12" --pkcs12-no-password --pkcs12-passphrase-file "$T/pass"
+expect 0 "export --pkcs12-no-password" "$SPORK" cert export "$SERIAL" \
+	--format pkcs12 -o "$T/x.p12" --pkcs12-no-password
+
 # ---- 9. help both ways, and suggestions
 expect 0 "spork help cert" "$SPORK" help cert
 grep_out "the group's help" "usage: spork cert <command>"
