@@ -298,8 +298,11 @@ cmd_generate(int argc, const char **argv)
 			printf(" since CRL #%lld", (long long)res.base_crl_number);
 		printf("\n  thisUpdate  %s\n", spork_time(res.this_update));
 		printf("  nextUpdate  %s\n", spork_time(res.next_update));
+		/* where relying parties fetch it: spork writes the
+		 * files, copying them there is the operator's */
 		if (res.url)
-			printf("  published   %s\n", res.url);
+			printf("  %-11s %s\n", o_delta ? "delta url" : "url",
+			       res.url);
 		printf("  written     %s\n              %s\n", res.der_path,
 		       res.pem_path);
 	}

@@ -128,4 +128,15 @@ n=$(wc -l < "$T/err")
 [ "$n" -le 3 ] && ok "no whole usage for an option typo" || not_ok "$n lines for an option typo"
 expect 2 "spork help crt" "$SPORK" help crt
 grep_out "help suggests too" "did you mean 'cert'\?" "$T/err"
+# ---- 11. crl generate --delta names the delta URL, says "written"
+sed 's|^crl_urls = .*|&\ndelta_crl_urls = ["http://pki.lab.internal/crl/issuing-delta.crl"]|' \
+	"$HIER/2-tier.toml" > "$T/delta.toml"
+expect 0 "a hierarchy with delta_crl_urls" env SPORK_STATE_DIR="$T/delta" \
+	"$SPORK" pki build "$T/delta.toml" $PASSOPT -q
+expect 0 "full CRL" env SPORK_STATE_DIR="$T/delta" "$SPORK" crl generate --ca "Lab Issuing CA"
+grep_out "the full CRL's URL" "^  url +http://pki.lab.internal/crl/issuing.crl$"
+expect 0 "delta CRL" env SPORK_STATE_DIR="$T/delta" "$SPORK" crl generate --ca "Lab Issuing CA" --delta
+grep_out "names the delta URL" "^  delta url +http://pki.lab.internal/crl/issuing-delta.crl$"
+grep_out "says written" "^  written +.*delta.crl$"
+if grep -q published "$T/out"; then not_ok "says published"; else ok "does not say published"; fi
 finish
