@@ -18,9 +18,9 @@
 #include "common.h"
 #include <spork/audit.h>
 
-static int show_help, o_refusals;
+static int show_help, o_refusals, o_reverse;
 static const char *o_since, *o_until, *o_action, *o_object;
-static long long o_limit = -1;
+static long long o_limit = LLONG_MIN;   /* LLONG_MIN: not given */
 
 #define HELP_OPTION \
 	{ "help", 'h', POPT_ARG_NONE, &show_help, 'h', "show this help", NULL }
@@ -40,6 +40,8 @@ static const struct poptOption list_options[] = {
 	  "NAME" },
 	{ "limit", '\0', POPT_ARG_LONGLONG, &o_limit, 0,
 	  "only the newest N matching rows", "N" },
+	{ "reverse", '\0', POPT_ARG_NONE, &o_reverse, 0,
+	  "the newest first", NULL },
 	{ "refusals", '\0', POPT_ARG_NONE, &o_refusals, 0,
 	  "list what was refused (policy denials, wrong passphrases, "
 	  "tampered keys) instead of the changes", NULL },
@@ -61,9 +63,10 @@ audit_usage(FILE *f)
 		"Commands:\n"
 		"  list    [--since T] [--until T] [--action PREFIX] "
 		"[--object NAME] [--limit N]\n"
-		"          [--refusals]\n"
+		"          [--refusals] [--reverse]\n"
 		"                   the audit rows (or the refusals), oldest "
-		"first\n"
+		"first (--reverse:\n"
+		"                   newest first)\n"
 		"  verify           walk the hash chain and cross-check the data; "
 		"name altered,\n"
 		"                   inserted and deleted rows\n"
@@ -280,7 +283,7 @@ cmd_list(int argc, const char **argv)
 				o_until);
 		goto out;
 	}
-	if (o_limit == 0 || o_limit < -1) {
+	if (o_limit != LLONG_MIN && o_limit <= 0) {
 		rc = usage_fail(ctx, "--limit needs a positive number");
 		goto out;
 	}
@@ -306,6 +309,12 @@ cmd_list(int argc, const char **argv)
 			rc = spork_fail(&err, NULL);
 			goto out;
 		}
+	}
+	for (i = 0; o_reverse && i < n / 2; i++) {
+		struct pki_audit_row tmp = rows[i];
+
+		rows[i] = rows[n - 1 - i];
+		rows[n - 1 - i] = tmp;
 	}
 	if (spork_g.json) {
 		a = json_array();
@@ -424,16 +433,11 @@ out:
 int
 spork_cmd_audit(int argc, const char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		audit_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
-	}
-	if (strcmp(argv[1], "list") == 0)
-		return cmd_list(argc - 1, argv + 1);
-	if (strcmp(argv[1], "verify") == 0)
-		return cmd_verify(argc - 1, argv + 1);
-	spork_warnx("unknown command 'audit %s'", argv[1]);
-	audit_usage(stderr);
-	return SPORK_EXIT_USAGE;
+	static const struct spork_cmd cmds[] = {
+		{ "list", cmd_list },
+		{ "verify", cmd_verify },
+	};
+
+	return spork_dispatch("audit", argc, argv, cmds,
+			      sizeof(cmds) / sizeof(cmds[0]), audit_usage);
 }

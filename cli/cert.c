@@ -28,10 +28,10 @@ static int show_help;
 /* Options shared by several commands. */
 static const char *o_ca, *o_csr, *o_cn, *o_key_type, *o_out, *o_key_out,
 		  *o_pkcs12, *o_profile, *o_status, *o_expiring, *o_name,
-		  *o_format, *o_reason, *o_invalidity;
+		  *o_format, *o_reason, *o_invalidity, *o_sort;
 static char **o_san;
-static int o_days = -1, o_chain, o_rekey, o_pem;
-static long long o_limit;
+static int o_days = -1, o_chain, o_rekey, o_pem, o_reverse;
+static long long o_limit = LLONG_MIN;   /* LLONG_MIN: not given */
 
 #define HELP_OPTION \
 	{ "help", 'h', POPT_ARG_NONE, &show_help, 'h', "show this help", NULL }
@@ -41,7 +41,10 @@ static long long o_limit;
 	{ "pkcs12-passphrase-file", '\0', POPT_ARG_STRING, \
 	  &spork_g.pkcs12_pass_file, 0, \
 	  "read the PKCS#12 password from FILE (else asked on the terminal)", \
-	  "FILE" }
+	  "FILE" }, \
+	{ "pkcs12-no-password", '\0', POPT_ARG_NONE, \
+	  &spork_g.pkcs12_no_password, 0, \
+	  "write the PKCS#12 file unencrypted, without a password", NULL }
 #define OUTPUT_OPTIONS \
 	{ "out", 'o', POPT_ARG_STRING, &o_out, 0, \
 	  "write the certificate (PEM) to FILE (default: standard output)", \
@@ -106,7 +109,11 @@ static const struct poptOption list_options[] = {
 	{ "profile", '\0', POPT_ARG_STRING, &o_profile, 0,
 	  "only this profile", "PROFILE" },
 	{ "limit", '\0', POPT_ARG_LONGLONG, &o_limit, 0,
-	  "at most N certificates (the oldest first)", "N" },
+	  "only the N most recently issued", "N" },
+	{ "sort", '\0', POPT_ARG_STRING, &o_sort, 0,
+	  "order by issued (default), expiry, serial or name", "KEY" },
+	{ "reverse", '\0', POPT_ARG_NONE, &o_reverse, 0,
+	  "the other way round (newest, latest expiry ... first)", NULL },
 	SPORK_COMMON_OPTIONS,
 	HELP_OPTION,
 	POPT_TABLEEND
@@ -189,6 +196,11 @@ parse(const char *cmd, int argc, const char **argv,
 		poptPrintUsage(*ctx, stderr, 0);
 		return -1;
 	}
+	/* A malformed serial is a bad command line (2), like any bad
+	 * value; a well-formed one not recorded is not found (3). */
+	if (nargs == 1 && strncmp(args, "SERIAL", 6) == 0 &&
+	    spork_check_serial((*rest)[0], strcmp(args, "SERIAL|FILE") == 0))
+		return -1;
 	return 0;
 }
 
@@ -362,7 +374,9 @@ write_pkcs12(const char *path, const gnutls_datum_t *der,
 	} else if ((rc = p12_password(path, pass, sizeof(pass), err)) != PKI_OK) {
 		return rc;
 	}
-	rc = pki_enroll_pkcs12(der, chain, nchain, key, pass, name, &p12, err);
+	rc = pki_enroll_pkcs12(der, chain, nchain, key,
+			       spork_g.pkcs12_no_password ? NULL : pass, name,
+			       &p12, err);
 	pki_memzero(pass, sizeof(pass));
 	if (rc == PKI_OK)
 		rc = write_out(path, p12.data, p12.size, 0600, exclusive, err);
@@ -774,7 +788,7 @@ cmd_issue(int argc, const char **argv)
 	req.key_alg = PKI_KEY_ECDSA_P256;
 	if (o_key_type != NULL &&
 	    pki_key_alg_from_name(o_key_type, &req.key_alg, &err) != PKI_OK) {
-		rc = spork_fail(&err, NULL);
+		rc = spork_bad_value(&err);
 		goto out;
 	}
 	for (i = 0; o_san != NULL && o_san[i] != NULL; i++)
@@ -843,7 +857,7 @@ cmd_renew(int argc, const char **argv)
 	req.rekey = o_rekey;
 	if (o_key_type != NULL) {
 		if (pki_key_alg_from_name(o_key_type, &req.key_alg, &err) != PKI_OK) {
-			rc = spork_fail(&err, NULL);
+			rc = spork_bad_value(&err);
 			goto out;
 		}
 		req.key_alg_set = 1;
@@ -910,6 +924,84 @@ list_one(void *vctx, const struct pki_cert_record *r)
 	return 0;
 }
 
+/* --sort: the keys, and the one in effect for cmp_cert. */
+static const char *const sort_keys[] = { "issued", "expiry", "serial",
+					 "name", NULL };
+static int sort_by;
+
+static int
+sort_key(const char *s)
+{
+	int i;
+
+	for (i = 0; sort_keys[i] != NULL; i++)
+		if (strcmp(s, sort_keys[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* What --sort name orders by: the first name, without its "dns:". */
+static const char *
+sort_name(const struct pki_cert_record *r)
+{
+	const char *p = r->sans != NULL && *r->sans != '\0' ? r->sans :
+		r->subject != NULL ? r->subject : "";
+
+	if (p == r->sans && strchr(p, ':') != NULL)
+		p = strchr(p, ':') + 1;
+	else if (strncmp(p, "CN=", 3) == 0)
+		p += 3;
+	return p;
+}
+
+static int
+cmp_cert(const void *va, const void *vb)
+{
+	const struct pki_cert_record *a = va, *b = vb;
+	int c = 0;
+
+	switch (sort_by) {
+	case 1:
+		c = (a->not_after > b->not_after) - (a->not_after < b->not_after);
+		break;
+	case 2:
+		c = strlen(a->serial) != strlen(b->serial) ?
+		    (strlen(a->serial) > strlen(b->serial) ? 1 : -1) :
+		    strcmp(a->serial, b->serial);
+		break;
+	case 3:
+		c = strcasecmp(sort_name(a), sort_name(b));
+		break;
+	}
+	return c != 0 ? c : (a->id > b->id) - (a->id < b->id);
+}
+
+/*
+ * The certificates matching f for cert list: with --limit the newest N
+ * (the most recently issued), ordered by --sort, --reverse turning the
+ * order round; each through list_one.
+ */
+static int
+list_sorted(struct pki_store *st, const struct pki_cert_filter *f,
+	    struct list_ctx *lc, struct pki_error *err)
+{
+	struct pki_cert_record *v = NULL;
+	size_t n = 0, first = 0, i;
+	int rc;
+
+	if ((rc = pki_store_cert_list(st, f, &v, &n, err)) != PKI_OK)
+		return rc;
+	/* in issue (id) order: the newest are the last */
+	if (o_limit != LLONG_MIN && (unsigned long long)o_limit < n)
+		first = n - (size_t)o_limit;
+	sort_by = o_sort != NULL ? sort_key(o_sort) : 0;
+	qsort(v + first, n - first, sizeof(*v), cmp_cert);
+	for (i = 0; i < n - first; i++)
+		(void)list_one(lc, &v[o_reverse ? n - 1 - i : first + i]);
+	pki_cert_records_free(v, n);
+	return PKI_OK;
+}
+
 static int
 cmd_list(int argc, const char **argv)
 {
@@ -952,9 +1044,11 @@ cmd_list(int argc, const char **argv)
 		if (f.status == PKI_CERT_ANY)
 			f.status = PKI_CERT_VALID;
 	}
-	if (o_limit < 0)
+	if (o_limit != LLONG_MIN && o_limit <= 0)
 		return usage_fail(ctx, "--limit needs a positive number");
-	f.limit = (size_t)o_limit;
+	if (o_sort != NULL && sort_key(o_sort) < 0)
+		return usage_fail(ctx, "--sort is issued, expiry, serial or "
+				  "name, not '%s'", o_sort);
 	f.name_glob = o_name;
 	if (o_profile != NULL && pki_profile_by_name(o_profile) == NULL)
 		return usage_fail(ctx, "unknown profile '%s' (tls-server, "
@@ -992,7 +1086,7 @@ cmd_list(int argc, const char **argv)
 	}
 	if (spork_g.json)
 		lc.a = json_array();
-	if (pki_store_cert_foreach(st, &f, list_one, &lc, &err) != PKI_OK) {
+	if (list_sorted(st, &f, &lc, &err) != PKI_OK) {
 		json_decref(lc.a);
 		rc = spork_fail(&err, NULL);
 		goto out;
@@ -1156,7 +1250,7 @@ cmd_export(int argc, const char **argv)
 	pki_error_clear(&err);
 	memset(&r, 0, sizeof(r));
 	memset(&v, 0, sizeof(v));
-	if (parse("cert export", argc, argv, export_options, "SERIAL", 1, &ctx,
+	if (parse("cert export", argc, argv, export_options, "SERIAL|FILE", 1, &ctx,
 		  &rest) != 0) {
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
@@ -1284,7 +1378,7 @@ cmd_revoke(int argc, const char **argv)
 				  "certificateHold, ... (see spork-cert(1))");
 	if (pki_enroll_reason_parse(o_reason, &reason, &err) != PKI_OK) {
 		poptFreeContext(ctx);
-		return spork_fail(&err, NULL);
+		return spork_bad_value(&err);
 	}
 	if (o_invalidity != NULL && parse_time_arg(o_invalidity, &inv) != 0)
 		return usage_fail(ctx, "--invalidity-date takes "
@@ -1338,10 +1432,7 @@ out:
 int
 spork_cmd_cert(int argc, const char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(int, const char **);
-	} cmds[] = {
+	static const struct spork_cmd cmds[] = {
 		{ "issue", cmd_issue },
 		{ "list", cmd_list },
 		{ "show", cmd_show },
@@ -1350,17 +1441,7 @@ spork_cmd_cert(int argc, const char **argv)
 		{ "revoke", cmd_revoke },
 		{ "unhold", cmd_unhold },
 	};
-	size_t i;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		cert_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
-	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].run(argc - 1, argv + 1);
-	spork_warnx("unknown command 'cert %s'", argv[1]);
-	cert_usage(stderr);
-	return SPORK_EXIT_USAGE;
+	return spork_dispatch("cert", argc, argv, cmds,
+			      sizeof(cmds) / sizeof(cmds[0]), cert_usage);
 }

@@ -140,6 +140,235 @@ spork_print_diags(const char *file, const struct pki_diags *d)
 			d->more, d->more == 1 ? "" : "s");
 }
 
+/* The option of table (and the tables it includes) whose long name is
+ * nearest to the unknown option bad (its --, and any =VALUE, dropped). */
+static const char *
+option_closest(const struct poptOption *table, const char *bad)
+{
+	static char best[64];
+	const char *names[128], *hit;
+	char word[64];
+	const struct poptOption *stack[8];
+	size_t n = 0, depth = 0, len;
+	const struct poptOption *o;
+
+	while (*bad == '-')
+		bad++;
+	len = strcspn(bad, "=");
+	if (len == 0 || len >= sizeof(word))
+		return NULL;
+	memcpy(word, bad, len);
+	word[len] = '\0';
+	stack[depth++] = table;
+	while (depth > 0) {
+		for (o = stack[--depth]; o->longName != NULL || o->shortName ||
+		     o->argInfo != 0 || o->arg != NULL; o++) {
+			if ((o->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
+				if (depth < sizeof(stack) / sizeof(stack[0]))
+					stack[depth++] = o->arg;
+			} else if (o->longName != NULL &&
+				   n + 1 < sizeof(names) / sizeof(names[0])) {
+				names[n++] = o->longName;
+			}
+		}
+	}
+	names[n] = NULL;
+	if ((hit = spork_closest(word, names)) == NULL)
+		return NULL;
+	snprintf(best, sizeof(best), "--%s", hit);
+	return best;
+}
+
+const char *
+spork_closest(const char *word, const char *const *candidates)
+{
+	const char *hit = pki_diag_closest(word, candidates), *only = NULL;
+	size_t i;
+
+	if (hit != NULL || strlen(word) < 3)
+		return hit;
+	for (i = 0; candidates[i] != NULL; i++)
+		if (strcasestr(candidates[i], word) != NULL) {
+			if (only != NULL)
+				return NULL;
+			only = candidates[i];
+		}
+	return only;
+}
+
+/* A global option that is not one: say so, with the nearest. */
+static int
+global_unknown(const char *a)
+{
+	const char *near = option_closest(spork_common_options, a);
+
+	if (near == NULL && strncmp(a, "--", 2) == 0) {
+		static const char *const more[] = { "help", "version", NULL };
+		const char *m = spork_closest(a + 2, more);
+
+		if (m != NULL)
+			near = strcmp(m, "help") == 0 ? "--help" : "--version";
+	}
+	spork_warnx("unknown option '%s'%s%s%s; the global options are "
+		    "-d/--state-dir, --config, --passphrase-file, --json and "
+		    "-q/--quiet (spork(1))", a, near ? "; did you mean '" : "",
+		    near ? near : "", near ? "'?" : "");
+	return -1;
+}
+
+int
+spork_global_args(int argc, const char **argv, int *i, int stop_unknown)
+{
+	const struct poptOption *o, *found;
+	const char *a, *eq, *val, *p;
+	size_t len;
+	int takes;
+
+	for (; *i < argc; (*i)++) {
+		a = argv[*i];
+		if (strcmp(a, "--") == 0) {
+			(*i)++;
+			return 0;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			return 0;
+		found = NULL;
+		val = NULL;
+		if (a[1] == '-') {
+			eq = strchr(a + 2, '=');
+			len = eq != NULL ? (size_t)(eq - a - 2) : strlen(a + 2);
+			for (o = spork_common_options; o->longName != NULL; o++)
+				if (strlen(o->longName) == len &&
+				    strncmp(o->longName, a + 2, len) == 0)
+					found = o;
+			if (found != NULL && eq != NULL) {
+				if (found->argInfo == POPT_ARG_NONE) {
+					spork_warnx("--%s takes no value", found->longName);
+					return -1;
+				}
+				val = eq + 1;
+			}
+		} else {
+			/* -q, -d DIR, -dDIR, -qd DIR: every letter global */
+			for (p = a + 1; *p != '\0'; p++) {
+				for (o = spork_common_options; o->longName != NULL; o++)
+					if (o->shortName == *p)
+						break;
+				if (o->longName == NULL) {
+					found = NULL;
+					break;
+				}
+				found = o;
+				if (o->argInfo != POPT_ARG_NONE) {
+					val = p[1] != '\0' ? p + 1 : NULL;
+					break;
+				}
+			}
+			if (found != NULL)
+				for (p = a + 1; *p != '\0'; p++)
+					for (o = spork_common_options;
+					     o->longName != NULL; o++)
+						if (o->shortName == *p &&
+						    o->argInfo == POPT_ARG_NONE)
+							*(int *)o->arg = 1;
+		}
+		if (found == NULL)
+			return stop_unknown ? 0 : global_unknown(a);
+		takes = found->argInfo != POPT_ARG_NONE;
+		if (!takes) {
+			*(int *)found->arg = 1;
+			continue;
+		}
+		if (val == NULL) {
+			if (*i + 1 >= argc) {
+				spork_warnx("--%s needs a value (%s)",
+					    found->longName, found->argDescrip);
+				return -1;
+			}
+			val = argv[++*i];
+		}
+		*(const char **)found->arg = val;
+	}
+	return 0;
+}
+
+int
+spork_dispatch(const char *group, int argc, const char **argv,
+	       const struct spork_cmd *cmds, size_t n, void (*usage)(FILE *))
+{
+	const char *names[64], *near, *help[3], *word;
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return SPORK_EXIT_USAGE;
+	}
+	word = argv[1];
+	if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0 ||
+	    strcmp(word, "help") == 0) {
+		if (argc < 3 || argv[2][0] == '-') {
+			usage(stdout);
+			return SPORK_EXIT_OK;
+		}
+		/* help CMD: the command's own help */
+		word = help[0] = argv[2];
+		help[1] = "--help";
+		help[2] = NULL;
+		for (i = 0; i < n; i++)
+			if (strcmp(word, cmds[i].name) == 0)
+				return cmds[i].run(2, help);
+	} else {
+		for (i = 0; i < n; i++)
+			if (strcmp(word, cmds[i].name) == 0)
+				return cmds[i].run(argc - 1, argv + 1);
+	}
+	if (word[0] == '-') {
+		/* not a global option (spork_global_args took those) */
+		near = option_closest(spork_common_options, word);
+		spork_warnx("unknown option '%s' before the command%s%s%s; the "
+			    "options of a command go after the command: spork %s "
+			    "COMMAND %s ('spork %s --help' lists the commands)",
+			    word, near ? "; did you mean '" : "",
+			    near ? near : "", near ? "'?" : "", group, word,
+			    group);
+		return SPORK_EXIT_USAGE;
+	}
+	for (i = 0; i < n && i + 1 < sizeof(names) / sizeof(names[0]); i++)
+		names[i] = cmds[i].name;
+	names[i] = NULL;
+	near = spork_closest(word, names);
+	spork_warnx("unknown command 'spork %s %s'%s%s%s; 'spork %s --help' "
+		    "lists the commands", group, word,
+		    near ? "; did you mean '" : "", near ? near : "",
+		    near ? "'?" : "", group);
+	return SPORK_EXIT_USAGE;
+}
+
+int
+spork_bad_value(const struct pki_error *err)
+{
+	(void)spork_fail(err, NULL);        /* the message and its hint */
+	return SPORK_EXIT_USAGE;
+}
+
+int
+spork_check_serial(const char *arg, int files)
+{
+	char canon[2 * PKI_STORE_SERIAL_MAX + 1];
+	struct stat sb;
+
+	if (pki_store_serial_canon(arg, canon, sizeof(canon), NULL) == PKI_OK)
+		return 0;
+	/* Something that names a file: found or not, the caller says. */
+	if (files && (strcmp(arg, "-") == 0 || stat(arg, &sb) == 0 ||
+		      strpbrk(arg, "/.") != NULL))
+		return 0;
+	spork_warnx("'%s' is not a serial number (hex digits as openssl x509 "
+		    "-serial prints them, ':' allowed)%s", arg, files ?
+		    " nor a certificate file" : "");
+	return SPORK_EXIT_USAGE;
+}
+
 int
 spork_parse(const char *cmd, int argc, const char **argv,
 	    const struct poptOption *table, const char *args_help,
@@ -172,10 +401,15 @@ spork_parse(const char *cmd, int argc, const char **argv,
 		}
 	}
 	if (c < -1) {
-		fprintf(stderr, "spork %s: %s: %s\n", cmd,
-			poptBadOption(*ctx, POPT_BADOPTION_NOALIAS),
-			poptStrerror(c));
-		poptPrintUsage(*ctx, stderr, 0);
+		const char *bad = poptBadOption(*ctx, POPT_BADOPTION_NOALIAS);
+		const char *near = c == POPT_ERROR_BADOPT ?
+			option_closest(table, bad) : NULL;
+
+		/* The nearest option rather than the whole usage. */
+		fprintf(stderr, "spork %s: %s: %s%s%s%s\n", cmd, bad,
+			poptStrerror(c), near ? "; did you mean '" : "",
+			near ? near : "", near ? "'?" : "");
+		fprintf(stderr, "'spork %s --help' lists its options\n", cmd);
 		return -1;
 	}
 	*rest = poptGetArgs(*ctx);
@@ -418,6 +652,28 @@ out:
 	return rc;
 }
 
+/*
+ * The rules for a new secret, the same whether typed or read from a file,
+ * checked before it is asked a second time: at least 8 characters; an
+ * empty PKCS#12 password only with --pkcs12-no-password (which does not
+ * ask at all).
+ */
+static int
+check_new_secret(const char *buf, const char *label, int pkcs12,
+		 struct pki_error *err)
+{
+	if (buf[0] == '\0' && pkcs12)
+		return pki_error_set(err, PKI_E_INVALID, "the password for %s is "
+				     "empty; give --pkcs12-no-password for a "
+				     "PKCS#12 file without one", label);
+	if (strlen(buf) < 8)
+		return pki_error_set(err, PKI_E_INVALID, "the %s for %s is "
+				     "shorter than 8 characters; choose a "
+				     "longer one", pkcs12 ? "password" :
+				     "passphrase", label);
+	return PKI_OK;
+}
+
 int
 spork_passphrase(void *ctx, const char *label, enum pki_pass_purpose purpose,
 		 char *buf, size_t size, struct pki_error *err)
@@ -433,9 +689,20 @@ spork_passphrase(void *ctx, const char *label, enum pki_pass_purpose purpose,
 		purpose == PKI_PASS_PIN ? "PIN" : "passphrase";
 
 	(void)ctx;
+	buf[0] = '\0';
+	if (pkcs12 && spork_g.pkcs12_no_password) {
+		if (spork_g.pkcs12_pass_file != NULL)
+			return pki_error_set(err, PKI_E_INVALID, "give "
+					     "--pkcs12-no-password or "
+					     "--pkcs12-passphrase-file, not "
+					     "both");
+		return PKI_OK;          /* empty: asked for explicitly */
+	}
 	/* A PKCS#12 password is its own secret: never the CA passphrase. */
-	if (pkcs12 && spork_g.pkcs12_pass_file)
-		return read_pass_file(spork_g.pkcs12_pass_file, buf, size, err);
+	if (pkcs12 && spork_g.pkcs12_pass_file) {
+		rc = read_pass_file(spork_g.pkcs12_pass_file, buf, size, err);
+		goto check;
+	}
 	if (pkcs12)
 		goto ask;
 	if (spork_g.passphrase_file != NULL) {
@@ -461,6 +728,8 @@ ask:
 	snprintf(prompt, sizeof(prompt), "%s %s for %s: ",
 		 is_new ? "New" : "Enter", pkcs12 ? "passphrase" : what, label);
 	rc = tty_read(fd, prompt, buf, size, err);
+	if (rc == PKI_OK && is_new)
+		rc = check_new_secret(buf, label, pkcs12, err);
 	if (rc == PKI_OK && is_new) {
 		rc = tty_read(fd, "Repeat it: ", again, sizeof(again), err);
 		if (rc == PKI_OK && strcmp(again, buf) != 0)
@@ -470,10 +739,8 @@ ask:
 	}
 	close(fd);
 check:
-	if (rc == PKI_OK && is_new && strlen(buf) < 8)
-		rc = pki_error_set(err, PKI_E_INVALID, "the passphrase for %s is "
-				   "shorter than 8 characters; choose a longer "
-				   "one", label);
+	if (rc == PKI_OK && is_new)
+		rc = check_new_secret(buf, label, pkcs12, err);
 	if (rc != PKI_OK)
 		pki_memzero(buf, size);
 	return rc;

@@ -34,6 +34,7 @@ struct spork_globals {
 	const char *config_file;      /* --config, $SPORK_CONFIG */
 	const char *passphrase_file;  /* --passphrase-file */
 	const char *pkcs12_pass_file; /* --pkcs12-passphrase-file */
+	int pkcs12_no_password;       /* --pkcs12-no-password */
 	int json;                     /* --json */
 	int quiet;                    /* -q */
 };
@@ -65,6 +66,45 @@ int spork_exit_code(int pki_rc);
 /* The problems of file on stderr, one "file:line:col: error: msg" each,
  * then "file: and N more problems" for those libpki only counted. */
 void spork_print_diags(const char *file, const struct pki_diags *d);
+
+/*
+ * The global options (spork_common_options) at argv[*i], argv[*i + 1],
+ * ... into spork_g, in the forms --opt VALUE, --opt=VALUE, -d VALUE,
+ * -dVALUE, -q; "--" ends them (and is consumed).  Stops at the first
+ * word that is not an option; with stop_unknown, also at an option that
+ * is not global (left for the command group), else that is a usage error.
+ * *i is left at the first word not consumed.  Returns 0, or -1 after
+ * saying what is wrong (exit code 2).
+ */
+int spork_global_args(int argc, const char **argv, int *i, int stop_unknown);
+
+/* The candidate nearest to word (pki_diag_closest, else the only one
+ * holding word case-insensitively), or NULL. */
+const char *spork_closest(const char *word, const char *const *candidates);
+
+/* One command of a group: its name and what runs it. */
+struct spork_cmd {
+	const char *name;
+	int (*run)(int argc, const char **argv);
+};
+/*
+ * Run the command argv[1] of group from cmds (n of them).  No command:
+ * usage on stderr, exit 2.  --help, -h, help: usage on stdout, exit 0
+ * ("help CMD" runs "CMD --help").  An unknown command: the nearest one
+ * suggested, exit 2.
+ */
+int spork_dispatch(const char *group, int argc, const char **argv,
+		   const struct spork_cmd *cmds, size_t n,
+		   void (*usage)(FILE *));
+
+/* A bad option value that libpki refused (err): its message and
+ * exit code 2, the code of every bad command line. */
+int spork_bad_value(const struct pki_error *err);
+
+/* A command-line argument naming a certificate: a serial number, or
+ * (with files) an existing file.  0 when it is one; else says so and
+ * returns exit code 2. */
+int spork_check_serial(const char *arg, int files);
 
 /* Parse argv with a popt table (help and usage handled here); on return
  * *rest holds the positional arguments (NULL-terminated, owned by ctx).

@@ -121,14 +121,10 @@ out:
 int
 spork_cmd_config(int argc, const char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		config_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
-	}
-	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
-	spork_warnx("unknown command 'config %s'", argv[1]);
-	config_usage(stderr);
-	return SPORK_EXIT_USAGE;
+	static const struct spork_cmd cmds[] = {
+		{ "check", cmd_check },
+	};
+
+	return spork_dispatch("config", argc, argv, cmds,
+			      sizeof(cmds) / sizeof(cmds[0]), config_usage);
 }

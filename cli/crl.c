@@ -374,8 +374,11 @@ cmd_generate(int argc, const char **argv)
 			printf(" since CRL #%lld", (long long)res.base_crl_number);
 		printf("\n  thisUpdate  %s\n", spork_time(res.this_update));
 		printf("  nextUpdate  %s\n", spork_time(res.next_update));
+		/* where relying parties fetch it: spork writes the
+		 * files, copying them there is the operator's */
 		if (res.url)
-			printf("  published   %s\n", res.url);
+			printf("  %-11s %s\n", o_delta ? "delta url" : "url",
+			       res.url);
 		printf("  written     %s\n              %s\n", res.der_path,
 		       res.pem_path);
 		print_shards(shards);
@@ -659,16 +662,11 @@ out:
 int
 spork_cmd_crl(int argc, const char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		crl_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
-	}
-	if (strcmp(argv[1], "generate") == 0)
-		return cmd_generate(argc - 1, argv + 1);
-	if (strcmp(argv[1], "show") == 0)
-		return cmd_show(argc - 1, argv + 1);
-	spork_warnx("unknown command 'crl %s'", argv[1]);
-	crl_usage(stderr);
-	return SPORK_EXIT_USAGE;
+	static const struct spork_cmd cmds[] = {
+		{ "generate", cmd_generate },
+		{ "show", cmd_show },
+	};
+
+	return spork_dispatch("crl", argc, argv, cmds,
+			      sizeof(cmds) / sizeof(cmds[0]), crl_usage);
 }

@@ -342,28 +342,28 @@ out:
 	return rc;
 }
 
+/* ocsp signer issue|renew */
+static int
+cmd_signer(int argc, const char **argv)
+{
+	static const struct spork_cmd cmds[] = {
+		{ "issue", cmd_signer_issue },
+		{ "renew", cmd_signer_renew },
+	};
+
+	return spork_dispatch("ocsp signer", argc, argv, cmds,
+			      sizeof(cmds) / sizeof(cmds[0]), ocsp_usage);
+}
+
 int
 spork_cmd_ocsp(int argc, const char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		ocsp_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
-	}
-	if (strcmp(argv[1], "signer") == 0 && argc >= 3) {
-		if (strcmp(argv[2], "issue") == 0)
-			return cmd_signer_issue(argc - 2, argv + 2);
-		if (strcmp(argv[2], "renew") == 0)
-			return cmd_signer_renew(argc - 2, argv + 2);
-		spork_warnx("unknown command 'ocsp signer %s'", argv[2]);
-		ocsp_usage(stderr);
-		return SPORK_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "presign") == 0)
-		return cmd_presign(argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0)
-		return cmd_status(argc - 1, argv + 1);
-	spork_warnx("unknown command 'ocsp %s'", argv[1]);
-	ocsp_usage(stderr);
-	return SPORK_EXIT_USAGE;
+	static const struct spork_cmd cmds[] = {
+		{ "signer", cmd_signer },
+		{ "presign", cmd_presign },
+		{ "status", cmd_status },
+	};
+
+	return spork_dispatch("ocsp", argc, argv, cmds,
+			      sizeof(cmds) / sizeof(cmds[0]), ocsp_usage);
 }

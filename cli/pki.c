@@ -748,27 +748,14 @@ out:
 int
 spork_cmd_pki(int argc, const char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*run)(int, const char **);
-	} cmds[] = {
+	static const struct spork_cmd cmds[] = {
 		{ "validate", cmd_validate },
 		{ "preview", cmd_preview },
 		{ "build", cmd_build },
 		{ "import-cert", cmd_import_cert },
 		{ "status", cmd_status },
 	};
-	size_t i;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		pki_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
-	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].run(argc - 1, argv + 1);
-	spork_warnx("unknown command 'pki %s'", argv[1]);
-	pki_usage(stderr);
-	return SPORK_EXIT_USAGE;
+	return spork_dispatch("pki", argc, argv, cmds,
+			      sizeof(cmds) / sizeof(cmds[0]), pki_usage);
 }

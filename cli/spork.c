@@ -6,6 +6,7 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
@@ -37,12 +38,42 @@ usage(FILE *f)
 {
 	const struct group *g;
 
-	fprintf(f, "usage: spork <group> <command> [options]\n\n"
+	fprintf(f, "usage: spork [global options] <group> <command> "
+		"[options] [arguments]\n\n"
 		"Groups:\n");
 	for (g = groups; g->name != NULL; g++)
 		fprintf(f, "  %-8s %s\n", g->name, g->summary);
-	fprintf(f, "\nRun 'spork <group> --help' for the commands of a group, "
-		"and see spork(1).\n");
+	fprintf(f, "\nGlobal options (before the group, between group and "
+		"command, or after it):\n"
+		"  -d, --state-dir DIR      state directory (default "
+		"$SPORK_STATE_DIR or /var/lib/spork)\n"
+		"      --config FILE        settings file (default $SPORK_CONFIG "
+		"or <state>/spork.toml)\n"
+		"      --passphrase-file FILE  the passphrase of offline keys\n"
+		"      --json               machine-readable output\n"
+		"  -q, --quiet              print nothing but errors\n"
+		"\nRun 'spork help <group>' or 'spork <group> --help' for the "
+		"commands of a group, and see spork(1).\n");
+}
+
+static const struct group *
+find_group(const char *name)
+{
+	const struct group *g;
+	const char *names[16], *near;
+	size_t n = 0;
+
+	for (g = groups; g->name != NULL; g++)
+		if (strcmp(name, g->name) == 0)
+			return g;
+	for (g = groups; g->name != NULL && n + 1 < 16; g++)
+		names[n++] = g->name;
+	names[n] = NULL;
+	near = spork_closest(name, names);
+	spork_warnx("unknown command group '%s'%s%s%s; 'spork --help' lists "
+		    "the groups", name, near ? "; did you mean '" : "",
+		    near ? near : "", near ? "'?" : "");
+	return NULL;
 }
 
 int
@@ -50,41 +81,65 @@ main(int argc, const char **argv)
 {
 	const struct group *g;
 	struct pki_error err;
-	int ret, rc;
+	const char **gargv = NULL;
+	int ret, rc, i = 1, j, gargc;
 
 	/* Before any key can be in memory: no core dump, no ptrace. */
 	pki_error_clear(&err);
 	if (pki_process_protect(&err) != PKI_OK)
 		return spork_fail(&err, NULL);
 	setlocale(LC_ALL, "");
-	if (argc < 2) {
+	/* Global options may come before the group ... */
+	if (spork_global_args(argc, argv, &i, 1) != 0)
+		return SPORK_EXIT_USAGE;
+	if (i >= argc) {
 		usage(stderr);
 		return SPORK_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+	    (strcmp(argv[i], "help") == 0 && i + 1 >= argc)) {
 		usage(stdout);
 		return SPORK_EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+	if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "version") == 0) {
 		printf("spork %s (libpki %s, GnuTLS %s)\n", PACKAGE_VERSION,
 		       pki_version(), gnutls_check_version(NULL));
 		return SPORK_EXIT_OK;
 	}
-	for (g = groups; g->name != NULL; g++)
-		if (strcmp(argv[1], g->name) == 0)
-			break;
-	if (g->name == NULL) {
-		spork_warnx("unknown command group '%s'", argv[1]);
-		usage(stderr);
+	if (argv[i][0] == '-' && argv[i][1] != '\0' &&
+	    strcmp(argv[i - 1], "--") != 0) {
+		(void)spork_global_args(argc, argv, &i, 0);
 		return SPORK_EXIT_USAGE;
 	}
-	if ((ret = gnutls_global_init()) < 0) {
-		spork_warnx("gnutls_global_init: %s", gnutls_strerror(ret));
+	/* "spork help GROUP [COMMAND]" is "spork GROUP help [COMMAND]" */
+	if (strcmp(argv[i], "help") == 0) {
+		if ((g = find_group(argv[i + 1])) == NULL)
+			return SPORK_EXIT_USAGE;
+		argv[i + 1] = "help";
+	} else if ((g = find_group(argv[i])) == NULL) {
+		return SPORK_EXIT_USAGE;
+	}
+	/* ... and between the group and its command (after the command,
+	 * each command's popt table takes them). */
+	j = i + 1;
+	if (spork_global_args(argc, argv, &j, 1) != 0)
+		return SPORK_EXIT_USAGE;
+	/* The group sees argv as "<group> <command> ...". */
+	gargc = 1 + argc - j;
+	if ((gargv = calloc((size_t)gargc + 1, sizeof(*gargv))) == NULL) {
+		spork_warnx("out of memory");
 		return SPORK_EXIT_FAIL;
 	}
-	rc = g->run(argc - 1, argv + 1);
+	gargv[0] = g->name;
+	memcpy(gargv + 1, argv + j, (size_t)(argc - j) * sizeof(*gargv));
+	if ((ret = gnutls_global_init()) < 0) {
+		spork_warnx("gnutls_global_init: %s", gnutls_strerror(ret));
+		free(gargv);
+		return SPORK_EXIT_FAIL;
+	}
+	rc = g->run(gargc, gargv);
 	gnutls_global_deinit();
+	free(gargv);
 	fflush(stdout);
 	if (ferror(stdout)) {
 		spork_warnx("error writing to standard output");

@@ -187,16 +187,11 @@ out:
 int
 spork_cmd_store(int argc, const char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		store_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
-	}
-	if (strcmp(argv[1], "backup") == 0)
-		return cmd_backup(argc - 1, argv + 1);
-	if (strcmp(argv[1], "check") == 0)
-		return cmd_check(argc - 1, argv + 1);
-	spork_warnx("unknown command 'store %s'", argv[1]);
-	store_usage(stderr);
-	return SPORK_EXIT_USAGE;
+	static const struct spork_cmd cmds[] = {
+		{ "backup", cmd_backup },
+		{ "check", cmd_check },
+	};
+
+	return spork_dispatch("store", argc, argv, cmds,
+			      sizeof(cmds) / sizeof(cmds[0]), store_usage);
 }

@@ -226,18 +226,12 @@ out:
 int
 spork_cmd_tls(int argc, const char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		tls_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? SPORK_EXIT_USAGE : SPORK_EXIT_OK;
-	}
-	if (strcmp(argv[1], "issue") == 0)
-		return cmd_issue(argc - 1, argv + 1);
-	if (strcmp(argv[1], "renew") == 0)
-		return cmd_renew(argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0)
-		return cmd_status(argc - 1, argv + 1);
-	spork_warnx("unknown command 'tls %s'", argv[1]);
-	tls_usage(stderr);
-	return SPORK_EXIT_USAGE;
+	static const struct spork_cmd cmds[] = {
+		{ "issue", cmd_issue },
+		{ "renew", cmd_renew },
+		{ "status", cmd_status },
+	};
+
+	return spork_dispatch("tls", argc, argv, cmds,
+			      sizeof(cmds) / sizeof(cmds[0]), tls_usage);
 }

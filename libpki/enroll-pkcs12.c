@@ -46,9 +46,10 @@ pki_enroll_pkcs12(const gnutls_datum_t *cert, const gnutls_datum_t *chain,
 
 	out->data = NULL;
 	out->size = 0;
-	if (pass == NULL || *pass == '\0')
-		return pki_error_set(err, PKI_E_INVALID, "a PKCS#12 file needs a "
-				     "non-empty password");
+	if (pass != NULL && *pass == '\0')
+		return pki_error_set(err, PKI_E_INVALID, "a PKCS#12 password "
+				     "cannot be empty; NULL writes the file "
+				     "without one");
 	if ((ret = gnutls_pkcs12_init(&p12)) < 0 ||
 	    (ret = gnutls_pkcs12_bag_init(&cbag)) < 0)
 		goto gnutls_fail;
@@ -76,17 +77,20 @@ pki_enroll_pkcs12(const gnutls_datum_t *cert, const gnutls_datum_t *chain,
 		gnutls_x509_crt_deinit(crt);
 		crt = NULL;
 	}
-	if ((ret = gnutls_pkcs12_bag_encrypt(cbag, pass,
-					     GNUTLS_PKCS_PBES2_AES_256)) < 0 ||
+	if ((pass != NULL &&
+	     (ret = gnutls_pkcs12_bag_encrypt(cbag, pass,
+					      GNUTLS_PKCS_PBES2_AES_256)) < 0) ||
 	    (ret = gnutls_pkcs12_set_bag(p12, cbag)) < 0)
 		goto gnutls_fail;
 	if (key != NULL) {
 		if ((ret = gnutls_x509_privkey_export2_pkcs8(key,
 				GNUTLS_X509_FMT_DER, pass,
-				GNUTLS_PKCS_PBES2_AES_256, &kder)) < 0 ||
+				pass != NULL ? GNUTLS_PKCS_PBES2_AES_256 :
+				GNUTLS_PKCS_PLAIN, &kder)) < 0 ||
 		    (ret = gnutls_pkcs12_bag_init(&kbag)) < 0 ||
 		    (idx = ret = gnutls_pkcs12_bag_set_data(kbag,
-				GNUTLS_BAG_PKCS8_ENCRYPTED_KEY, &kder)) < 0 ||
+				pass != NULL ? GNUTLS_BAG_PKCS8_ENCRYPTED_KEY :
+				GNUTLS_BAG_PKCS8_KEY, &kder)) < 0 ||
 		    (ret = gnutls_pkcs12_bag_set_key_id(kbag, idx, &kid)) < 0 ||
 		    (friendly_name != NULL &&
 		     (ret = gnutls_pkcs12_bag_set_friendly_name(kbag, idx,
@@ -94,7 +98,11 @@ pki_enroll_pkcs12(const gnutls_datum_t *cert, const gnutls_datum_t *chain,
 		    (ret = gnutls_pkcs12_set_bag(p12, kbag)) < 0)
 			goto gnutls_fail;
 	}
-	if ((ret = gnutls_pkcs12_generate_mac2(p12, GNUTLS_MAC_SHA256, pass)) < 0 ||
+	/* Without a password: an integrity MAC keyed with the empty
+	 * password, as openssl -passout pass: writes (GnuTLS cannot export
+	 * a file with no MAC at all). */
+	if ((ret = gnutls_pkcs12_generate_mac2(p12, GNUTLS_MAC_SHA256,
+					       pass != NULL ? pass : "")) < 0 ||
 	    (ret = gnutls_pkcs12_export2(p12, GNUTLS_X509_FMT_DER, out)) < 0)
 		goto gnutls_fail;
 	rc = PKI_OK;

@@ -209,7 +209,7 @@ expect 7 "email profile needs an email address" "$SPORK" cert issue \
 expect 7 "tls-server does not carry email names" "$SPORK" cert issue \
 	--cn x.lab.example --san email:a@lab.example --key-out "$T/x2.key"
 grep_out "names the profile rule" "tls-server profile does not allow email addresses" "$T/err"
-expect 7 "unknown key type" "$SPORK" cert issue --cn x.lab.example \
+expect 2 "unknown key type" "$SPORK" cert issue --cn x.lab.example \
 	--key-type dsa-1024 --key-out "$T/x3.key"
 expect 3 "unknown profile" "$SPORK" cert issue --csr "$T/www.csr" --profile web
 
@@ -374,7 +374,7 @@ expect 3 "renew an unknown serial" "$SPORK" cert renew 0A0B0C
 # ---- revoke and unhold
 expect 3 "revoke an unknown serial" "$SPORK" cert revoke 0A0B0C --reason superseded
 expect 2 "revoke needs a reason" "$SPORK" cert revoke "$API"
-expect 7 "an unknown reason" "$SPORK" cert revoke "$API" --reason because
+expect 2 "an unknown reason" "$SPORK" cert revoke "$API" --reason because
 grep_out "lists the reasons" "keyCompromise" "$T/err"
 expect 7 "an invalidity date only with keyCompromise" "$SPORK" cert revoke \
 	"$API" --reason superseded --invalidity-date 2026-01-01
@@ -391,7 +391,7 @@ expect 7 "a revoked certificate is not renewed" "$SPORK" cert renew "$API"
 expect 0 "certificateHold" "$SPORK" cert revoke "$WWW" --reason certificateHold
 expect 0 "show a held certificate" "$SPORK" cert show "$WWW"
 grep_out "status revoked (hold)" "^status +revoked \(certificateHold" "$T/out"
-expect 7 "removeFromCRL is not a reason" "$SPORK" cert revoke "$WWW" --reason removeFromCRL
+expect 2 "removeFromCRL is not a reason" "$SPORK" cert revoke "$WWW" --reason removeFromCRL
 grep_out "points to unhold" "spork cert unhold" "$T/err"
 expect 0 "unhold" "$SPORK" cert unhold "$WWW"
 expect 0 "show after unhold" "$SPORK" cert show "$WWW"

@@ -26,6 +26,8 @@ export SPORK_STATE_DIR="$T/short"
 tty "$B" "short" "short"
 [ "$rc" = 7 ] && ok "short passphrase refused" || not_ok "short: exit $rc"
 grep_out "says why" "shorter than 8 characters"
+if grep -q "Repeat it" "$T/out"; then not_ok "a short passphrase asked twice"
+else ok "a short passphrase is refused before asking twice"; fi
 
 export SPORK_STATE_DIR="$T/tty"
 tty "$B" "terminal passphrase" "terminal passphrase"

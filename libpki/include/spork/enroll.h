@@ -187,8 +187,10 @@ void pki_enroll_chain_free(gnutls_datum_t *v, size_t n);
  * is not NULL, the private key.  Certificate and key bags are encrypted
  * with PBES2 AES-256-CBC (PBKDF2-HMAC-SHA256), the MAC is HMAC-SHA256:
  * OpenSSL 3 and certtool read it.  friendly_name (may be NULL) labels the
- * certificate and key.  pass must not be empty.  Caller gnutls_free()s
- * out->data.
+ * certificate and key.  pass must not be empty; pass NULL writes the
+ * bags unencrypted, with a MAC keyed by the empty password (for a
+ * caller asked for a file without a password: --pkcs12-no-password).
+ * Caller gnutls_free()s out->data.
  */
 int pki_enroll_pkcs12(const gnutls_datum_t *cert, const gnutls_datum_t *chain,
 		      size_t nchain, gnutls_x509_privkey_t key,
