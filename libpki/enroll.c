@@ -106,34 +106,50 @@ issuing_names(const struct pki_ca_record *v, size_t n, char *buf, size_t len)
 		memcpy(buf + len - 4, "...", 4);
 }
 
-/* Pick the issuing CA by name, or the only active one. */
-static int
-pick_ca(const struct pki_enroll *e, const char *name, struct pki_ca_record *out,
-	struct pki_error *err)
+/* The CA the store names as profile's default, when it can issue:
+ * its index in v, or n. */
+static size_t
+default_of(struct pki_store *st, const char *profile,
+	   const struct pki_ca_record *v, size_t n, struct pki_error *err)
 {
+	struct pki_ca_default *d = NULL;
+	size_t nd = 0, i, k, pick = n;
+
+	if (pki_store_ca_defaults(st, &d, &nd, err) != PKI_OK) {
+		pki_error_clear(err);   /* no default: choose as before */
+		return n;
+	}
+	for (k = 0; k < nd; k++)
+		if (strcmp(d[k].profile, profile) == 0)
+			for (i = 0; i < n; i++)
+				if (v[i].id == d[k].ca_id && is_issuing(&v[i]))
+					pick = i;
+	pki_ca_defaults_free(d, nd);
+	return pick;
+}
+
+/*
+ * Pick the issuing CA: by name (pki_store_ca_find: any case, or its
+ * file slug), else the default of profile (hierarchy default_for, a
+ * rotation), else the only active issuing CA.
+ */
+static int
+pick_ca(const struct pki_enroll *e, const char *name, const char *profile,
+	struct pki_ca_record *out, struct pki_error *err)
+{
+	struct pki_store *st = pki_state_store(e->state);
 	struct pki_ca_record *v = NULL;
 	size_t n = 0, i, found = 0, pick = 0;
 	char names[512];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = pki_store_ca_list(pki_state_store(e->state), &v, &n, err)) != PKI_OK)
+	if (name != NULL)
+		return pki_store_ca_find(st, name, out, err);
+	if ((rc = pki_store_ca_list(st, &v, &n, err)) != PKI_OK)
 		return rc;
 	issuing_names(v, n, names, sizeof(names));
-	if (name != NULL) {
-		for (i = 0; i < n; i++)
-			if (strcmp(v[i].name, name) == 0)
-				break;
-		if (i == n) {
-			rc = pki_error_set(err, PKI_E_NOTFOUND, "no CA named '%s'"
-					   "; the issuing CAs are: %s", name,
-					   names[0] ? names : "(none)");
-			if (names[0] == '\0')
-				pki_error_hint(err, PKI_HINT_BUILD);
-			goto out;
-		}
-		pick = i;
-	} else {
+	if ((pick = default_of(st, profile, v, n, err)) == n) {
 		for (i = 0; i < n; i++)
 			if (is_issuing(&v[i])) {
 				found++;
@@ -148,8 +164,10 @@ pick_ca(const struct pki_enroll *e, const char *name, struct pki_ca_record *out,
 		}
 		if (found > 1) {
 			rc = pki_error_set(err, PKI_E_INVALID, "there are %zu "
-					   "issuing CAs (%s): name the one to "
-					   "use", found, names);
+					   "issuing CAs (%s) and none is the "
+					   "default for %s (default_for in "
+					   "hierarchy.toml): name the one to "
+					   "use", found, names, profile);
 			pki_error_hint(err, PKI_HINT_NAME_CA);
 			goto out;
 		}
@@ -746,7 +764,7 @@ pki_enroll_issue(const struct pki_enroll *e,
 	if ((rc = pki__enroll_settle(j.prof, &j.subj, &j.names, err)) != PKI_OK ||
 	    (rc = pki__enroll_policy(e->state, &j.subj, &j.names, err)) != PKI_OK)
 		goto out;
-	if ((rc = pick_ca(e, req->ca_name, &is.rec, err)) != PKI_OK)
+	if ((rc = pick_ca(e, req->ca_name, j.prof->name, &is.rec, err)) != PKI_OK)
 		goto out;
 	rc = job_run(e, &j, &is, res, err);
 out:

@@ -6,6 +6,9 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 need openssl
 S="$SPORK_STATE_DIR"
+# issue ARGS...: cert issue with a generated key written to a new file
+kn=0
+issue() { kn=$((kn + 1)); "$SPORK" cert issue --key-out "$T/k$kn.key" "$@"; }
 C="$S/ca"
 ICA="SPORK TLS Web Server Issuing CA"
 ISL=spork-tls-web-server-issuing-ca
@@ -58,24 +61,24 @@ EOF
 
 # ---- the default per profile
 expect 0 "tls-server goes to its default" \
-	"$SPORK" cert issue --cn www.example.com --out "$T/w.pem"
+	issue --cn www.example.com --out "$T/w.pem"
 check "issued by Web CA" sh -c "openssl x509 -in '$T/w.pem' -noout -issuer | grep -q 'Web CA'"
 expect 0 "tls-client goes to its default" \
-	"$SPORK" cert issue --profile tls-client --cn c.example.com --out "$T/c.pem"
+	issue --profile tls-client --cn c.example.com --out "$T/c.pem"
 check "issued by Client CA" sh -c "openssl x509 -in '$T/c.pem' -noout -issuer | grep -q 'Client CA'"
 expect 7 "code-signing has no default: ambiguous" \
-	"$SPORK" cert issue --profile code-signing --cn Signer --out "$T/s.pem"
+	issue --profile code-signing --cn Signer --out "$T/s.pem"
 grep_out "says give --ca NAME" "give --ca NAME" "$T/err"
 grep_out "and lists the names" "'Web CA'.*'Client CA'|'Client CA'.*'Web CA'" "$T/err"
 
 # ---- --ca by any case and by slug
 expect 0 "--ca in another case" \
-	"$SPORK" cert issue --ca "web ca" --cn a.example.com --out "$T/a.pem"
+	issue --ca "web ca" --cn a.example.com --out "$T/a.pem"
 expect 0 "--ca by slug" \
-	"$SPORK" cert issue --ca client-ca --profile tls-client --cn b.example.com --out "$T/b.pem"
+	issue --ca client-ca --profile tls-client --cn b.example.com --out "$T/b.pem"
 check "slug chose Client CA" sh -c "openssl x509 -in '$T/b.pem' -noout -issuer | grep -q 'Client CA'"
 expect 0 "crl generate --ca by slug" "$SPORK" crl generate --ca web-ca
-expect 3 "no CA named X" "$SPORK" cert issue --ca nope --cn n.example.com
+expect 3 "no CA named X" issue --ca nope --cn n.example.com
 grep_out "no CA named lists the names" "no CA named 'nope'.*Web CA.*Client CA" "$T/err"
 expect 3 "crl generate: no CA named X lists them too" "$SPORK" crl generate --ca nope
 grep_out "crl: lists the names" "no CA named 'nope'.*Web CA" "$T/err"
@@ -92,12 +95,12 @@ grep_out "names the successor" "Web CA 2" "$T/out"
 check "successor certificate written" test -s "$C/web-ca-2.pem"
 check "successor chain written" test -s "$C/web-ca-2-chain.pem"
 expect 0 "issue without --ca after rotation" \
-	"$SPORK" cert issue --cn new.example.com --out "$T/new.pem"
+	issue --cn new.example.com --out "$T/new.pem"
 check "issued by the successor" sh -c "openssl x509 -in '$T/new.pem' -noout -issuer | grep -q 'Web CA 2'"
 check "verifies against the successor chain" \
 	openssl verify -CAfile "$C/choice-root-ca.pem" -untrusted "$C/web-ca-2.pem" "$T/new.pem"
 SER=$(openssl x509 -in "$T/w.pem" -noout -serial | cut -d= -f2)
-expect 0 "revoke under the old CA" "$SPORK" cert revoke "$SER"
+expect 0 "revoke under the old CA" "$SPORK" cert revoke --reason keyCompromise "$SER"
 expect 0 "old CA still publishes a CRL" "$SPORK" crl generate --ca "Web CA"
 expect 0 "the successor publishes its CRL" "$SPORK" crl generate --ca "Web CA 2"
 check "old CRL verifies" openssl crl -in "$C/web-ca.crl" -inform DER -CAfile "$C/web-ca-chain.pem" -noout
@@ -118,7 +121,7 @@ expect 6 "a CA is rotated once" "$SPORK" pki rotate --ca "Web CA" "$PASSOPT"
 expect 0 "build again" "$SPORK" pki build "$T/h.toml" "$PASSOPT"
 expect 0 "preview is clean" "$SPORK" pki preview "$T/h.toml"
 expect 0 "issue after the rebuild" \
-	"$SPORK" cert issue --cn again.example.com --out "$T/again.pem"
+	issue --cn again.example.com --out "$T/again.pem"
 check "still the successor" sh -c "openssl x509 -in '$T/again.pem' -noout -issuer | grep -q 'Web CA 2'"
 
 # ---- --name
