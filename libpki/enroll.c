@@ -777,6 +777,112 @@ out:
 	return rc;
 }
 
+/* ------------------------------------------------------------ checking */
+
+void
+pki_enroll_check_clear(struct pki_enroll_check *c)
+{
+	if (c == NULL)
+		return;
+	free(c->ca);
+	free(c->decider);
+	free(c->why);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The refusal e into out (by, decider) . */
+static int
+check_refused(struct pki_enroll_check *out, enum pki_enroll_check_by by,
+	      const char *decider, const struct pki_error *e,
+	      struct pki_error *err)
+{
+	out->by = by;
+	out->why = strdup(e->msg[0] ? e->msg : pki_strerror(e->code));
+	if (decider != NULL)
+		out->decider = strdup(decider);
+	if (out->why == NULL || (decider != NULL && out->decider == NULL))
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	return PKI_OK;
+}
+
+int
+pki_enroll_check_name(const struct pki_enroll *e, const char *ca_name,
+		      const char *profile, const char *name,
+		      struct pki_enroll_check *out, struct pki_error *err)
+{
+	const struct pki_profile *prof;
+	struct pki_subject subj;
+	struct pki__names names;
+	struct pki_ca_record ca, r;
+	struct pki_name_ip ip;
+	struct pki_error e2;
+	int64_t id;
+	int rc, hops;
+
+	memset(out, 0, sizeof(*out));
+	memset(&subj, 0, sizeof(subj));
+	memset(&names, 0, sizeof(names));
+	memset(&ca, 0, sizeof(ca));
+	memset(&r, 0, sizeof(r));
+	pki_error_clear(&e2);
+	prof = pki_profile_by_name(profile ? profile : "tls-server");
+	if (prof == NULL || prof->is_ca)
+		return pki_error_set(err, PKI_E_NOTFOUND, "no end-entity "
+				     "profile '%s' (use tls-server, "
+				     "tls-client, code-signing, email or "
+				     "ocsp-signing)", profile);
+	out->profile = prof->name;
+	/* the CA first: a name is only checked against a CA that could
+	 * issue now */
+	if ((rc = pick_ca(e, ca_name, prof->name, &ca, err)) != PKI_OK)
+		goto out;
+	{
+		struct issuer is;
+
+		memset(&is, 0, sizeof(is));
+		is.rec = ca;
+		rc = issuer_check(&is, now_of(e), err);
+		if (rc != PKI_OK)
+			goto out;
+	}
+	if ((out->ca = strdup(ca.name)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = pki__names_add(&names, pki_name_ip_parse(name, &ip, NULL) ==
+				 PKI_OK ? "ip" : "dns", name, err)) != PKI_OK)
+		goto out;
+	if (pki__enroll_settle(prof, &subj, &names, &e2) != PKI_OK) {
+		rc = check_refused(out, PKI_ENROLL_CHECK_PROFILE, NULL, &e2, err);
+		goto out;
+	}
+	/* the issuing CA, then each CA above it: which one excludes it */
+	for (id = ca.id, hops = 0; id != 0 && hops < MAX_CHAIN; hops++) {
+		pki_ca_record_clear(&r);
+		if ((rc = pki_store_ca_get_id(pki_state_store(e->state), id, &r,
+					      err)) != PKI_OK)
+			goto out;
+		if (r.cert_der.size > 0 &&
+		    pki__enroll_constraints(&subj, &names, &r.cert_der, 1,
+					    &e2) != PKI_OK) {
+			rc = check_refused(out, PKI_ENROLL_CHECK_CA, r.name,
+					   &e2, err);
+			goto out;
+		}
+		id = r.parent_id == r.id ? 0 : r.parent_id;
+	}
+	out->by = PKI_ENROLL_CHECK_OK;
+	rc = PKI_OK;
+out:
+	if (rc != PKI_OK)
+		pki_enroll_check_clear(out);
+	pki_ca_record_clear(&r);
+	pki_ca_record_clear(&ca);
+	pki_subject_clear(&subj);
+	pki__names_clear(&names);
+	return rc;
+}
+
 /* ------------------------------------------------------------ renewal */
 
 static int
