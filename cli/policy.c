@@ -77,18 +77,19 @@ decision_json(const char *given, const struct pki_policy_decision *d,
 			    (unsigned)d->type < PKI_POLICY_NAME__MAX ?
 			    json_string(type_names[d->type]) : json_null());
 	json_object_set_new(o, "allowed", json_boolean(d->allowed && !refused));
-	json_object_set_new(o, "decided_by", error != NULL ? json_null() :
-			    !d->allowed ? json_string("policy") :
-			    refused ? json_string(by_names[c->by]) :
-			    json_null());
-	json_object_set_new(o, "profile", c ? json_string(c->profile) :
-			    json_null());
-	json_object_set_new(o, "ca", c && c->ca ? json_string(c->ca) :
-			    json_null());
-	json_object_set_new(o, "constraint_ca", c && c->decider ?
-			    json_string(c->decider) : json_null());
-	json_object_set_new(o, "reason", refused ? json_string(c->why) :
-			    json_null());
+	/* the members of the profile and CA checks, when they were made */
+	if (c != NULL) {
+		json_object_set_new(o, "decided_by", !d->allowed ?
+				    json_string("policy") : refused ?
+				    json_string(by_names[c->by]) : json_null());
+		json_object_set_new(o, "profile", json_string(c->profile));
+		json_object_set_new(o, "ca", c->ca ? json_string(c->ca) :
+				    json_null());
+		json_object_set_new(o, "constraint_ca", c->decider ?
+				    json_string(c->decider) : json_null());
+		json_object_set_new(o, "reason", refused ? json_string(c->why) :
+				    json_null());
+	}
 	json_object_set_new(o, "kind", r ? json_string(pki_policy_kind_name(
 				r->kind)) : json_null());
 	json_object_set_new(o, "pattern", r ? json_string(r->pattern) :

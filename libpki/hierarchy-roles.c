@@ -581,7 +581,7 @@ pki_hier_rotate(struct pki_state *state, const char *ca_name,
 	/* the plan: the ancestors as built, top first, then the successor */
 	if ((plan = calloc(1, sizeof(*plan))) == NULL ||
 	    (plan->nodes = calloc(R.nup + 1, sizeof(*plan->nodes))) == NULL ||
-	    (plan->path = strdup("spork pki rotate")) == NULL ||
+	    (plan->path = strdup("(rotation)")) == NULL ||
 	    (plan->basedir = strdup(".")) == NULL) {
 		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
 		goto out;
