@@ -1061,11 +1061,7 @@ cmd_list(int argc, const char **argv)
 	}
 	st = pki_state_store(state);
 	if (o_ca != NULL) {
-		if (pki_store_ca_get(st, o_ca, &ca, &err) != PKI_OK) {
-			if (err.code == PKI_E_NOTFOUND)
-				pki_error_set(&err, PKI_E_NOTFOUND, "no CA named "
-					      "'%s' (spork pki status lists "
-					      "them)", o_ca);
+		if (pki_store_ca_find(st, o_ca, &ca, &err) != PKI_OK) {
 			rc = spork_fail(&err, NULL);
 			goto out;
 		}

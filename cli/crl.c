@@ -466,7 +466,7 @@ stored_crl(struct pki_state **state, struct pki_ca_record *ca,
 	int rc;
 
 	if ((rc = spork_state(PKI_STATE_READ, 0, state, err)) != PKI_OK ||
-	    (rc = pki_store_ca_get((st = pki_state_store(*state)), o_ca, ca,
+	    (rc = pki_store_ca_find((st = pki_state_store(*state)), o_ca, ca,
 				   err)) != PKI_OK)
 		return rc;
 	if (o_number >= 0)

@@ -20,7 +20,7 @@ static const struct poptOption pki_options[] = {
 	POPT_TABLEEND
 };
 
-static const char *ca_name_opt, *cert_opt;
+static const char *ca_name_opt, *cert_opt, *new_name_opt;
 static int force_opt;
 
 static const struct poptOption import_options[] = {
@@ -32,6 +32,16 @@ static const struct poptOption import_options[] = {
 	{ "cert", '\0', POPT_ARG_STRING, &cert_opt, 0,
 	  "the certificate the external CA issued (PEM or DER, - for stdin)",
 	  "FILE" },
+	SPORK_COMMON_OPTIONS,
+	{ "help", 'h', POPT_ARG_NONE, &show_help, 'h', "show this help", NULL },
+	POPT_TABLEEND
+};
+
+static const struct poptOption rotate_options[] = {
+	{ "ca", '\0', POPT_ARG_STRING, &ca_name_opt, 0,
+	  "the issuing CA to succeed", "NAME" },
+	{ "name", '\0', POPT_ARG_STRING, &new_name_opt, 0,
+	  "the successor's name (default: \"NAME 2\")", "NEW" },
 	SPORK_COMMON_OPTIONS,
 	{ "help", 'h', POPT_ARG_NONE, &show_help, 'h', "show this help", NULL },
 	POPT_TABLEEND
@@ -60,6 +70,9 @@ pki_usage(FILE *f)
 		"  import-cert FILE --ca NAME --cert CERT\n"
 		"                    finish a CA signed by an external CA\n"
 		"  status            list the CAs in the state directory\n"
+		"  rotate --ca NAME [--name NEW]\n"
+		"                    a successor for an issuing CA; it becomes "
+		"the default\n"
 		"\nSee spork-pki(1).\n");
 }
 
@@ -635,15 +648,105 @@ out:
 }
 
 static const char *
-status_name(enum pki_ca_status s)
+status_name(enum pki_ca_status s, int held)
 {
-	return s == PKI_CA_PENDING ? "pending" : s == PKI_CA_REVOKED ? "revoked"
-								     : "active";
+	return s == PKI_CA_PENDING ? "pending" : held ? "on-hold" :
+	       s == PKI_CA_REVOKED ? "revoked" : "active";
+}
+
+/* What pki status shows beside the CAs: per CA, whether it is on hold
+ * and its roles ("default for tls-server; successor of 'X'"). */
+struct roles {
+	int *held;
+	char **text;
+};
+
+static void
+roles_free(struct roles *R, size_t n)
+{
+	size_t i;
+
+	for (i = 0; R->text != NULL && i < n; i++)
+		free(R->text[i]);
+	free(R->text);
+	free(R->held);
+}
+
+static const char *
+name_of(const struct pki_ca_record *v, size_t n, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].id == id)
+			return v[i].name;
+	return "?";
+}
+
+static int
+roles_load(struct pki_store *st, const struct pki_ca_record *v, size_t n,
+	   struct roles *R, struct pki_error *err)
+{
+	struct pki_ca_default *d = NULL;
+	struct pki_ca_rotation *r = NULL;
+	size_t nd = 0, nr = 0, i, k;
+	int rc;
+
+	R->held = calloc(n + 1, sizeof(*R->held));
+	R->text = calloc(n + 1, sizeof(*R->text));
+	if (R->held == NULL || R->text == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	if ((rc = pki_store_ca_defaults(st, &d, &nd, err)) != PKI_OK ||
+	    (rc = pki_store_ca_rotations(st, &r, &nr, err)) != PKI_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		char *s = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&s, &len);
+		const char *sep = "";
+
+		if (f == NULL) {
+			rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((rc = pki_store_ca_on_hold(st, &v[i], &R->held[i],
+					       err)) != PKI_OK) {
+			fclose(f);
+			free(s);
+			goto out;
+		}
+		for (k = 0; k < nd; k++)
+			if (d[k].ca_id == v[i].id) {
+				fprintf(f, "%s%s", *sep ? ", " : "default for ",
+					d[k].profile);
+				sep = "; ";
+			}
+		for (k = 0; k < nr; k++) {
+			if (r[k].old_id == v[i].id) {
+				fprintf(f, "%sretiring: succeeded by '%s' on "
+					"%s", sep, name_of(v, n, r[k].new_id),
+					spork_time(r[k].rotated_at));
+				sep = "; ";
+			}
+			if (r[k].new_id == v[i].id) {
+				fprintf(f, "%ssuccessor of '%s'", sep,
+					name_of(v, n, r[k].old_id));
+				sep = "; ";
+			}
+		}
+		fclose(f);
+		R->text[i] = s;
+	}
+	rc = PKI_OK;
+out:
+	pki_ca_defaults_free(d, nd);
+	free(r);
+	return rc;
 }
 
 static void
 print_status_tree(const struct pki_ca_record *v, size_t n, int64_t parent,
-		  int depth, int64_t now)
+		  int depth, int64_t now, const struct roles *R)
 {
 	size_t i;
 	int k;
@@ -660,10 +763,11 @@ print_status_tree(const struct pki_ca_record *v, size_t n, int64_t parent,
 		ind[4 * depth] = '\0';
 		loc = strncmp(r->key_uri, "pkcs11:", 7) == 0 ? "pkcs11" :
 		      r->key_online ? "lockbox (online)" : "lockbox (offline)";
-		printf("%s%s [%s] %s%s\n", ind, r->name, r->role,
-		       status_name(r->status),
+		printf("%s%s [%s] %s%s%s%s%s\n", ind, r->name, r->role,
+		       R->held[i] ? "on hold" : status_name(r->status, 0),
 		       r->status == PKI_CA_ACTIVE && r->not_after < now ?
-		       " EXPIRED" : "");
+		       " EXPIRED" : "", R->text[i][0] ? " (" : "",
+		       R->text[i], R->text[i][0] ? ")" : "");
 		printf("%s    %-10s %s\n", ind, "subject", r->subject ? r->subject : "");
 		printf("%s    %-10s %s\n", ind, "algorithm", r->algorithm);
 		if (r->status != PKI_CA_PENDING) {
@@ -674,7 +778,7 @@ print_status_tree(const struct pki_ca_record *v, size_t n, int64_t parent,
 		}
 		printf("%s    %-10s %s; online: %s\n", ind, "key", loc,
 		       r->key_online ? "yes" : "no");
-		print_status_tree(v, n, r->id, depth + 1, now);
+		print_status_tree(v, n, r->id, depth + 1, now, R);
 	}
 }
 
@@ -686,6 +790,7 @@ cmd_status(int argc, const char **argv)
 	struct pki_state *st = NULL;
 	struct pki_ca_record *v = NULL;
 	struct pki_error err;
+	struct roles R = { NULL, NULL };
 	size_t n = 0, i;
 	int nrest, rc;
 	int64_t now = spork_now();
@@ -699,7 +804,8 @@ cmd_status(int argc, const char **argv)
 		return SPORK_EXIT_USAGE;
 	}
 	if (spork_state(PKI_STATE_READ, 0, &st, &err) != PKI_OK ||
-	    pki_store_ca_list(pki_state_store(st), &v, &n, &err) != PKI_OK) {
+	    pki_store_ca_list(pki_state_store(st), &v, &n, &err) != PKI_OK ||
+	    roles_load(pki_state_store(st), v, n, &R, &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
@@ -723,9 +829,11 @@ cmd_status(int argc, const char **argv)
 				"not_before", v[i].status == PKI_CA_PENDING ? "" :
 					spork_time(v[i].not_before),
 				"key", v[i].key_uri, "online", v[i].key_online,
-				"status", status_name(v[i].status),
+				"status", status_name(v[i].status, R.held[i]),
 				"expired", v[i].status == PKI_CA_ACTIVE &&
 					v[i].not_after < now));
+			json_object_set_new(json_array_get(a, i), "roles",
+					    json_string(R.text[i]));
 			json_object_set_new(json_array_get(a, i), "not_after",
 				json_string(v[i].status == PKI_CA_PENDING ? "" :
 					    spork_time(v[i].not_after)));
@@ -735,11 +843,58 @@ cmd_status(int argc, const char **argv)
 	} else if (!spork_g.quiet) {
 		if (n == 0)
 			printf("No CAs in %s.\n", spork_state_dir());
-		print_status_tree(v, n, 0, 0, now);
+		print_status_tree(v, n, 0, 0, now, &R);
 	}
 	rc = SPORK_EXIT_OK;
 out:
+	roles_free(&R, n);
 	pki_ca_records_free(v, n);
+	pki_state_close(st);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+static int
+cmd_rotate(int argc, const char **argv)
+{
+	poptContext ctx;
+	const char **rest;
+	struct pki_state *st = NULL;
+	struct pki_hier_rotation r;
+	struct pki_error err;
+	int nrest, rc;
+
+	memset(&r, 0, sizeof(r));
+	pki_error_clear(&err);
+	if (spork_parse("pki rotate", argc, argv, rotate_options,
+			"--ca NAME [--name NEW]", &ctx, &rest, &nrest) != 0 ||
+	    nrest != 0 || ca_name_opt == NULL) {
+		if (nrest != 0 || ca_name_opt == NULL)
+			spork_warnx("usage: spork pki rotate --ca NAME "
+				    "[--name NEW]");
+		poptFreeContext(ctx);
+		return SPORK_EXIT_USAGE;
+	}
+	if (spork_state(PKI_STATE_CLI, 0, &st, &err) != PKI_OK ||
+	    pki_hier_rotate(st, ca_name_opt, new_name_opt, &r, &err) != PKI_OK) {
+		rc = spork_fail(&err, NULL);
+		goto out;
+	}
+	if (spork_g.json)
+		spork_json_out(json_pack("{s:s, s:s, s:s, s:s, s:s}", "ca",
+					 r.old_name, "successor", r.new_name,
+					 "certificate", r.cert_path, "chain",
+					 r.chain_path, "defaults", r.defaults));
+	else if (!spork_g.quiet)
+		printf("'%s' succeeds '%s'%s%s.\n"
+		       "  certificate %s\n  chain       %s\n"
+		       "'%s' stays active: it issues only when named, and "
+		       "publishes CRLs until it expires.\n", r.new_name,
+		       r.old_name, r.defaults[0] ? "; default for " : "",
+		       r.defaults, r.cert_path, r.chain_path, r.old_name);
+	rc = SPORK_EXIT_OK;
+out:
+	pki_hier_rotation_clear(&r);
 	pki_state_close(st);
 	poptFreeContext(ctx);
 	return rc;
@@ -754,6 +909,7 @@ spork_cmd_pki(int argc, const char **argv)
 		{ "build", cmd_build },
 		{ "import-cert", cmd_import_cert },
 		{ "status", cmd_status },
+		{ "rotate", cmd_rotate },
 	};
 
 	return spork_dispatch("pki", argc, argv, cmds,

@@ -175,13 +175,19 @@ static int
 gen_load_ca(struct gen *g, const char *ca_name, struct pki_error *err)
 {
 	enum pki_key_alg alg;
-	int ret, rc;
+	int ret, rc, held = 0;
 
-	if ((rc = pki_store_ca_get(g->st, ca_name, &g->ca, err)) != PKI_OK)
+	if ((rc = pki_store_ca_find(g->st, ca_name, &g->ca, err)) != PKI_OK)
 		return rc;
-	if (g->ca.status != PKI_CA_ACTIVE || g->ca.cert_der.size == 0)
+	/* a CA on certificateHold still publishes: its hold may be lifted,
+	 * and relying parties need its CRL meanwhile */
+	if ((rc = pki_store_ca_on_hold(g->st, &g->ca, &held, err)) != PKI_OK)
+		return rc;
+	if ((g->ca.status != PKI_CA_ACTIVE && !held) ||
+	    g->ca.cert_der.size == 0)
 		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is %s; only "
-				     "an active CA publishes CRLs", ca_name,
+				     "an active CA (or one on hold) publishes "
+				     "CRLs", g->ca.name,
 				     g->ca.status == PKI_CA_PENDING ? "waiting "
 				     "for its certificate" : "revoked");
 	if ((ret = gnutls_x509_crt_init(&g->crt)) < 0 ||
@@ -214,8 +220,10 @@ gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
 {
 	const struct pki_config *c = pki_state_config(g->state);
 	struct pki_crl_params *p = &g->p;
+	struct pki_ca_crl_settings cs;
 	int64_t validity = g->delta ? PKI_CRLGEN_DELTA_VALIDITY :
 		PKI_CRLGEN_FULL_VALIDITY;
+	int rc;
 
 	g->nshards = pki__crl_shards(g->ca.config_json);
 	if (g->shard > g->nshards)
@@ -228,9 +236,20 @@ gen_params(struct gen *g, const struct pki_crlgen_opts *opts,
 				     "delta CRLs; its full CRL is the only "
 				     "one");
 
-	/* The caller's choice, else spork.toml's [crl], else the default. */
+	/* The caller's choice, else the CA's (hierarchy.toml), else the
+	 * offline default, else spork.toml's [crl], else the default. */
+	if ((rc = pki_store_ca_crl_settings(g->st, g->ca.id, &cs, err)) !=
+	    PKI_OK)
+		return rc;
 	if (opts != NULL && opts->validity > 0)
 		validity = opts->validity;
+	else if (g->delta && cs.delta_next_update > 0)
+		validity = cs.delta_next_update;
+	else if (!g->delta && cs.next_update > 0)
+		validity = cs.next_update;
+	else if (!pki_key_is_online(g->ca.key_uri))
+		validity = g->delta ? PKI_CRLGEN_OFFLINE_DELTA_VALIDITY :
+			PKI_CRLGEN_OFFLINE_FULL_VALIDITY;
 	else if (c != NULL && g->delta && c->crl_delta_next_update > 0)
 		validity = c->crl_delta_next_update;
 	else if (c != NULL && !g->delta && c->crl_next_update > 0)
@@ -527,13 +546,18 @@ crl_due(struct pki_store *st, const struct pki_ca_record *ca, int delta,
 	return PKI_OK;
 }
 
-/* Why CA ca publishes no CRL at now, or NULL when it does. */
+/* Why CA ca publishes no CRL at now, or NULL when it does (a CA on
+ * hold does). */
 static const char *
-ca_inactive(const struct pki_ca_record *ca, int64_t now)
+ca_inactive(struct pki_store *st, const struct pki_ca_record *ca, int64_t now)
 {
+	struct pki_error e;
+	int held = 0;
+
 	if (ca->status == PKI_CA_PENDING || ca->cert_der.size == 0)
 		return "pending";
-	if (ca->status != PKI_CA_ACTIVE)
+	if (ca->status != PKI_CA_ACTIVE &&
+	    (pki_store_ca_on_hold(st, ca, &held, &e) != PKI_OK || !held))
 		return "revoked";
 	if (ca->not_after <= now)
 		return "expired";
@@ -629,7 +653,8 @@ pki_crlgen_all(struct pki_state *state, const struct pki_crlgen_all_opts *opts,
 
 		memset(&r, 0, sizeof(r));
 		r.ca_name = v[i].name;
-		if ((r.inactive = ca_inactive(&v[i], now)) != NULL) {
+		if ((r.inactive = ca_inactive(pki_state_store(state), &v[i],
+					      now)) != NULL) {
 			r.status = PKI_CRLGEN_INACTIVE;
 			report(ctx, &r);
 			continue;

@@ -49,14 +49,9 @@ pki_enroll_find(const struct pki_enroll *e, const char *serial,
 		goto out;
 	}
 	if (ca_name != NULL) {
-		if ((rc = pki_store_ca_get(pki_state_store(e->state), ca_name, &ca, err)) != PKI_OK) {
-			if (rc == PKI_E_NOTFOUND) {
-				pki_error_set(err, rc, "no CA named '%s'",
-					      ca_name);
-				pki_error_hint(err, PKI_HINT_LIST_CAS);
-			}
+		if ((rc = pki_store_ca_find(pki_state_store(e->state), ca_name,
+					      &ca, err)) != PKI_OK)
 			goto out;
-		}
 		id = ca.id;
 	}
 	rc = pki_store_cert_get(pki_state_store(e->state), id, canon, out, err);

@@ -107,34 +107,50 @@ issuing_names(const struct pki_ca_record *v, size_t n, char *buf, size_t len)
 		memcpy(buf + len - 4, "...", 4);
 }
 
-/* Pick the issuing CA by name, or the only active one. */
-static int
-pick_ca(const struct pki_enroll *e, const char *name, struct pki_ca_record *out,
-	struct pki_error *err)
+/* The CA the store names as profile's default, when it can issue:
+ * its index in v, or n. */
+static size_t
+default_of(struct pki_store *st, const char *profile,
+	   const struct pki_ca_record *v, size_t n, struct pki_error *err)
 {
+	struct pki_ca_default *d = NULL;
+	size_t nd = 0, i, k, pick = n;
+
+	if (pki_store_ca_defaults(st, &d, &nd, err) != PKI_OK) {
+		pki_error_clear(err);   /* no default: choose as before */
+		return n;
+	}
+	for (k = 0; k < nd; k++)
+		if (strcmp(d[k].profile, profile) == 0)
+			for (i = 0; i < n; i++)
+				if (v[i].id == d[k].ca_id && is_issuing(&v[i]))
+					pick = i;
+	pki_ca_defaults_free(d, nd);
+	return pick;
+}
+
+/*
+ * Pick the issuing CA: by name (pki_store_ca_find: any case, or its
+ * file slug), else the default of profile (hierarchy default_for, a
+ * rotation), else the only active issuing CA.
+ */
+static int
+pick_ca(const struct pki_enroll *e, const char *name, const char *profile,
+	struct pki_ca_record *out, struct pki_error *err)
+{
+	struct pki_store *st = pki_state_store(e->state);
 	struct pki_ca_record *v = NULL;
 	size_t n = 0, i, found = 0, pick = 0;
 	char names[512];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = pki_store_ca_list(pki_state_store(e->state), &v, &n, err)) != PKI_OK)
+	if (name != NULL)
+		return pki_store_ca_find(st, name, out, err);
+	if ((rc = pki_store_ca_list(st, &v, &n, err)) != PKI_OK)
 		return rc;
 	issuing_names(v, n, names, sizeof(names));
-	if (name != NULL) {
-		for (i = 0; i < n; i++)
-			if (strcmp(v[i].name, name) == 0)
-				break;
-		if (i == n) {
-			rc = pki_error_set(err, PKI_E_NOTFOUND, "no CA named '%s'"
-					   "; the issuing CAs are: %s", name,
-					   names[0] ? names : "(none)");
-			if (names[0] == '\0')
-				pki_error_hint(err, PKI_HINT_BUILD);
-			goto out;
-		}
-		pick = i;
-	} else {
+	if ((pick = default_of(st, profile, v, n, err)) == n) {
 		for (i = 0; i < n; i++)
 			if (is_issuing(&v[i])) {
 				found++;
@@ -149,8 +165,10 @@ pick_ca(const struct pki_enroll *e, const char *name, struct pki_ca_record *out,
 		}
 		if (found > 1) {
 			rc = pki_error_set(err, PKI_E_INVALID, "there are %zu "
-					   "issuing CAs (%s): name the one to "
-					   "use", found, names);
+					   "issuing CAs (%s) and none is the "
+					   "default for %s (default_for in "
+					   "hierarchy.toml): name the one to "
+					   "use", found, names, profile);
 			pki_error_hint(err, PKI_HINT_NAME_CA);
 			goto out;
 		}
@@ -794,7 +812,7 @@ pki_enroll_issue(const struct pki_enroll *e,
 	if ((rc = pki__enroll_settle(j.prof, &j.subj, &j.names, err)) != PKI_OK ||
 	    (rc = pki__enroll_policy(e->state, &j.subj, &j.names, err)) != PKI_OK)
 		goto out;
-	if ((rc = pick_ca(e, req->ca_name, &is.rec, err)) != PKI_OK)
+	if ((rc = pick_ca(e, req->ca_name, j.prof->name, &is.rec, err)) != PKI_OK)
 		goto out;
 	rc = job_run(e, &j, &is, res, err);
 out:
@@ -804,6 +822,112 @@ out:
 		gnutls_x509_crq_deinit(crq);
 	issuer_clear(&is);
 	job_clear(&j);
+	return rc;
+}
+
+/* ------------------------------------------------------------ checking */
+
+void
+pki_enroll_check_clear(struct pki_enroll_check *c)
+{
+	if (c == NULL)
+		return;
+	free(c->ca);
+	free(c->decider);
+	free(c->why);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The refusal e into out (by, decider) . */
+static int
+check_refused(struct pki_enroll_check *out, enum pki_enroll_check_by by,
+	      const char *decider, const struct pki_error *e,
+	      struct pki_error *err)
+{
+	out->by = by;
+	out->why = strdup(e->msg[0] ? e->msg : pki_strerror(e->code));
+	if (decider != NULL)
+		out->decider = strdup(decider);
+	if (out->why == NULL || (decider != NULL && out->decider == NULL))
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	return PKI_OK;
+}
+
+int
+pki_enroll_check_name(const struct pki_enroll *e, const char *ca_name,
+		      const char *profile, const char *name,
+		      struct pki_enroll_check *out, struct pki_error *err)
+{
+	const struct pki_profile *prof;
+	struct pki_subject subj;
+	struct pki__names names;
+	struct pki_ca_record ca, r;
+	struct pki_name_ip ip;
+	struct pki_error e2;
+	int64_t id;
+	int rc, hops;
+
+	memset(out, 0, sizeof(*out));
+	memset(&subj, 0, sizeof(subj));
+	memset(&names, 0, sizeof(names));
+	memset(&ca, 0, sizeof(ca));
+	memset(&r, 0, sizeof(r));
+	pki_error_clear(&e2);
+	prof = pki_profile_by_name(profile ? profile : "tls-server");
+	if (prof == NULL || prof->is_ca)
+		return pki_error_set(err, PKI_E_NOTFOUND, "no end-entity "
+				     "profile '%s' (use tls-server, "
+				     "tls-client, code-signing, email or "
+				     "ocsp-signing)", profile);
+	out->profile = prof->name;
+	/* the CA first: a name is only checked against a CA that could
+	 * issue now */
+	if ((rc = pick_ca(e, ca_name, prof->name, &ca, err)) != PKI_OK)
+		goto out;
+	{
+		struct issuer is;
+
+		memset(&is, 0, sizeof(is));
+		is.rec = ca;
+		rc = issuer_check(&is, prof, now_of(e), err);
+		if (rc != PKI_OK)
+			goto out;
+	}
+	if ((out->ca = strdup(ca.name)) == NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = pki__names_add(&names, pki_name_ip_parse(name, &ip, NULL) ==
+				 PKI_OK ? "ip" : "dns", name, err)) != PKI_OK)
+		goto out;
+	if (pki__enroll_settle(prof, &subj, &names, &e2) != PKI_OK) {
+		rc = check_refused(out, PKI_ENROLL_CHECK_PROFILE, NULL, &e2, err);
+		goto out;
+	}
+	/* the issuing CA, then each CA above it: which one excludes it */
+	for (id = ca.id, hops = 0; id != 0 && hops < MAX_CHAIN; hops++) {
+		pki_ca_record_clear(&r);
+		if ((rc = pki_store_ca_get_id(pki_state_store(e->state), id, &r,
+					      err)) != PKI_OK)
+			goto out;
+		if (r.cert_der.size > 0 &&
+		    pki__enroll_constraints(&subj, &names, &r.cert_der, 1,
+					    &e2) != PKI_OK) {
+			rc = check_refused(out, PKI_ENROLL_CHECK_CA, r.name,
+					   &e2, err);
+			goto out;
+		}
+		id = r.parent_id == r.id ? 0 : r.parent_id;
+	}
+	out->by = PKI_ENROLL_CHECK_OK;
+	rc = PKI_OK;
+out:
+	if (rc != PKI_OK)
+		pki_enroll_check_clear(out);
+	pki_ca_record_clear(&r);
+	pki_ca_record_clear(&ca);
+	pki_subject_clear(&subj);
+	pki__names_clear(&names);
 	return rc;
 }
 

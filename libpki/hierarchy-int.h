@@ -20,6 +20,12 @@
 int64_t pki__hier_node_not_after(const struct pki_hier_node *n,
 				 int64_t not_before);
 
+/* Fill n->spec_json and n->spec_hash, the canonical definition of node
+ * n of p (no dates; not default_for or CRL lifetimes).  -1 when out of
+ * memory. */
+int pki__hier_node_spec(const struct pki_hier_plan *p,
+			struct pki_hier_node *n);
+
 /* Number of CA levels below node i of p (0 for a leaf CA). */
 unsigned pki__hier_depth_below(const struct pki_hier_plan *p, size_t i);
 
@@ -48,6 +54,9 @@ struct pki__hier_builder {
 	gnutls_datum_t *ders;       /* certificate DER per node */
 	int64_t now;
 	unsigned flags;             /* PKI_HIER_FORCE ... */
+	int (*on_record)(void *ctx, const struct pki_ca_record *rec,
+			 struct pki_error *err);
+	void *on_record_ctx;
 };
 
 /* Write <slug>.pem and <slug>-chain.pem of node i (its certificate, its
@@ -95,5 +104,25 @@ int pki__hier_lock(struct pki_state *state, int *fd,
  * (hierarchy-import.c). */
 int pki__hier_build_import(struct pki__hier_builder *B, size_t i,
 			   struct pki_error *err) PKI_WUR;
+
+/*
+ * After a build (hierarchy-roles.c), in one transaction: every built
+ * node's CRL lifetimes, and the default CA of each profile a node is
+ * default_for: the node, or the newest successor a rotation made of
+ * it, so that a build never undoes a rotation.  A default that moves
+ * gets a "pki.default" audit row.
+ */
+int pki__hier_apply_roles(struct pki__hier_builder *B,
+			  struct pki_error *err) PKI_WUR;
+
+/* pki_hier_build, and for pki_hier_rotate, with on_record (may be
+ * NULL) run inside the transaction that records each new CA, after its
+ * row is inserted: a failure there undoes the CA. */
+int pki__hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
+		    unsigned flags,
+		    int (*on_record)(void *ctx, const struct pki_ca_record *rec,
+				     struct pki_error *err),
+		    void *ctx, struct pki_hier_result **results,
+		    struct pki_error *err) PKI_WUR;
 
 #endif

@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <nettle/sha2.h>
 
+#include <spork/config.h>
 #include <spork/hierarchy.h>
 #include "keystore.h"
 #include <spork/state.h>
@@ -49,6 +50,7 @@ node_clear(struct pki_hier_node *n)
 	pki_strlist_clear(&n->delta_crl_urls);
 	pki_strlist_clear(&n->ocsp_urls);
 	pki_strlist_clear(&n->ca_issuers_urls);
+	pki_strlist_clear(&n->default_for);
 }
 
 void
@@ -113,7 +115,8 @@ static const char *const ca_keys[] = {
 	"digital_signature", "permitted_dns", "excluded_dns", "permitted_ip",
 	"excluded_ip", "permitted_email", "excluded_email", "policy_oids",
 	"crl_urls", "delta_crl_urls", "ocsp_urls", "ca_issuers_urls",
-	"crl_shards", NULL
+	"crl_shards", "default_for", "crl_next_update",
+	"delta_crl_next_update", NULL
 };
 static const char *const import_keys[] = {
 	"name", "pkcs12", "key", "crl_urls", "delta_crl_urls", "ocsp_urls",
@@ -391,6 +394,94 @@ read_urls(struct loader *L, const struct pki_toml_table *t,
 	read_crl_shards(L, t, n);
 }
 
+/* crl_next_update, delta_crl_next_update: durations (config.h). */
+static void
+read_duration(struct loader *L, const struct pki_toml_table *t,
+	      const char *key, int64_t *out)
+{
+	const struct pki_toml_keyval *kv = pki_toml_find(t, key);
+	struct pki_error e;
+	const char *v;
+	int64_t secs;
+
+	if (kv == NULL)
+		return;
+	if ((v = get_str(L, t, key, "\"26w\"")) == NULL)
+		return;
+	pki_error_clear(&e);
+	if (pki_duration_parse(v, &secs, &e) != PKI_OK)
+		pki__diag(L->d, kv->val.line, kv->val.column, "%s: %s", key,
+			  e.msg);
+	else if (secs <= 0)
+		pki__diag(L->d, kv->val.line, kv->val.column, "%s must be longer "
+			  "than zero", key);
+	else
+		*out = secs;
+}
+
+static void
+read_crl_lifetimes(struct loader *L, const struct pki_toml_table *t,
+		   struct pki_hier_node *n)
+{
+	read_duration(L, t, "crl_next_update", &n->crl_next_update);
+	read_duration(L, t, "delta_crl_next_update", &n->delta_crl_next_update);
+}
+
+static int
+check_ee_profile(const char *s)
+{
+	const struct pki_profile *p = pki_profile_by_name(s);
+
+	return p != NULL && !p->is_ca;
+}
+
+/* default_for: end-entity profiles, on issuing CAs only (check_defaults
+ * sees that no profile is given twice). */
+static void
+read_default_for(struct loader *L, const struct pki_toml_table *t,
+		 struct pki_hier_node *n)
+{
+	const struct pki_toml_keyval *kv = pki_toml_find(t, "default_for");
+
+	if (kv == NULL)
+		return;
+	if (strcmp(n->role, "issuing") != 0) {
+		pki__diag(L->d, kv->line, kv->column, "default_for is for "
+			  "issuing CAs only; a %s CA issues no end-entity "
+			  "certificates", n->role);
+		return;
+	}
+	get_list(L, t, "default_for", &n->default_for, check_ee_profile,
+		 "an end-entity profile (tls-server, tls-client, "
+		 "code-signing, email, ocsp-signing)");
+}
+
+/* A profile is the default of one CA at most. */
+static void
+check_defaults(struct loader *L)
+{
+	const struct pki_hier_plan *p = L->plan;
+	size_t i, j, k, m;
+
+	for (i = 0; i < p->n; i++)
+		for (k = 0; k < p->nodes[i].default_for.n; k++)
+			for (j = 0; j <= i; j++)
+				for (m = 0; m < p->nodes[j].default_for.n &&
+				     (j < i || m < k); m++)
+					if (strcmp(p->nodes[i].default_for.v[k],
+						   p->nodes[j].default_for.v[m]) == 0)
+						pki__diag(L->d, p->nodes[i].line,
+						     p->nodes[i].column,
+						     "'%s' is default_for %s "
+						     "already at line %u; a "
+						     "profile has one default "
+						     "CA at most",
+						     p->nodes[i].name ?
+						     p->nodes[i].name : "?",
+						     p->nodes[i].default_for.v[k],
+						     p->nodes[j].line);
+}
+
 static void
 read_key_location(struct loader *L, const struct pki_toml_table *t,
 		  struct pki_hier_node *n)
@@ -597,6 +688,8 @@ read_ca(struct loader *L, const struct pki_toml_table *t, struct pki_hier_node *
 	get_list(L, t, "policy_oids", &n->tpl.policy_oids, check_oid,
 		 "a dotted OID (e.g. \"1.3.6.1.4.1.99999.1\")");
 	read_urls(L, t, n);
+	read_crl_lifetimes(L, t, n);
+	read_default_for(L, t, n);
 }
 
 /* Read an array of CA tables under key `key` of table t. */
@@ -741,8 +834,8 @@ set_opt(json_t *o, const char *k, const char *v)
 		json_object_set_new(o, k, json_string(v));
 }
 
-static int
-node_spec(const struct pki_hier_plan *p, struct pki_hier_node *n)
+int
+pki__hier_node_spec(const struct pki_hier_plan *p, struct pki_hier_node *n)
 {
 	json_t *o = json_object();
 	const struct pki_subject *s = &n->tpl.subject;
@@ -1098,8 +1191,9 @@ pki_hier_load(const char *path, int64_t now, struct pki_hier_plan **out,
 			     "[[issuing_cas]] below it, not [[policy_cas]]");
 	}
 	check_tree(&L, now != 0 ? now : (int64_t)time(NULL));
+	check_defaults(&L);
 	for (i = 0; i < plan->n; i++)
-		if (plan->nodes[i].name != NULL && node_spec(plan, &plan->nodes[i]) != 0)
+		if (plan->nodes[i].name != NULL && pki__hier_node_spec(plan, &plan->nodes[i]) != 0)
 			pki__diag(d, 0, 0, "out of memory");
 	if (d->n > 0) {
 		rc = pki_error_set(err, PKI_E_INVALID, "%s: %zu problem%s found",

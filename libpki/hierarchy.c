@@ -398,6 +398,8 @@ pki__hier_record_ca(struct pki__hier_builder *B, struct pki_ca_record *rec,
 	if ((rc = pki_store_begin(B->st, err)) != PKI_OK)
 		goto out;
 	if ((rc = pki_store_ca_insert(B->st, rec, err)) != PKI_OK ||
+	    (B->on_record != NULL &&
+	     (rc = B->on_record(B->on_record_ctx, rec, err)) != PKI_OK) ||
 	    (rc = pki_store_audit(B->st, NULL, action, rec->name,
 				  detail, err)) != PKI_OK ||
 	    (rc = pki_store_commit(B->st, err)) != PKI_OK) {
@@ -856,6 +858,17 @@ pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 	       unsigned flags, struct pki_hier_result **results,
 	       struct pki_error *err)
 {
+	return pki__hier_build(plan, state, flags, NULL, NULL, results, err);
+}
+
+int
+pki__hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
+		unsigned flags,
+		int (*on_record)(void *ctx, const struct pki_ca_record *rec,
+				 struct pki_error *err),
+		void *ctx, struct pki_hier_result **results,
+		struct pki_error *err)
+{
 	struct pki__hier_builder B;
 	struct pki_diags d = { 0, NULL, 0 };
 	size_t i, n = plan->n;
@@ -869,6 +882,8 @@ pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 	B.ks = pki_state_keystore(state);
 	B.now = pki_state_now(state);
 	B.flags = flags;
+	B.on_record = on_record;
+	B.on_record_ctx = ctx;
 	if (B.ks == NULL)
 		return pki_error_set(err, PKI_E_INVALID, "pki_hier_build: the "
 				     "state directory was opened without keys");
@@ -925,6 +940,10 @@ pki_hier_build(const struct pki_hier_plan *plan, struct pki_state *state,
 		if (rc != PKI_OK)
 			goto out;
 	}
+	/* a rotation's plan is made from the store, not from a hierarchy
+	 * file: it has no roles to record */
+	if (on_record == NULL && (rc = pki__hier_apply_roles(&B, err)) != PKI_OK)
+		goto out;
 	*results = B.res;
 	B.res = NULL;
 	rc = PKI_OK;

@@ -342,4 +342,15 @@ int pki_store_ocsp_response_summary(struct pki_store *st, int64_t ca_id,
 				    int64_t *earliest_next,
 				    struct pki_error *err) PKI_WUR;
 
+/* store-ca-roles.c: set the default CA of profile; record that old_id
+ * was succeeded by new_id (PKI_E_EXISTS when it was already); set a
+ * CA's CRL lifetimes.  Inside the caller's transaction. */
+int pki_store_ca_default_set(struct pki_store *st, const char *profile,
+			     int64_t ca_id, struct pki_error *err) PKI_WUR;
+int pki_store_ca_rotation_add(struct pki_store *st, int64_t old_id,
+			      int64_t new_id, struct pki_error *err) PKI_WUR;
+int pki_store_ca_crl_settings_set(struct pki_store *st, int64_t ca_id,
+				  const struct pki_ca_crl_settings *v,
+				  struct pki_error *err) PKI_WUR;
+
 #endif

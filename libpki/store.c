@@ -217,6 +217,25 @@ static const char *const migrations[] = {
 
 	/* 4: CRL shards (crls.shard) */
 	MIGRATION_CRL_SHARDS,
+
+	/*
+	 * 5: what a CA is for, beyond its definition (store-ca-roles.c):
+	 * the issuing CA a profile defaults to, which CA a rotation made
+	 * the successor of which, and the CRL lifetimes of hierarchy.toml.
+	 * Rows change on every build and rotation; cas rows do not.
+	 */
+	"CREATE TABLE ca_defaults ("
+	" profile TEXT PRIMARY KEY,"
+	" ca_id INTEGER NOT NULL REFERENCES cas(id),"
+	" set_at INTEGER NOT NULL);"
+	"CREATE TABLE ca_rotations ("
+	" old_ca_id INTEGER PRIMARY KEY REFERENCES cas(id),"
+	" new_ca_id INTEGER NOT NULL UNIQUE REFERENCES cas(id),"
+	" rotated_at INTEGER NOT NULL);"
+	"CREATE TABLE ca_crl_settings ("
+	" ca_id INTEGER PRIMARY KEY REFERENCES cas(id),"
+	" next_update INTEGER NOT NULL,"
+	" delta_next_update INTEGER NOT NULL);",
 };
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

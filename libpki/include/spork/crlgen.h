@@ -31,16 +31,24 @@
 #include "pki.h"
 #include "state.h"
 
-/* Defaults for nextUpdate - thisUpdate. */
+/*
+ * nextUpdate - thisUpdate, the first of: the caller's validity; the
+ * CA's crl_next_update / delta_crl_next_update from hierarchy.toml
+ * (pki_store_ca_crl_settings); for a CA whose key is offline (not
+ * sealed under online.kek: lockbox offline, PKCS#11) the OFFLINE
+ * defaults, so that a root's CRL outlives the months between
+ * ceremonies; for an online CA spork.toml's [crl] next_update /
+ * delta_next_update, else the defaults.
+ */
 #define PKI_CRLGEN_FULL_VALIDITY (7 * 86400)
 #define PKI_CRLGEN_DELTA_VALIDITY (86400)
+#define PKI_CRLGEN_OFFLINE_FULL_VALIDITY (26 * 7 * 86400)
+#define PKI_CRLGEN_OFFLINE_DELTA_VALIDITY (30 * 86400)
 
 struct pki_crlgen_opts {
 	int delta;              /* a delta CRL on the latest full CRL */
 	int64_t now;            /* thisUpdate; 0: the state's clock */
-	int64_t validity;       /* seconds to nextUpdate; 0: spork.toml's
-				   [crl] next_update / delta_next_update,
-				   else the defaults above */
+	int64_t validity;       /* seconds to nextUpdate; 0: as above */
 	unsigned shard;         /* 1..the CA's crl_shards: that shard's
 				   CRL (not with delta); 0: the whole CRL */
 };

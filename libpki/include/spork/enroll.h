@@ -208,4 +208,40 @@ int pki_cert_parse(const gnutls_datum_t *in, gnutls_x509_crt_t *crt,
 int pki_cert_serial_hex(gnutls_x509_crt_t crt, char *out, size_t outlen,
 			struct pki_error *err) PKI_WUR;
 
+/* What, after the domain policy, decides whether a certificate for one
+ * name would be issued (pki_enroll_check_name). */
+enum pki_enroll_check_by {
+	PKI_ENROLL_CHECK_OK,        /* the profile and the CA chain allow it */
+	PKI_ENROLL_CHECK_PROFILE,   /* the profile refuses it */
+	PKI_ENROLL_CHECK_CA,        /* a CA's nameConstraints exclude it */
+	PKI_ENROLL_CHECK__MAX
+};
+
+/* Strings owned; pki_enroll_check_clear. */
+struct pki_enroll_check {
+	enum pki_enroll_check_by by;
+	const char *profile;        /* static: the profile's name */
+	char *ca;                   /* the issuing CA checked */
+	char *decider;              /* CHECK_CA: the CA whose constraints
+				       exclude it (the issuing CA or an
+				       ancestor) */
+	char *why;                  /* the refusal, as issuance says it */
+};
+void pki_enroll_check_clear(struct pki_enroll_check *c);
+
+/*
+ * The checks pki_enroll_issue makes of one name after the domain
+ * policy, without issuing: the profile (NULL: "tls-server"; the name
+ * is asked for as a subjectAltName, a DNS name or an IP address) and
+ * the nameConstraints of every CA from the issuing CA up, the CA
+ * chosen as pki_enroll_issue chooses it (ca_name, else the profile's
+ * default, else the only issuing CA).  PKI_OK with out->by saying which
+ * decides; an error when no CA can be chosen or the profile is
+ * unknown (as pki_enroll_issue would fail).
+ */
+int pki_enroll_check_name(const struct pki_enroll *e, const char *ca_name,
+			  const char *profile, const char *name,
+			  struct pki_enroll_check *out,
+			  struct pki_error *err) PKI_WUR;
+
 #endif

@@ -53,6 +53,11 @@ struct pki_hier_node {
 	struct pki_strlist crl_urls, delta_crl_urls, ocsp_urls, ca_issuers_urls;
 	unsigned crl_shards;        /* crl_shards: end-entity certificates'
 				       CRL shards (2..256), 0 for none */
+	/* Not part of the definition (a change is no drift): recorded
+	 * on every build. */
+	struct pki_strlist default_for; /* profiles it is the default for */
+	int64_t crl_next_update;    /* seconds; 0: crlgen.h's default */
+	int64_t delta_crl_next_update;
 	char *spec_json;            /* canonical definition (no dates) */
 	char spec_hash[65];         /* hex SHA-256 of spec_json */
 };
@@ -169,5 +174,40 @@ int pki_hier_import_cert(const struct pki_hier_plan *plan,
 			 struct pki_state *state, const char *ca_name,
 			 const gnutls_datum_t *cert, unsigned flags,
 			 char **forced, struct pki_error *err) PKI_WUR;
+
+/* What pki_hier_rotate did; strings owned, pki_hier_rotation_clear. */
+struct pki_hier_rotation {
+	char *old_name;
+	char *new_name;
+	char *cert_path;            /* <state>/ca/<slug>.pem of the successor */
+	char *chain_path;
+	char *defaults;             /* ", "-joined profiles it is now the
+				       default for; "" when none */
+};
+void pki_hier_rotation_clear(struct pki_hier_rotation *r);
+
+/*
+ * Issuing CA rollover: a successor of the issuing CA ca_name (found as
+ * pki_store_ca_find finds it) under the same parent, with the same
+ * definition (algorithm, validity, subject but for the common name,
+ * constraints, policies, key location), a new key, and its service
+ * URLs with the old CA's file slug replaced by the new one's.  new_name
+ * NULL: "<name> 2" (or one more than the number ending the name).  The
+ * common name gets the same number (" 2", or "-2" after the first
+ * label of a host-name-like one).  In the transaction that records it:
+ * the rotation, the old CA's CRL lifetimes, and the old CA's profile
+ * defaults (all profiles without a default when it had none) move to
+ * the successor, with a "pki.rotate" audit row.  The old CA stays
+ * active: it issues when named and publishes CRLs until it expires;
+ * a later pki_hier_build moves the defaults of its default_for along
+ * the rotation instead of back.  Refused: a CA that is not an active
+ * issuing CA, one whose parent is outside the store (external,
+ * imported top), a PKCS#11 key, one rotated before (PKI_E_EXISTS).
+ * The parent's key is unsealed (an offline one asks the passphrase
+ * source).  state opened for CLI use.
+ */
+int pki_hier_rotate(struct pki_state *state, const char *ca_name,
+		    const char *new_name, struct pki_hier_rotation *out,
+		    struct pki_error *err) PKI_WUR;
 
 #endif

@@ -130,6 +130,50 @@ int pki_store_ca_list(struct pki_store *st, struct pki_ca_record **out,
 		      size_t *n, struct pki_error *err) PKI_WUR;
 void pki_ca_records_free(struct pki_ca_record *v, size_t n);
 
+/*
+ * A CA by the name a user gives: its name exactly, else ignoring case,
+ * else its file slug (pki_state_slug: "spork-root-ca").  PKI_E_NOTFOUND
+ * naming every CA when none matches, PKI_E_INVALID (PKI_HINT_NAME_CA)
+ * when a looser match fits several.  Free *out with pki_ca_record_clear.
+ */
+int pki_store_ca_find(struct pki_store *st, const char *name,
+		      struct pki_ca_record *out, struct pki_error *err) PKI_WUR;
+
+/* *held = 1 when CA ca is revoked for certificateHold (its own
+ * certificate row), else 0. */
+int pki_store_ca_on_hold(struct pki_store *st, const struct pki_ca_record *ca,
+			 int *held, struct pki_error *err) PKI_WUR;
+
+/* The issuing CA a profile defaults to when no CA is named (hierarchy
+ * default_for, moved along by a rotation). */
+struct pki_ca_default {
+	char *profile;           /* "tls-server" ... */
+	int64_t ca_id;
+};
+/* Every default, by profile; free with pki_ca_defaults_free. */
+int pki_store_ca_defaults(struct pki_store *st, struct pki_ca_default **out,
+			  size_t *n, struct pki_error *err) PKI_WUR;
+void pki_ca_defaults_free(struct pki_ca_default *v, size_t n);
+
+/* CA old_id was succeeded by new_id (pki_hier_rotate). */
+struct pki_ca_rotation {
+	int64_t old_id, new_id, rotated_at;
+};
+/* Every rotation, oldest first; caller frees *out with free(). */
+int pki_store_ca_rotations(struct pki_store *st,
+			   struct pki_ca_rotation **out, size_t *n,
+			   struct pki_error *err) PKI_WUR;
+
+/* A CA's CRL lifetimes from hierarchy.toml, in seconds; 0: not set
+ * (crlgen.h says what applies then). */
+struct pki_ca_crl_settings {
+	int64_t next_update, delta_next_update;
+};
+/* All zero when the CA has none recorded. */
+int pki_store_ca_crl_settings(struct pki_store *st, int64_t ca_id,
+			      struct pki_ca_crl_settings *out,
+			      struct pki_error *err) PKI_WUR;
+
 
 /* ------------------------------------------------------------------ */
 /* Serials                                                              */
