@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -197,6 +198,44 @@ depth_of(const struct pki_hier_plan *p, size_t i)
 	return d + (p->mode == PKI_HIER_SUBORDINATE);
 }
 
+/* The end of a validity of the node's length from nb (years as calendar
+ * years, like the build). */
+static int64_t
+validity_end(const struct pki_hier_node *n, int64_t nb)
+{
+	struct tm tm;
+	time_t t = (time_t)nb;
+
+	if (n->validity_years == 0 || gmtime_r(&t, &tm) == NULL)
+		return nb + (int64_t)n->validity_days * 86400;
+	tm.tm_year += (int)n->validity_years;
+	return (int64_t)timegm(&tm);
+}
+
+/* The validity; for a CA built with another one than the file now asks
+ * for, both: what it has, and what the file's would be. */
+static void
+print_validity(const struct pki_hier_node *n, const struct pki_hier_status *s,
+	       const char *ind)
+{
+	char len[32];
+
+	if (n->validity_years)
+		snprintf(len, sizeof(len), "%u years", n->validity_years);
+	else
+		snprintf(len, sizeof(len), "%u days", n->validity_days);
+	printf("%s%-14s%s", ind, "validity", spork_time(s->not_before));
+	if (s->state == PKI_HIER_CHANGED && s->why != NULL &&
+	    strstr(s->why, "validity") != NULL) {
+		printf(" .. %s (as built)\n", spork_time(s->not_after));
+		printf("%s%-14s%s", ind, "file asks", spork_time(s->not_before));
+		printf(" .. %s (%s)\n", spork_time(validity_end(n,
+		       s->not_before)), len);
+		return;
+	}
+	printf(" .. %s (%s)\n", spork_time(s->not_after), len);
+}
+
 static void
 print_node(const struct pki_hier_plan *p, size_t i,
 	   const struct pki_hier_status *s, int verbose)
@@ -227,14 +266,8 @@ print_node(const struct pki_hier_plan *p, size_t i,
 		free(subj);
 		printf("%s%-14s%s\n", ind, "algorithm", pki_key_alg_name(n->alg));
 	}
-	if (s != NULL && !n->imported) {
-		printf("%s%-14s%s", ind, "validity", spork_time(s->not_before));
-		printf(" .. %s", spork_time(s->not_after));
-		if (n->validity_years)
-			printf(" (%u years)\n", n->validity_years);
-		else
-			printf(" (%u days)\n", n->validity_days);
-	}
+	if (s != NULL && !n->imported)
+		print_validity(n, s, ind);
 	printf("%s%-14s%s\n", ind, "key", key_location(n));
 	if (n->external_parent)
 		printf("%s%-14s%s (build writes a CSR)\n", ind, "signed by",

@@ -212,4 +212,14 @@ for c in alg-issuing-p521 alg-issuing-ed448 alg-issuing-rsa4096 alg-issuing-p384
 	check "openssl chain $c" openssl verify -x509_strict -CAfile "$T/algs/ca/alg-root.pem" \
 		-untrusted "$T/algs/ca/$c-chain.pem" "$T/algs/ca/$c.pem"
 done
+
+# ---- preview shows the dates a changed validity would give
+mkdir -p "$T/pv"
+sed '0,/validity_years = [0-9]*/s//validity_years = 12/' "$HIER/2-tier.toml" > "$T/pv/h.toml"
+run "$SPORK" pki build $PASSOPT -q --state-dir "$T/pv/state" "$HIER/2-tier.toml"
+expect 6 "preview of a changed validity (exit 6: build would refuse)" "$SPORK" pki preview --state-dir "$T/pv/state" "$T/pv/h.toml"
+grep_out "preview: the validity as built" "validity +[0-9T:Z-]+ \.\. [0-9T:Z-]+ \(as built\)"
+y=$(date -u +%Y)
+grep_out "preview: the dates the file asks for (12 years)" \
+	"file asks +$y-[0-9T:Z-]+ \.\. $((y + 12))-[0-9T:Z-]+ \(12 years\)"
 finish
