@@ -593,8 +593,6 @@ cmd_show(int argc, const char **argv)
 	gnutls_datum_t file = { NULL, 0 };
 	gnutls_x509_crt_t issuer = NULL;
 	char *issuer_name = NULL;
-	const unsigned char *data;
-	size_t len;
 	int nrest, rc, verified = 0;
 
 	memset(&rec, 0, sizeof(rec));
@@ -612,15 +610,14 @@ cmd_show(int argc, const char **argv)
 	if (o_ca != NULL) {
 		if (stored_crl(&state, &ca, &rec, &err) != PKI_OK)
 			goto fail;
-		data = rec.der.data;
-		len = rec.der.size;
-	} else {
-		if (pki_file_read(rest[0], PKI_CRL_MAX_SIZE, &file, &err) != PKI_OK)
-			goto fail;
-		data = file.data;
-		len = file.size;
+		file = rec.der;           /* the parse takes it */
+		rec.der.data = NULL;
+		rec.der.size = 0;
+	} else if (pki_file_read(rest[0], PKI_CRL_MAX_SIZE, &file, &err) !=
+		   PKI_OK) {
+		goto fail;
 	}
-	if (pki_crl_parse(data, len, &crl, &err) != PKI_OK) {
+	if (pki_crl_parse_take(&file, &crl, &err) != PKI_OK) {
 		pki_error_prefix(&err, "%s", o_ca ? o_ca : rest[0]);
 		goto fail;
 	}

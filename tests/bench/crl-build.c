@@ -9,7 +9,7 @@
  * (getrusage/wait4 ru_maxrss) is its own.  The issuer is a P-256 CA made
  * here; entries have 16-octet serials, a reason code on 4 out of 5 and an
  * invalidity date on every keyCompromise (1 in 5).  Also measured:
- * pki_crl_parse() plus a walk over every entry (what `spork crl show`
+ * pki_crl_parse_take() plus a walk over every entry (what `spork crl show`
  * does).  Set SPORK_BENCH_KEEP=1 to keep the work directory.
  */
 #include <config.h>
@@ -235,11 +235,10 @@ job_parse(void *arg)
 
 	snprintf(path, sizeof(path), "%s/%s", workdir, j->file);
 	if (pki_file_read(path, PKI_CRL_MAX_SIZE, &d, &err) != PKI_OK ||
-	    pki_crl_parse(d.data, d.size, &crl, &err) != PKI_OK) {
+	    pki_crl_parse_take(&d, &crl, &err) != PKI_OK) {
 		fprintf(stderr, "crl-build: %s\n", err.msg);
 		return 1;
 	}
-	gnutls_free(d.data);
 	while (pki_crl_entry_next(crl, &e) == 1)
 		n++;
 	if (n != j->n || crl->entry_count != j->n ||

@@ -1156,6 +1156,36 @@ craft(enum craft mode, gnutls_datum_t *out)
 	asn1_delete_structure(&defs);
 }
 
+/* pki_crl_parse_take: the buffer is taken (DER) or decoded and freed
+ * (PEM), and emptied also when the parse fails. */
+static void
+test_parse_take(void **state)
+{
+	struct pki_crl *crl = NULL;
+	struct pki_error err;
+	gnutls_datum_t d, pem = { NULL, 0 };
+	unsigned char *was;
+
+	(void)state;
+	craft(CRAFT_OK, &d);
+	assert_int_equal(gnutls_pem_base64_encode2("X509 CRL", &d, &pem), 0);
+	was = d.data;
+	assert_int_equal(pki_crl_parse_take(&d, &crl, &err), PKI_OK);
+	assert_null(d.data);
+	assert_int_equal(d.size, 0);
+	assert_ptr_equal(crl->der.data, was);        /* not copied */
+	assert_int_equal(crl->entry_count, 1);
+	pki_crl_free(crl);
+	assert_int_equal(pki_crl_parse_take(&pem, &crl, &err), PKI_OK);
+	assert_null(pem.data);
+	assert_int_equal(crl->entry_count, 1);
+	pki_crl_free(crl);
+	craft(CRAFT_NEGATIVE_SERIAL, &d);
+	assert_int_equal(pki_crl_parse_take(&d, &crl, &err), PKI_E_PARSE);
+	assert_null(d.data);
+	assert_null(crl);
+}
+
 static void
 test_parse_crafted(void **state)
 {
@@ -1431,6 +1461,7 @@ main(void)
 		cmocka_unit_test(test_p384_p521),
 		cmocka_unit_test(test_build_refuses),
 		cmocka_unit_test(test_parse_crafted),
+		cmocka_unit_test(test_parse_take),
 		cmocka_unit_test(test_parse_hostile),
 		cmocka_unit_test(test_many),
 	};

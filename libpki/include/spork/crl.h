@@ -139,6 +139,14 @@ int pki_crl_parse(const unsigned char *data, size_t len, struct pki_crl **crl,
 		  struct pki_error *err) PKI_WUR;
 
 /*
+ * As pki_crl_parse, taking data (gnutls_malloc'ed, as pki_file_read
+ * gives it) instead of copying it: a CRL of 50 MB is then held once.
+ * data is emptied whatever the outcome.
+ */
+int pki_crl_parse_take(gnutls_datum_t *data, struct pki_crl **out,
+		       struct pki_error *err) PKI_WUR;
+
+/*
  * Fill *e with the next entry of crl and return 1, or return 0 after the
  * last.  e->serial points into crl and is valid until the next call.
  * The entries were checked by pki_crl_parse(), so this fails (returning
