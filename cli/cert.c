@@ -28,9 +28,12 @@ static int show_help;
 /* Options shared by several commands. */
 static const char *o_ca, *o_csr, *o_cn, *o_key_type, *o_out, *o_key_out,
 		  *o_pkcs12, *o_profile, *o_status, *o_expiring, *o_name,
-		  *o_format, *o_reason, *o_invalidity, *o_sort;
+		  *o_format, *o_reason, *o_invalidity, *o_sort, *o_valid_for,
+		  *o_not_before, *o_not_after, *o_subject, *o_org, *o_ou,
+		  *o_country, *o_email;
 static char **o_san;
-static int o_days = -1, o_chain, o_rekey, o_pem, o_reverse;
+static int o_days = -1, o_chain, o_rekey, o_pem, o_reverse, o_force,
+	   o_revoke_old, o_include_renewed, o_exit_status;
 static long long o_limit = LLONG_MIN;   /* LLONG_MIN: not given */
 
 #define HELP_OPTION \
@@ -45,6 +48,22 @@ static long long o_limit = LLONG_MIN;   /* LLONG_MIN: not given */
 	{ "pkcs12-no-password", '\0', POPT_ARG_NONE, \
 	  &spork_g.pkcs12_no_password, 0, \
 	  "write the PKCS#12 file unencrypted, without a password", NULL }
+#define VALIDITY_OPTIONS(what) \
+	{ "valid-for", '\0', POPT_ARG_STRING, &o_valid_for, 0, \
+	  "validity as a duration: 90d, 24h, 2w (default: " what ")", \
+	  "TIME" }, \
+	{ "days", '\0', POPT_ARG_INT, &o_days, 0, \
+	  "validity in days (as --valid-for Nd)", "N" }, \
+	{ "not-before", '\0', POPT_ARG_STRING, &o_not_before, 0, \
+	  "valid from (RFC 3339: 2026-01-02T03:04:05Z; default: now)", \
+	  "TIME" }, \
+	{ "not-after", '\0', POPT_ARG_STRING, &o_not_after, 0, \
+	  "valid until and including (RFC 3339)", "TIME" }
+/* A certificate named by serial, file or --name. */
+#define NAME_OPTION \
+	{ "name", '\0', POPT_ARG_STRING, &o_name, 0, \
+	  "the valid certificate carrying this name (instead of SERIAL or " \
+	  "FILE; refused when several do)", "NAME" }
 #define OUTPUT_OPTIONS \
 	{ "out", 'o', POPT_ARG_STRING, &o_out, 0, \
 	  "write the certificate (PEM) to FILE (default: standard output)", \
@@ -64,6 +83,18 @@ static const struct poptOption issue_options[] = {
 	  "the certificate request (PEM or DER, - for standard input)", "FILE" },
 	{ "cn", '\0', POPT_ARG_STRING, &o_cn, 0,
 	  "common name (replaces the request's subject)", "NAME" },
+	{ "subject", '\0', POPT_ARG_STRING, &o_subject, 0,
+	  "the subject, RFC 4514: 'CN=a,O=Example\\, Inc.,C=DE' (replaces "
+	  "the request's)", "DN" },
+	{ "org", '\0', POPT_ARG_STRING, &o_org, 0,
+	  "organization (O) of the subject", "NAME" },
+	{ "ou", '\0', POPT_ARG_STRING, &o_ou, 0,
+	  "organizational unit (OU) of the subject", "NAME" },
+	{ "country", '\0', POPT_ARG_STRING, &o_country, 0,
+	  "country (C), two letters", "CC" },
+	{ "email", '\0', POPT_ARG_STRING, &o_email, 0,
+	  "emailAddress of the subject (also give it as --san email:)",
+	  "ADDR" },
 	{ "san", '\0', POPT_ARG_ARGV, &o_san, 0,
 	  "subjectAltNames: dns:NAME,ip:ADDR,email:ADDR,uri:URI (repeatable; "
 	  "replaces the request's)", "LIST" },
@@ -73,8 +104,7 @@ static const struct poptOption issue_options[] = {
 	{ "profile", '\0', POPT_ARG_STRING, &o_profile, 0,
 	  "tls-server (default), tls-client, code-signing, email, ocsp-signing",
 	  "PROFILE" },
-	{ "days", '\0', POPT_ARG_INT, &o_days, 0,
-	  "validity in days (default and maximum: the profile's)", "N" },
+	VALIDITY_OPTIONS("and maximum: the profile's"),
 	OUTPUT_OPTIONS,
 	SPORK_COMMON_OPTIONS,
 	HELP_OPTION,
@@ -83,8 +113,12 @@ static const struct poptOption issue_options[] = {
 
 static const struct poptOption renew_options[] = {
 	CA_OPTION("the CA that issued SERIAL (when serials clash)"),
-	{ "days", '\0', POPT_ARG_INT, &o_days, 0,
-	  "validity in days (default: the old certificate's)", "N" },
+	NAME_OPTION,
+	VALIDITY_OPTIONS("the old certificate's"),
+	{ "force", '\0', POPT_ARG_NONE, &o_force, 0,
+	  "renew even if a valid renewal exists already", NULL },
+	{ "revoke-old", '\0', POPT_ARG_NONE, &o_revoke_old, 0,
+	  "revoke the old certificate (superseded) with the renewal", NULL },
 	{ "rekey", '\0', POPT_ARG_NONE, &o_rekey, 0,
 	  "certify a new key: from --csr, or generated here", NULL },
 	{ "csr", '\0', POPT_ARG_STRING, &o_csr, 0,
@@ -103,7 +137,12 @@ static const struct poptOption list_options[] = {
 	{ "status", '\0', POPT_ARG_STRING, &o_status, 0,
 	  "valid, revoked or expired", "STATUS" },
 	{ "expiring-within", '\0', POPT_ARG_STRING, &o_expiring, 0,
-	  "valid ones that expire within this time (30d, 12h, 3600s)", "TIME" },
+	  "unrevoked ones expired or expiring within this time (30d, 12h, "
+	  "0: expired now), without those renewed", "TIME" },
+	{ "include-renewed", '\0', POPT_ARG_NONE, &o_include_renewed, 0,
+	  "with --expiring-within: also those with a valid renewal", NULL },
+	{ "exit-status", '\0', POPT_ARG_NONE, &o_exit_status, 0,
+	  "exit 1 when a certificate matches, 0 when none does", NULL },
 	{ "name", '\0', POPT_ARG_STRING, &o_name, 0,
 	  "glob over the subject and the subjectAltNames", "GLOB" },
 	{ "profile", '\0', POPT_ARG_STRING, &o_profile, 0,
@@ -121,6 +160,7 @@ static const struct poptOption list_options[] = {
 
 static const struct poptOption show_options[] = {
 	CA_OPTION("the CA that issued SERIAL (when serials clash)"),
+	NAME_OPTION,
 	{ "pem", '\0', POPT_ARG_NONE, &o_pem, 0,
 	  "also print the certificate in PEM", NULL },
 	SPORK_COMMON_OPTIONS,
@@ -130,6 +170,7 @@ static const struct poptOption show_options[] = {
 
 static const struct poptOption export_options[] = {
 	CA_OPTION("the CA that issued SERIAL (when serials clash)"),
+	NAME_OPTION,
 	{ "format", 'f', POPT_ARG_STRING, &o_format, 0,
 	  "pem (default), der, chain or pkcs12", "FORMAT" },
 	{ "out", 'o', POPT_ARG_STRING, &o_out, 0,
@@ -142,6 +183,7 @@ static const struct poptOption export_options[] = {
 
 static const struct poptOption revoke_options[] = {
 	CA_OPTION("the CA that issued SERIAL (when serials clash)"),
+	NAME_OPTION,
 	{ "reason", 'r', POPT_ARG_STRING, &o_reason, 0,
 	  "RFC 5280 reason: unspecified, keyCompromise, cACompromise, "
 	  "affiliationChanged, superseded, cessationOfOperation, "
@@ -169,11 +211,13 @@ cert_usage(FILE *f)
 		"  issue    --csr FILE | --cn NAME --san LIST   issue a certificate\n"
 		"  list     [--status S] [--expiring-within T] [--name GLOB]\n"
 		"                                    the certificate inventory\n"
-		"  show     SERIAL|FILE              one certificate and its state\n"
-		"  export   SERIAL --format pem|der|chain|pkcs12\n"
-		"  renew    SERIAL [--rekey]         same names, new validity\n"
-		"  revoke   SERIAL --reason REASON   revoke (RFC 5280 reasons)\n"
+		"  show     CERT                     one certificate and its state\n"
+		"  export   CERT --format pem|der|chain|pkcs12\n"
+		"  renew    CERT [--rekey]           same names, new validity\n"
+		"  revoke   CERT --reason REASON     revoke (RFC 5280 reasons)\n"
 		"  unhold   SERIAL                   lift a certificateHold\n"
+		"\nCERT is a serial, a certificate file (PEM or DER) or --name "
+		"NAME.\n"
 		"\nRun 'spork cert <command> --help' for options; see "
 		"spork-cert(1).\n");
 }
@@ -202,6 +246,35 @@ parse(const char *cmd, int argc, const char **argv,
 	    spork_check_serial((*rest)[0], strcmp(args, "SERIAL|FILE") == 0))
 		return -1;
 	return 0;
+}
+
+/*
+ * Parse a command that names one certificate: SERIAL, FILE or --name
+ * NAME.  *arg is the positional argument, NULL with --name.
+ */
+static int
+parse_ref(const char *cmd, int argc, const char **argv,
+	  const struct poptOption *table, poptContext *ctx, const char **arg)
+{
+	const char **rest;
+	int nrest = 0;
+
+	*arg = NULL;
+	if (spork_parse(cmd, argc, argv, table, "SERIAL|FILE", ctx, &rest,
+			&nrest) != 0)
+		return -1;
+	if (nrest == 1 && o_name == NULL) {
+		*arg = rest[0];
+		return 0;
+	}
+	if (nrest == 0 && o_name != NULL)
+		return 0;
+	spork_warnx("%s takes one certificate: a serial, a certificate file "
+		    "(PEM or DER) or --name NAME%s", cmd,
+		    nrest > 1 || (nrest == 1 && o_name != NULL) ?
+		    ", not several" : "");
+	poptPrintUsage(*ctx, stderr, 0);
+	return -1;
 }
 
 static int
@@ -467,6 +540,7 @@ cert_json(struct pki_store *st, const struct pki_cert_record *r, int64_t now)
 {
 	json_t *o = json_object(), *rev = json_null();
 	char *renewed = serial_of(st, r->renewal_of);
+	char *by = serial_of(st, r->renewed_by);
 
 	json_object_set_new(o, "serial", json_string(r->serial));
 	json_object_set_new(o, "subject", json_string(r->subject ? r->subject : ""));
@@ -481,6 +555,8 @@ cert_json(struct pki_store *st, const struct pki_cert_record *r, int64_t now)
 	json_object_set_new(o, "sha256", json_string(r->sha256 ? r->sha256 : ""));
 	json_object_set_new(o, "renewal_of", renewed ? json_string(renewed)
 						     : json_null());
+	json_object_set_new(o, "renewed_by", by ? json_string(by) : json_null());
+	json_object_set_new(o, "superseded", json_boolean(r->superseded_by != 0));
 	json_object_set_new(o, "source", json_string(r->source ? r->source : ""));
 	json_object_set_new(o, "requester", json_string(r->requester ?
 							r->requester : ""));
@@ -495,6 +571,7 @@ cert_json(struct pki_store *st, const struct pki_cert_record *r, int64_t now)
 				"invalidity_date", time_json(r->invalidity_date));
 	json_object_set_new(o, "revocation", rev);
 	free(renewed);
+	free(by);
 	return o;
 }
 
@@ -531,6 +608,7 @@ print_cert(struct pki_store *st, const struct pki_cert_record *r, int64_t now,
 {
 	enum pki_cert_status s = pki_cert_record_status(r, now);
 	char *renewed = serial_of(st, r->renewal_of);
+	char *by = serial_of(st, r->renewed_by);
 
 	printf("%-14s%s\n", "serial", r->serial);
 	print_field("subject", r->subject);
@@ -566,12 +644,16 @@ print_cert(struct pki_store *st, const struct pki_cert_record *r, int64_t now,
 	printf("%-14s%s\n", "sha256", r->sha256 ? r->sha256 : "");
 	if (renewed)
 		printf("%-14s%s\n", "renewal of", renewed);
+	if (by)
+		printf("%-14s%s%s\n", "renewed by", by, r->superseded_by ? "" :
+		       " (no longer valid)");
 	printf("%-14s", "recorded");
 	spork_put_clean(stdout, r->source ? r->source : "", 0);
 	fputs(" by ", stdout);
 	spork_put_clean(stdout, r->requester ? r->requester : "", 0);
 	printf(" at %s\n", spork_time(r->created_at));
 	free(renewed);
+	free(by);
 }
 
 /* ------------------------------------------------------------ context */
@@ -750,6 +832,73 @@ check_key_outputs(poptContext ctx, int generated, struct pki_error *err)
 	return SPORK_EXIT_OK;
 }
 
+static int is_file_arg(const char *arg);
+static int parse_time_arg(const char *s, int64_t *t);
+static int find_cert(struct env *v, const char *arg, struct pki_cert_record *r,
+		     struct pki_error *err);
+
+/*
+ * The serial and CA that revoke and renew pass to libpki: a serial as
+ * given (libpki looks it up and says what is wrong with it), else the
+ * certificate found by file or --name (into *found, which the caller
+ * clears).
+ */
+static int
+resolve(struct env *v, const char *arg, struct pki_cert_record *found,
+	const char **serial, const char **ca, struct pki_error *err)
+{
+	int rc;
+
+	*serial = arg;
+	*ca = o_ca;
+	if (arg != NULL && !is_file_arg(arg))
+		return PKI_OK;
+	if ((rc = find_cert(v, arg, found, err)) != PKI_OK)
+		return rc;
+	*serial = found->serial;
+	if (found->issuer_name != NULL)
+		*ca = found->issuer_name;
+	return PKI_OK;
+}
+
+/* --valid-for, --not-before, --not-after (with --days) into seconds; a
+ * bad command line exits 2 (ctx freed). */
+static int
+validity_args(poptContext ctx, int64_t *valid_for, int64_t *nb, int64_t *na)
+{
+	if (o_days == 0 || o_days < -1)
+		return usage_fail(ctx, "--days needs a positive number");
+	if ((o_days > 0) + (o_valid_for != NULL) + (o_not_after != NULL) > 1)
+		return usage_fail(ctx, "give one of --valid-for, --days and "
+				  "--not-after");
+	if (o_valid_for != NULL &&
+	    (spork_parse_duration(o_valid_for, valid_for) != 0 ||
+	     *valid_for <= 0))
+		return usage_fail(ctx, "--valid-for takes a duration like 90d, "
+				  "24h or 2w (spork(1), DURATIONS), not '%s'",
+				  o_valid_for);
+	if (o_not_before != NULL && parse_time_arg(o_not_before, nb) != 0)
+		return usage_fail(ctx, "--not-before takes RFC 3339 time like "
+				  "2026-01-02T03:04:05Z, not '%s'", o_not_before);
+	if (o_not_after != NULL && parse_time_arg(o_not_after, na) != 0)
+		return usage_fail(ctx, "--not-after takes RFC 3339 time like "
+				  "2026-01-02T03:04:05Z, not '%s'", o_not_after);
+	if (o_not_before != NULL && o_not_after != NULL && *na < *nb)
+		return usage_fail(ctx, "--not-after %s comes before --not-before "
+				  "%s", o_not_after, o_not_before);
+	return SPORK_EXIT_OK;
+}
+
+/* Replace *field with a copy of v (when given); -1 out of memory. */
+static int
+set_field(char **field, const char *v)
+{
+	if (v == NULL)
+		return 0;
+	free(*field);
+	return (*field = strdup(v)) == NULL ? -1 : 0;
+}
+
 static int
 cmd_issue(int argc, const char **argv)
 {
@@ -757,11 +906,13 @@ cmd_issue(int argc, const char **argv)
 	const char **rest;
 	struct pki_enroll_request req;
 	struct pki_enroll_result res;
+	struct pki_subject subj;
 	struct pki_error err;
 	struct env v;
 	gnutls_datum_t csr = { NULL, 0 };
 	int rc, i;
 
+	memset(&subj, 0, sizeof(subj));
 	pki_error_clear(&err);
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
@@ -771,20 +922,49 @@ cmd_issue(int argc, const char **argv)
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
 	}
-	if (o_csr == NULL && o_cn == NULL && o_san == NULL)
-		return usage_fail(ctx, "give --csr FILE, or --cn NAME and/or "
-				  "--san LIST for a key generated here");
+	if (o_csr == NULL && o_cn == NULL && o_san == NULL && o_subject == NULL)
+		return usage_fail(ctx, "give --csr FILE, or --cn NAME (or "
+				  "--subject DN) and/or --san LIST for a key "
+				  "generated here");
 	if (o_csr != NULL && o_key_type != NULL)
 		return usage_fail(ctx, "--key-type is for a key generated here; "
 				  "a request brings its own key");
-	if (o_days == 0 || o_days < -1)
-		return usage_fail(ctx, "--days needs a positive number");
+	if ((rc = validity_args(ctx, &req.valid_for, &req.not_before,
+				&req.not_after)) != SPORK_EXIT_OK)
+		return rc;
 	if ((rc = check_key_outputs(ctx, o_csr == NULL, &err)) != SPORK_EXIT_OK)
 		return rc;
 	req.ca_name = o_ca;
 	req.profile = o_profile;
 	req.days = o_days > 0 ? (unsigned)o_days : 0;
 	req.cn = o_cn;
+	if (o_subject != NULL || o_org != NULL || o_ou != NULL ||
+	    o_country != NULL || o_email != NULL) {
+		if (o_subject != NULL &&
+		    pki_subject_parse(o_subject, &subj, &err) != PKI_OK) {
+			pki_error_prefix(&err, "--subject");
+			rc = spork_fail(&err, NULL);
+			goto out;
+		}
+		if (set_field(&subj.organization, o_org) != 0 ||
+		    set_field(&subj.organizational_unit, o_ou) != 0 ||
+		    set_field(&subj.country, o_country) != 0 ||
+		    set_field(&subj.email, o_email) != 0) {
+			pki_error_set(&err, PKI_E_NOMEM, "out of memory");
+			rc = spork_fail(&err, NULL);
+			goto out;
+		}
+		/* --org and friends alone keep the request's common name */
+		if (o_subject == NULL && o_cn == NULL && o_csr != NULL) {
+			pki_subject_clear(&subj);
+			rc = usage_fail(ctx, "--org, --ou, --country and --email "
+					"replace the request's subject: give "
+					"--cn or --subject with them");
+			ctx = NULL;
+			goto out;
+		}
+		req.subject = &subj;
+	}
 	req.key_alg = PKI_KEY_ECDSA_P256;
 	if (o_key_type != NULL &&
 	    pki_key_alg_from_name(o_key_type, &req.key_alg, &err) != PKI_OK) {
@@ -815,6 +995,7 @@ out:
 	gnutls_free(csr.data);
 	pki_enroll_result_clear(&res);
 	pki_enroll_request_clear(&req);
+	pki_subject_clear(&subj);
 	env_close(&v);
 	poptFreeContext(ctx);
 	return rc;
@@ -824,7 +1005,8 @@ static int
 cmd_renew(int argc, const char **argv)
 {
 	poptContext ctx;
-	const char **rest;
+	const char *arg;
+	struct pki_cert_record found;
 	struct pki_enroll_renewal req;
 	struct pki_enroll_result res;
 	struct pki_error err;
@@ -836,8 +1018,8 @@ cmd_renew(int argc, const char **argv)
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
 	memset(&v, 0, sizeof(v));
-	if (parse("cert renew", argc, argv, renew_options, "SERIAL", 1, &ctx,
-		  &rest) != 0) {
+	memset(&found, 0, sizeof(found));
+	if (parse_ref("cert renew", argc, argv, renew_options, &ctx, &arg) != 0) {
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
 	}
@@ -851,10 +1033,13 @@ cmd_renew(int argc, const char **argv)
 	if ((rc = check_key_outputs(ctx, o_rekey && o_csr == NULL, &err)) !=
 	    SPORK_EXIT_OK)
 		return rc;
-	req.serial = rest[0];
-	req.ca_name = o_ca;
+	if ((rc = validity_args(ctx, &req.valid_for, &req.not_before,
+				&req.not_after)) != SPORK_EXIT_OK)
+		return rc;
 	req.days = o_days > 0 ? (unsigned)o_days : 0;
 	req.rekey = o_rekey;
+	req.force = o_force;
+	req.revoke_old = o_revoke_old;
 	if (o_key_type != NULL) {
 		if (pki_key_alg_from_name(o_key_type, &req.key_alg, &err) != PKI_OK) {
 			rc = spork_bad_value(&err);
@@ -870,13 +1055,18 @@ cmd_renew(int argc, const char **argv)
 		req.csr = &csr;
 	}
 	if (env_open(&v, 1, 1, &err) != PKI_OK ||
+	    resolve(&v, arg, &found, &req.serial, &req.ca_name, &err) != PKI_OK ||
 	    pki_enroll_renew(&v.e, &req, &res, &err) != PKI_OK ||
 	    deliver(&v, &res, "renewed as", &err) != PKI_OK) {
 		rc = fail(&err);
 		goto out;
 	}
+	if (o_revoke_old && !spork_g.json && !spork_g.quiet)
+		fprintf(stderr, "revoked %s (superseded); it takes effect for "
+			"relying parties with the next CRL\n", req.serial);
 	rc = SPORK_EXIT_OK;
 out:
+	pki_cert_record_clear(&found);
 	gnutls_free(csr.data);
 	pki_enroll_result_clear(&res);
 	env_close(&v);
@@ -886,42 +1076,80 @@ out:
 
 /* ------------------------------------------------------------ list */
 
-struct list_ctx {
-	struct pki_store *st;
-	json_t *a;
-	int64_t now;
-	size_t n;
-	int ca_width;       /* the longest CA name: the column's width */
-};
-
+/* Characters (not bytes) of UTF-8 text s, as a terminal shows them. */
 static int
-list_one(void *vctx, const struct pki_cert_record *r)
+text_width(const char *s)
 {
-	struct list_ctx *c = vctx;
-	char cn[256];
+	int n = 0;
 
-	c->n++;
-	if (c->a != NULL) {
-		json_array_append_new(c->a, cert_json(c->st, r, c->now));
-		return 0;
+	for (; s != NULL && *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* s cleaned, padded with spaces to width characters. */
+static void
+put_col(const char *s, int width)
+{
+	int n = text_width(s);
+
+	spork_put_clean(stdout, s, 0);
+	for (; n < width; n++)
+		putchar(' ');
+}
+
+/* The word of the STATUS column: "superseded" for a valid certificate
+ * with a valid renewal. */
+static const char *
+list_status(const struct pki_cert_record *r, int64_t now)
+{
+	enum pki_cert_status st = pki_cert_record_status(r, now);
+
+	if (st == PKI_CERT_VALID && r->superseded_by != 0)
+		return "superseded";
+	return pki_cert_status_name(st);
+}
+
+/* The table of cert list, its columns as wide as their widest value. */
+static void
+list_print(const struct pki_cert_record *v, size_t n, int64_t now)
+{
+	int w[5] = { 6, 6, 9, 7, 2 };    /* SERIAL STATUS NOT AFTER PROFILE CA */
+	char cn[256];
+	size_t i;
+
+#define WIDEN(k, s) do { int x_ = text_width(s); if (x_ > w[k]) w[k] = x_; } while (0)
+	for (i = 0; i < n; i++) {
+		WIDEN(0, v[i].serial);
+		WIDEN(1, list_status(&v[i], now));
+		WIDEN(2, spork_time(v[i].not_after));
+		WIDEN(3, v[i].profile);
+		WIDEN(4, v[i].issuer_name ? v[i].issuer_name : "-");
 	}
-	if (spork_g.quiet)
-		return 0;
-	if (c->n == 1)
-		printf("%-34s %-8s %-20s %-12s %-*s %s\n", "SERIAL", "STATUS",
-		       "NOT AFTER", "PROFILE", c->ca_width, "CA", "NAMES");
-	printf("%-34s %-8s %-20s %-12s ", r->serial,
-	       pki_cert_status_name(pki_cert_record_status(r, c->now)),
-	       spork_time(r->not_after), r->profile);
-	spork_put_clean(stdout, r->issuer_name ? r->issuer_name : "-",
-			c->ca_width);
-	putchar(' ');
-	if (r->sans != NULL && *r->sans != '\0')
-		print_names(r->sans);
-	else
-		spork_put_clean(stdout, first_cn(r->subject, cn, sizeof(cn)), 0);
-	printf("\n");
-	return 0;
+#undef WIDEN
+	printf("%-*s %-*s %-*s %-*s %-*s NAMES\n", w[0], "SERIAL", w[1],
+	       "STATUS", w[2], "NOT AFTER", w[3], "PROFILE", w[4], "CA");
+	for (i = 0; i < n; i++) {
+		const struct pki_cert_record *r = &v[i];
+
+		put_col(r->serial, w[0]);
+		putchar(' ');
+		put_col(list_status(r, now), w[1]);
+		putchar(' ');
+		put_col(spork_time(r->not_after), w[2]);
+		putchar(' ');
+		put_col(r->profile, w[3]);
+		putchar(' ');
+		put_col(r->issuer_name ? r->issuer_name : "-", w[4]);
+		putchar(' ');
+		if (r->sans != NULL && *r->sans != '\0')
+			print_names(r->sans);
+		else
+			spork_put_clean(stdout, first_cn(r->subject, cn,
+							 sizeof(cn)), 0);
+		printf("\n");
+	}
 }
 
 /* --sort: the keys, and the one in effect for cmp_cert. */
@@ -977,29 +1205,26 @@ cmp_cert(const void *va, const void *vb)
 }
 
 /*
- * The certificates matching f for cert list: with --limit the newest N
- * (the most recently issued), ordered by --sort, --reverse turning the
- * order round; each through list_one.
+ * What cert list shows of the n certificates in v (in issue order): with
+ * --limit the newest N, ordered by --sort, --reverse turning the order
+ * round.  Sorts that window of v in place; its start is returned.
  */
-static int
-list_sorted(struct pki_store *st, const struct pki_cert_filter *f,
-	    struct list_ctx *lc, struct pki_error *err)
+static size_t
+list_window(struct pki_cert_record *v, size_t n)
 {
-	struct pki_cert_record *v = NULL;
-	size_t n = 0, first = 0, i;
-	int rc;
+	size_t first = 0, i;
+	struct pki_cert_record t;
 
-	if ((rc = pki_store_cert_list(st, f, &v, &n, err)) != PKI_OK)
-		return rc;
-	/* in issue (id) order: the newest are the last */
 	if (o_limit != LLONG_MIN && (unsigned long long)o_limit < n)
 		first = n - (size_t)o_limit;
 	sort_by = o_sort != NULL ? sort_key(o_sort) : 0;
 	qsort(v + first, n - first, sizeof(*v), cmp_cert);
-	for (i = 0; i < n - first; i++)
-		(void)list_one(lc, &v[o_reverse ? n - 1 - i : first + i]);
-	pki_cert_records_free(v, n);
-	return PKI_OK;
+	for (i = 0; o_reverse && i < (n - first) / 2; i++) {
+		t = v[first + i];
+		v[first + i] = v[n - 1 - i];
+		v[n - 1 - i] = t;
+	}
+	return first;
 }
 
 static int
@@ -1010,21 +1235,22 @@ cmd_list(int argc, const char **argv)
 	struct pki_cert_filter f;
 	struct pki_ca_record ca;
 	struct pki_error err;
-	struct list_ctx lc;
+	struct pki_cert_record *v = NULL;
 	struct pki_state *state = NULL;
 	struct pki_store *st = NULL;
+	size_t n = 0, first = 0, i;
+	int64_t now;
 	int rc;
 
 	pki_error_clear(&err);
 	memset(&f, 0, sizeof(f));
 	memset(&ca, 0, sizeof(ca));
-	memset(&lc, 0, sizeof(lc));
 	if (parse("cert list", argc, argv, list_options, NULL, 0, &ctx,
 		  &rest) != 0) {
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
 	}
-	f.now = lc.now = spork_now();
+	f.now = now = spork_now();
 	if (o_status != NULL) {
 		if (strcmp(o_status, "valid") == 0)
 			f.status = PKI_CERT_VALID;
@@ -1041,8 +1267,11 @@ cmd_list(int argc, const char **argv)
 			return usage_fail(ctx, "--expiring-within takes a time "
 					  "like 30d, 12h, 90m or 3600s, not "
 					  "'%s'", o_expiring);
-		if (f.status == PKI_CERT_ANY)
-			f.status = PKI_CERT_VALID;
+		f.expiring = 1;
+		f.exclude_superseded = !o_include_renewed;
+	} else if (o_include_renewed) {
+		return usage_fail(ctx, "--include-renewed goes with "
+				  "--expiring-within");
 	}
 	if (o_limit != LLONG_MIN && o_limit <= 0)
 		return usage_fail(ctx, "--limit needs a positive number");
@@ -1067,32 +1296,28 @@ cmd_list(int argc, const char **argv)
 		}
 		f.issuer_ca_id = ca.id;
 	}
-	lc.st = st;
-	lc.ca_width = 2;
-	{
-		struct pki_ca_record *cas = NULL;
-		size_t ncas = 0, i;
-
-		if (pki_store_ca_list(st, &cas, &ncas, &err) == PKI_OK)
-			for (i = 0; i < ncas; i++)
-				if ((int)strlen(cas[i].name) > lc.ca_width)
-					lc.ca_width = (int)strlen(cas[i].name);
-		pki_ca_records_free(cas, ncas);
-		pki_error_clear(&err);
-	}
-	if (spork_g.json)
-		lc.a = json_array();
-	if (list_sorted(st, &f, &lc, &err) != PKI_OK) {
-		json_decref(lc.a);
+	if (pki_store_cert_list(st, &f, &v, &n, &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
-	if (spork_g.json)
-		spork_json_out(json_pack("{s:i, s:o}", "count", (json_int_t)lc.n,
-					 "certificates", lc.a));
-	else if (!spork_g.quiet && lc.n == 0)
+	first = list_window(v, n);
+	if (spork_g.json) {
+		json_t *a = json_array();
+
+		for (i = first; i < n; i++)
+			json_array_append_new(a, cert_json(st, &v[i], now));
+		spork_json_out(json_pack("{s:i, s:o}", "count",
+					 (json_int_t)(n - first),
+					 "certificates", a));
+	} else if (!spork_g.quiet && n > first) {
+		list_print(v + first, n - first, now);
+	} else if (!spork_g.quiet) {
 		fprintf(stderr, "no certificates match\n");
-	rc = SPORK_EXIT_OK;
+	}
+	/* --exit-status: as openssl x509 -checkend, 1 when something
+	 * matches (needs attention) */
+	rc = o_exit_status && n > 0 ? SPORK_EXIT_FAIL : SPORK_EXIT_OK;
+	pki_cert_records_free(v, n);
 out:
 	pki_ca_record_clear(&ca);
 	pki_state_close(state);
@@ -1102,13 +1327,112 @@ out:
 
 /* --------------------------------------------------------- show, export */
 
-/* SERIAL or FILE into *r: a regular file is read and looked up by its
- * SHA-256 fingerprint. */
+struct name_match {
+	struct pki_cert_record first;
+	size_t n;
+	char list[1024];
+};
+
+static int
+name_one(void *vctx, const struct pki_cert_record *r)
+{
+	struct name_match *m = vctx;
+	size_t len = strlen(m->list);
+
+	if (m->n++ == 0) {
+		m->first = *r;
+		m->first.serial = spork_strdup(r->serial);
+		m->first.subject = NULL;
+		m->first.sans = NULL;
+		m->first.profile = NULL;
+		m->first.sha256 = NULL;
+		m->first.source = NULL;
+		m->first.requester = NULL;
+		m->first.issuer_name = spork_strdup(r->issuer_name);
+		memset(&m->first.der, 0, sizeof(m->first.der));
+	}
+	if (len + 1 < sizeof(m->list))
+		snprintf(m->list + len, sizeof(m->list) - len, "%s%s (CA '%s', "
+			 "until %s)", len ? ", " : "", r->serial,
+			 r->issuer_name ? r->issuer_name : "-",
+			 spork_time(r->not_after));
+	return 0;
+}
+
+/*
+ * --name NAME into *r: the one valid certificate, not superseded by a
+ * valid renewal, whose subject or subjectAltNames match (a glob as in
+ * cert list --name).  Several: PKI_E_CONFLICT listing them.
+ */
+static int
+find_by_name(struct env *v, const char *name, struct pki_cert_record *r,
+	     struct pki_error *err)
+{
+	struct pki_cert_filter f;
+	struct pki_ca_record ca;
+	struct name_match m;
+	char serial[2 * PKI_STORE_SERIAL_MAX + 1];
+	int64_t ca_id = 0;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	memset(&ca, 0, sizeof(ca));
+	memset(&m, 0, sizeof(m));
+	if (o_ca != NULL) {
+		if ((rc = pki_store_ca_get(v->st, o_ca, &ca, err)) != PKI_OK) {
+			if (rc == PKI_E_NOTFOUND)
+				pki_error_set(err, rc, "no CA named '%s' "
+					      "(spork pki status lists them)",
+					      o_ca);
+			return rc;
+		}
+		ca_id = ca.id;
+		pki_ca_record_clear(&ca);
+	}
+	f.issuer_ca_id = ca_id;
+	f.status = PKI_CERT_VALID;
+	f.now = spork_now();
+	f.name_glob = name;
+	f.exclude_superseded = 1;
+	if ((rc = pki_store_cert_foreach(v->st, &f, name_one, &m, err)) !=
+	    PKI_OK)
+		goto out;
+	if (m.n == 0) {
+		rc = pki_error_set(err, PKI_E_NOTFOUND, "no valid certificate "
+				   "carries the name '%s' (spork cert list "
+				   "--name '%s' shows the expired and revoked "
+				   "ones too)", name, name);
+		goto out;
+	}
+	if (m.n > 1) {
+		rc = pki_error_set(err, PKI_E_CONFLICT, "%zu valid certificates "
+				   "carry the name '%s': %s; give the serial",
+				   m.n, name, m.list);
+		goto out;
+	}
+	snprintf(serial, sizeof(serial), "%s", m.first.serial);
+	rc = pki_store_cert_get(v->st, m.first.issuer_ca_id, serial, r, err);
+out:
+	pki_cert_record_clear(&m.first);
+	return rc;
+}
+
+/* Whether arg names a certificate file rather than a serial. */
+static int
+is_file_arg(const char *arg)
+{
+	struct stat sb;
+
+	return strcmp(arg, "-") == 0 || (stat(arg, &sb) == 0 &&
+					 S_ISREG(sb.st_mode));
+}
+
+/* SERIAL, FILE or --name (arg NULL) into *r: a regular file is read and
+ * looked up by its SHA-256 fingerprint. */
 static int
 find_cert(struct env *v, const char *arg, struct pki_cert_record *r,
 	  struct pki_error *err)
 {
-	struct stat sb;
 	gnutls_datum_t in = { NULL, 0 }, der = { NULL, 0 };
 	gnutls_x509_crt_t crt = NULL;
 	unsigned char fp[32];
@@ -1116,7 +1440,9 @@ find_cert(struct env *v, const char *arg, struct pki_cert_record *r,
 	char hex[65], serial[2 * PKI_STORE_SERIAL_MAX + 1];
 	int ret, rc;
 
-	if (strcmp(arg, "-") != 0 && (stat(arg, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+	if (arg == NULL)
+		return find_by_name(v, o_name, r, err);
+	if (!is_file_arg(arg)) {
 		rc = pki_enroll_find(&v->e, arg, o_ca, r, err);
 		if (rc == PKI_E_INVALID)
 			rc = pki_error_set(err, PKI_E_NOTFOUND, "'%s' is neither "
@@ -1164,7 +1490,7 @@ static int
 cmd_show(int argc, const char **argv)
 {
 	poptContext ctx;
-	const char **rest;
+	const char *arg;
 	struct pki_cert_record r;
 	struct pki_error err;
 	struct env v;
@@ -1176,13 +1502,12 @@ cmd_show(int argc, const char **argv)
 	pki_error_clear(&err);
 	memset(&r, 0, sizeof(r));
 	memset(&v, 0, sizeof(v));
-	if (parse("cert show", argc, argv, show_options, "SERIAL|FILE", 1, &ctx,
-		  &rest) != 0) {
+	if (parse_ref("cert show", argc, argv, show_options, &ctx, &arg) != 0) {
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
 	}
 	if (env_open(&v, 0, 0, &err) != PKI_OK ||
-	    find_cert(&v, rest[0], &r, &err) != PKI_OK ||
+	    find_cert(&v, arg, &r, &err) != PKI_OK ||
 	    pem_of(&r.der, NULL, 0, &pem, &pemlen, &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
@@ -1233,7 +1558,7 @@ static int
 cmd_export(int argc, const char **argv)
 {
 	poptContext ctx;
-	const char **rest;
+	const char *arg;
 	struct pki_cert_record r;
 	struct pki_error err;
 	struct env v;
@@ -1246,8 +1571,7 @@ cmd_export(int argc, const char **argv)
 	pki_error_clear(&err);
 	memset(&r, 0, sizeof(r));
 	memset(&v, 0, sizeof(v));
-	if (parse("cert export", argc, argv, export_options, "SERIAL|FILE", 1, &ctx,
-		  &rest) != 0) {
+	if (parse_ref("cert export", argc, argv, export_options, &ctx, &arg) != 0) {
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
 	}
@@ -1261,7 +1585,7 @@ cmd_export(int argc, const char **argv)
 		return usage_fail(ctx, "%s is binary: give --out FILE or "
 				  "redirect standard output", fmt);
 	if (env_open(&v, 0, 0, &err) != PKI_OK ||
-	    find_cert(&v, rest[0], &r, &err) != PKI_OK) {
+	    find_cert(&v, arg, &r, &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
@@ -1353,8 +1677,8 @@ static int
 cmd_revoke(int argc, const char **argv)
 {
 	poptContext ctx;
-	const char **rest;
-	struct pki_cert_record r;
+	const char *arg, *serial, *ca;
+	struct pki_cert_record r, found;
 	struct pki_error err;
 	struct env v;
 	int64_t inv = 0;
@@ -1363,8 +1687,8 @@ cmd_revoke(int argc, const char **argv)
 	pki_error_clear(&err);
 	memset(&r, 0, sizeof(r));
 	memset(&v, 0, sizeof(v));
-	if (parse("cert revoke", argc, argv, revoke_options, "SERIAL", 1, &ctx,
-		  &rest) != 0) {
+	memset(&found, 0, sizeof(found));
+	if (parse_ref("cert revoke", argc, argv, revoke_options, &ctx, &arg) != 0) {
 		poptFreeContext(ctx);
 		return SPORK_EXIT_USAGE;
 	}
@@ -1381,13 +1705,15 @@ cmd_revoke(int argc, const char **argv)
 				  "2026-01-02T03:04:05Z or 2026-01-02, not "
 				  "'%s'", o_invalidity);
 	if (env_open(&v, 1, 0, &err) != PKI_OK ||
-	    pki_enroll_revoke(&v.e, rest[0], o_ca, reason, inv, &r,
+	    resolve(&v, arg, &found, &serial, &ca, &err) != PKI_OK ||
+	    pki_enroll_revoke(&v.e, serial, ca, reason, inv, &r,
 			      &err) != PKI_OK) {
 		rc = spork_fail(&err, NULL);
 		goto out;
 	}
 	rc = report_revocation(&v, &r, "revoked");
 out:
+	pki_cert_record_clear(&found);
 	pki_cert_record_clear(&r);
 	env_close(&v);
 	poptFreeContext(ctx);

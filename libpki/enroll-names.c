@@ -6,6 +6,7 @@
  */
 #include <config.h>
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,7 +336,53 @@ dn_get(const struct dn_src *s, size_t i, unsigned k, char *buf, size_t len,
 	return PKI_OK;
 }
 
-/* Every field spork carries, each at most once. */
+/* The field of subject_fields with that OID, or NFIELDS. */
+static size_t
+field_by_oid(const char *oid)
+{
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++)
+		if (strcmp(subject_fields[i].oid, oid) == 0)
+			break;
+	return i;
+}
+
+/* Refuse a subject attribute spork does not carry (DC, UID, title, ...)
+ * rather than drop it from the certificate without a word. */
+static int
+subject_only_known(const struct dn_src *s, struct pki_error *err)
+{
+	char oid[128];
+	const char *name;
+	size_t size;
+	unsigned k;
+	int ret;
+
+	for (k = 0; k < 64; k++) {
+		size = sizeof(oid);
+		ret = s->crq ? gnutls_x509_crq_get_dn_oid(s->crq, k, oid, &size)
+			     : gnutls_x509_crt_get_dn_oid(s->crt, k, oid, &size);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			return PKI_OK;
+		if (ret < 0)
+			return pki__gnutls_error(err, ret, "reading the subject");
+		if (field_by_oid(oid) < NFIELDS)
+			continue;
+		name = gnutls_x509_dn_oid_name(oid, 0);
+		return pki_error_set(err, PKI_E_INVALID, "the subject carries %s"
+				     "%s%s%s, which spork does not put into a "
+				     "certificate (it carries CN, O, OU, C, ST, "
+				     "L, emailAddress and serialNumber): "
+				     "replace the subject", name ? name : oid,
+				     name ? " (" : "", name ? oid : "",
+				     name ? ")" : "");
+	}
+	return pki_error_set(err, PKI_E_INVALID, "the subject has more than "
+			     "64 kinds of attribute");
+}
+
+/* Every field spork carries, each at most once; nothing else. */
 static int
 subject_read(const struct dn_src *s, struct pki_subject *subj,
 	     struct pki_error *err)
@@ -344,6 +391,8 @@ subject_read(const struct dn_src *s, struct pki_subject *subj,
 	size_t i;
 	int rc, found;
 
+	if ((rc = subject_only_known(s, err)) != PKI_OK)
+		return rc;
 	for (i = 0; i < NFIELDS; i++) {
 		if ((rc = dn_get(s, i, 1, buf, sizeof(buf), &found, err)) !=
 		    PKI_OK)
@@ -380,6 +429,129 @@ pki__enroll_subject_crq(gnutls_x509_crq_t crq, struct pki_subject *subj,
 	struct dn_src s = { crq, NULL };
 
 	return subject_read(&s, subj, err);
+}
+
+/* RFC 4514 attribute types spork reads in a subject string. */
+static const struct {
+	const char *name;
+	const char *oid;
+} dn_types[] = {
+	{ "CN", GNUTLS_OID_X520_COMMON_NAME },
+	{ "O", GNUTLS_OID_X520_ORGANIZATION_NAME },
+	{ "OU", GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME },
+	{ "C", GNUTLS_OID_X520_COUNTRY_NAME },
+	{ "ST", GNUTLS_OID_X520_STATE_OR_PROVINCE_NAME },
+	{ "L", GNUTLS_OID_X520_LOCALITY_NAME },
+	{ "emailAddress", GNUTLS_OID_PKCS9_EMAIL },
+	{ "E", GNUTLS_OID_PKCS9_EMAIL },
+	{ "serialNumber", "2.5.4.5" },
+};
+
+/* One value of an RFC 4514 string from *pp up to an unescaped ',' into
+ * out (unescaped: "\," and "\2C" alike); *pp is left at the ',' or the
+ * end.  -1 for a '+' (multi-valued RDN), a dangling '\' or a value that
+ * does not fit. */
+static int
+dn_value(const char **pp, char *out, size_t len)
+{
+	const char *p = *pp;
+	size_t n = 0;
+	unsigned v;
+
+	for (; *p != '\0' && *p != ','; p++) {
+		char c = *p;
+
+		if (c == '+')
+			return -1;
+		if (c == '\\') {
+			if (isxdigit((unsigned char)p[1]) &&
+			    isxdigit((unsigned char)p[2]) &&
+			    sscanf(p + 1, "%2x", &v) == 1) {
+				c = (char)v;
+				p += 2;
+			} else if (p[1] != '\0') {
+				c = *++p;
+			} else {
+				return -1;
+			}
+		}
+		if (n + 1 >= len)
+			return -1;
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	*pp = p;
+	return 0;
+}
+
+int
+pki_subject_parse(const char *dn, struct pki_subject *out,
+		  struct pki_error *err)
+{
+	char type[64], val[2 * PKI__ENROLL_MAX_NAME + 2], q[PKI__QUOTE_MAX];
+	const char *p = dn, *eq;
+	size_t i, t, n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (dn == NULL || *dn == '\0')
+		return pki_error_set(err, PKI_E_INVALID, "the subject is empty");
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		if ((eq = strchr(p, '=')) == NULL ||
+		    (n = (size_t)(eq - p)) == 0 || n >= sizeof(type)) {
+			rc = pki_error_set(err, PKI_E_INVALID, "\"%s\" is not a "
+					   "subject as RFC 4514 writes it "
+					   "(CN=name,O=organization,C=DE)",
+					   pki__quote(dn, strlen(dn), q,
+						      sizeof(q)));
+			goto fail;
+		}
+		memcpy(type, p, n);
+		type[n] = '\0';
+		while (n > 0 && type[n - 1] == ' ')
+			type[--n] = '\0';
+		p = eq + 1;
+		for (t = 0; t < sizeof(dn_types) / sizeof(dn_types[0]); t++)
+			if (strcasecmp(dn_types[t].name, type) == 0 ||
+			    strcmp(dn_types[t].oid, type) == 0)
+				break;
+		if (t == sizeof(dn_types) / sizeof(dn_types[0])) {
+			rc = pki_error_set(err, PKI_E_INVALID, "the subject "
+					   "attribute %s is not one spork puts "
+					   "into a certificate (CN, O, OU, C, "
+					   "ST, L, emailAddress, serialNumber)",
+					   pki__quote(type, strlen(type), q,
+						      sizeof(q)));
+			goto fail;
+		}
+		if (dn_value(&p, val, sizeof(val)) != 0) {
+			rc = pki_error_set(err, PKI_E_INVALID, "the subject's %s "
+					   "value is too long, ends in '\\' or "
+					   "holds an unescaped '+' (spork "
+					   "writes one value per attribute)",
+					   dn_types[t].name);
+			goto fail;
+		}
+		i = field_by_oid(dn_types[t].oid);
+		if (*field_of(out, i) != NULL) {
+			rc = pki_error_set(err, PKI_E_INVALID, "the subject has "
+					   "more than one %s; a certificate "
+					   "carries one", subject_fields[i].label);
+			goto fail;
+		}
+		if ((*field_of(out, i) = strdup(val)) == NULL) {
+			rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+			goto fail;
+		}
+		if (*p == ',')
+			p++;
+	}
+	return PKI_OK;
+fail:
+	pki_subject_clear(out);
+	return rc;
 }
 
 /* Every value UTF-8 without control characters, within its length. */

@@ -411,8 +411,11 @@ struct job {
 	struct pki__names names;
 	gnutls_pubkey_t pub;
 	gnutls_x509_privkey_t genkey;   /* generated here, handed to result */
-	unsigned days;
-	int days_explicit;
+	int64_t life;                   /* seconds asked for, 0: default */
+	int64_t nb_req, na_req;         /* not_before/not_after asked for */
+	int life_default;               /* life is a default: cut to the CA */
+	int revoke_old;                 /* renewal: revoke the old one */
+	int forced;                     /* renewal despite a valid renewal */
 	const char *action;             /* "cert.issue", "cert.renew" */
 	const char *key_origin;         /* "csr", "generated", "renewed" */
 	const struct pki_cert_record *old; /* renewal */
@@ -463,31 +466,62 @@ job_csr(struct job *j, const gnutls_datum_t *csr, gnutls_x509_crq_t *crq,
 		return pki__gnutls_error(err, ret, "the request's public key");
 	return pki_profile_check_key(j->pub, err);
 }
-/* not_before/not_after for the job, inside the issuer's validity. */
+/* "90 days" or "36 hours" or "5400 seconds" into buf. */
+static const char *
+span(int64_t secs, char *buf, size_t len)
+{
+	if (secs % 86400 == 0)
+		snprintf(buf, len, "%lld days", (long long)(secs / 86400));
+	else if (secs % 3600 == 0)
+		snprintf(buf, len, "%lld hours", (long long)(secs / 3600));
+	else
+		snprintf(buf, len, "%lld seconds", (long long)secs);
+	return buf;
+}
+
+/* not_before/not_after for the job, inside the profile's maximum and the
+ * issuer's validity: what was asked for, or from now for the default
+ * length, cut to the CA's end. */
 static int
 job_validity(const struct job *j, const struct pki_ca_record *ca, int64_t now,
 	     int64_t *nb, int64_t *na, struct pki_error *err)
 {
-	unsigned max = j->prof->max_days, days = j->days;
-	char t[32];
+	int64_t max = (int64_t)(j->prof->max_days ? j->prof->max_days : 398) *
+		      86400, life;
+	int explicit = (j->life != 0 && !j->life_default) || j->na_req != 0;
+	char t[32], a[48], b[48];
 
-	if (max == 0)
-		max = 398;
-	if (days == 0)
-		days = max;
-	if (days > max)
-		return pki_error_set(err, PKI_E_INVALID, "%u days is more than "
-				     "the %s profile allows (at most %u days)",
-				     days, j->prof->name, max);
-	*nb = now;
-	*na = now + (int64_t)days * 86400 - 1;
+	*nb = j->nb_req ? j->nb_req : now;
+	if (j->nb_req != 0 && j->nb_req < now) {
+		pki_time_format(j->nb_req, t);
+		return pki_error_set(err, PKI_E_INVALID, "notBefore %s is in "
+				     "the past; spork does not backdate", t);
+	}
+	if (*nb < ca->not_before) {
+		pki_time_format(ca->not_before, t);
+		return pki_error_set(err, PKI_E_INVALID, "CA '%s' is valid only "
+				     "from %s", ca->name, t);
+	}
+	if (j->na_req != 0)
+		*na = j->na_req;
+	else
+		*na = *nb + (j->life ? j->life : max) - 1;
+	if (*na < *nb)
+		return pki_error_set(err, PKI_E_INVALID, "notAfter comes before "
+				     "notBefore");
+	life = *na - *nb + 1;
+	if (life > max)
+		return pki_error_set(err, PKI_E_INVALID, "%s is more than the "
+				     "%s profile allows (at most %s)",
+				     span(life, a, sizeof(a)), j->prof->name,
+				     span(max, b, sizeof(b)));
 	if (*na > ca->not_after) {
-		if (j->days_explicit) {
+		if (explicit) {
 			pki_time_format(ca->not_after, t);
 			return pki_error_set(err, PKI_E_INVALID, "CA '%s' is "
 					     "valid only until %s: ask for at "
 					     "most %lld days", ca->name, t,
-					     (long long)((ca->not_after - now + 1)
+					     (long long)((ca->not_after - *nb + 1)
 							 / 86400));
 		}
 		*na = ca->not_after;
@@ -515,6 +549,8 @@ audit_detail(const struct job *j, const struct issuer *is,
 		return NULL;
 	if (j->old != NULL)
 		json_object_set_new(o, "renewal_of", json_string(j->old->serial));
+	if (j->forced)
+		json_object_set_new(o, "forced", json_true());
 	s = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
 	json_decref(o);
 	return s;
@@ -602,6 +638,35 @@ shard_urls(const struct pki_strlist *base, unsigned shards,
 	return PKI_OK;
 }
 
+/* Revoke old (superseded by new) inside the caller's transaction. */
+static int
+revoke_superseded(const struct pki_enroll *e, const struct pki_cert_record *old,
+		  const struct pki_cert_record *new, struct pki_error *err)
+{
+	struct pki_store *st = pki_state_store(e->state);
+	char *detail = NULL;
+	json_t *o;
+	int rc;
+
+	o = json_pack("{s:s, s:s, s:s, s:s}", "subject", old->subject ?
+		      old->subject : "", "ca", old->issuer_name ?
+		      old->issuer_name : "", "reason", "superseded",
+		      "renewed_by", new->serial);
+	if (o != NULL)
+		detail = json_dumps(o, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(o);
+	if (detail == NULL)
+		return pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	if ((rc = pki_store_cert_revoke(st, old->id, PKI_CRL_REASON_SUPERSEDED,
+					0, 0, err)) == PKI_OK)
+		rc = pki_store_audit(st, new->requester, "cert.revoke",
+				     old->serial, detail, err);
+	if (rc != PKI_OK)
+		pki_error_prefix(err, "revoking %s", old->serial);
+	free(detail);
+	return rc;
+}
+
 /* Sign, record and commit; fill res. */
 static int
 job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
@@ -678,6 +743,9 @@ job_run(const struct pki_enroll *e, struct job *j, struct issuer *is,
 		if ((rc = pki_store_audit(pki_state_store(e->state), rec.requester, j->action,
 					  rec.serial, detail, err)) != PKI_OK)
 			goto out;
+		if (j->revoke_old &&
+		    (rc = revoke_superseded(e, j->old, &rec, err)) != PKI_OK)
+			goto out;
 		if ((rc = pki_store_commit(pki_state_store(e->state), err)) != PKI_OK)
 			goto out;
 		in_tx = 0;
@@ -743,6 +811,43 @@ strdup_into(char **dst, const char *src, struct pki_error *err)
 	return PKI_OK;
 }
 
+static int
+subject_copy(struct pki_subject *d, const struct pki_subject *s,
+	     struct pki_error *err)
+{
+	int rc;
+
+	if ((rc = strdup_into(&d->common_name, s->common_name, err)) != PKI_OK ||
+	    (rc = strdup_into(&d->organization, s->organization, err)) != PKI_OK ||
+	    (rc = strdup_into(&d->organizational_unit, s->organizational_unit,
+			      err)) != PKI_OK ||
+	    (rc = strdup_into(&d->country, s->country, err)) != PKI_OK ||
+	    (rc = strdup_into(&d->state, s->state, err)) != PKI_OK ||
+	    (rc = strdup_into(&d->locality, s->locality, err)) != PKI_OK ||
+	    (rc = strdup_into(&d->email, s->email, err)) != PKI_OK ||
+	    (rc = strdup_into(&d->serial_number, s->serial_number, err)) !=
+	    PKI_OK)
+		return rc;
+	return PKI_OK;
+}
+
+/* The validity asked for into the job: a length (days or valid_for) or
+ * a not_after, and a not_before. */
+static int
+validity_of(struct job *j, unsigned days, int64_t valid_for,
+	    int64_t not_before, int64_t not_after, struct pki_error *err)
+{
+	if ((days != 0) + (valid_for != 0) + (not_after != 0) > 1)
+		return pki_error_set(err, PKI_E_INVALID, "give the validity "
+				     "as one length or as an end, not both");
+	if (valid_for < 0 || not_before < 0 || not_after < 0)
+		return pki_error_set(err, PKI_E_INVALID, "a negative validity");
+	j->life = days != 0 ? (int64_t)days * 86400 : valid_for;
+	j->nb_req = not_before;
+	j->na_req = not_after;
+	return PKI_OK;
+}
+
 int
 pki_enroll_issue(const struct pki_enroll *e,
 		 const struct pki_enroll_request *req,
@@ -766,8 +871,9 @@ pki_enroll_issue(const struct pki_enroll *e,
 	memset(&is, 0, sizeof(is));
 	memset(res, 0, sizeof(*res));
 	j.action = "cert.issue";
-	j.days = req->days;
-	j.days_explicit = req->days != 0;
+	if ((rc = validity_of(&j, req->days, req->valid_for, req->not_before,
+			      req->not_after, err)) != PKI_OK)
+		goto out;
 	j.prof = pki_profile_by_name(pname);
 	if (j.prof == NULL || j.prof->is_ca) {
 		rc = pki_error_set(err, PKI_E_NOTFOUND, "no end-entity profile "
@@ -791,9 +897,13 @@ pki_enroll_issue(const struct pki_enroll *e,
 			goto out;
 	}
 	/* Overrides. */
-	if (req->cn != NULL) {
+	if (req->subject != NULL || req->cn != NULL) {
 		pki_subject_clear(&j.subj);
-		if ((rc = strdup_into(&j.subj.common_name, req->cn, err)) != PKI_OK)
+		if ((req->subject != NULL &&
+		     (rc = subject_copy(&j.subj, req->subject, err)) != PKI_OK) ||
+		    (req->cn != NULL &&
+		     (rc = strdup_into(&j.subj.common_name, req->cn, err)) !=
+		     PKI_OK))
 			goto out;
 	}
 	override = req->san_dns.n + req->san_ip.n + req->san_email.n +
@@ -948,10 +1058,12 @@ pubkey_same(gnutls_pubkey_t a, gnutls_pubkey_t b)
  * profile that renews), and the job's profile, action and days: as
  * asked, or the old lifetime within the profile's maximum. */
 static int
-renew_job(struct job *j, const struct pki_cert_record *old,
+renew_job(const struct pki_enroll *e, struct job *j,
+	  const struct pki_cert_record *old,
 	  const struct pki_enroll_renewal *req, struct pki_error *err)
 {
 	int64_t life;
+	int rc;
 
 	if (old->ca_id != 0 || old->issuer_ca_id == 0) {
 		pki_error_set(err, PKI_E_INVALID, "%s is a CA certificate; CA "
@@ -970,17 +1082,41 @@ renew_job(struct job *j, const struct pki_cert_record *old,
 		return pki_error_set(err, PKI_E_INVALID, "%s has profile '%s', "
 				     "which cannot be renewed", old->serial,
 				     old->profile);
+	if (old->superseded_by != 0 && !req->force) {
+		struct pki_cert_record n;
+		char t[32];
+
+		memset(&n, 0, sizeof(n));
+		if (pki_store_cert_get_id(pki_state_store(e->state),
+					  old->superseded_by, &n, NULL) == PKI_OK)
+			pki_time_format(n.not_after, t);
+		else
+			snprintf(t, sizeof(t), "?");
+		pki_error_set(err, PKI_E_CONFLICT, "%s was renewed already: %s "
+			      "replaces it (valid until %s); renewing it again "
+			      "makes another certificate for the same names",
+			      old->serial, n.serial ? n.serial : "?", t);
+		pki_cert_record_clear(&n);
+		return pki_error_hint(err, PKI_HINT_FORCE);
+	}
 	j->action = "cert.renew";
 	j->old = old;
-	j->days = req->days;
-	j->days_explicit = req->days != 0;
-	if (j->days == 0) {
-		life = (old->not_after - old->not_before + 1 + 86399) / 86400;
+	j->forced = old->superseded_by != 0;
+	j->revoke_old = req->revoke_old;
+	if ((rc = validity_of(j, req->days, req->valid_for, req->not_before,
+			      req->not_after, err)) != PKI_OK)
+		return rc;
+	if (j->life == 0 && j->na_req == 0) {
+		/* the old lifetime, at most the profile's; cut to the CA's
+		 * end (not explicit) */
+		life = old->not_after - old->not_before + 1;
 		if (life < 1)
 			life = 1;
-		if (j->prof->max_days != 0 && life > (int64_t)j->prof->max_days)
-			life = j->prof->max_days;
-		j->days = (unsigned)life;
+		if (j->prof->max_days != 0 &&
+		    life > (int64_t)j->prof->max_days * 86400)
+			life = (int64_t)j->prof->max_days * 86400;
+		j->life = life;
+		j->life_default = 1;
 	}
 	return PKI_OK;
 }
@@ -1043,7 +1179,7 @@ pki_enroll_renew(const struct pki_enroll *e,
 	memset(&is, 0, sizeof(is));
 	memset(res, 0, sizeof(*res));
 	if ((rc = pki_enroll_find(e, req->serial, req->ca_name, &old, err)) != PKI_OK ||
-	    (rc = renew_job(&j, &old, req, err)) != PKI_OK)
+	    (rc = renew_job(e, &j, &old, req, err)) != PKI_OK)
 		goto out;
 	/* Subject and names exactly as before. */
 	if ((ret = gnutls_x509_crt_init(&crt)) < 0 ||

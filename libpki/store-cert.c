@@ -249,6 +249,10 @@ out:
 	return rc;
 }
 
+/* The parameter of CERT_SELECT_TAIL that holds now (for superseded_by):
+ * numbered above those its callers use. */
+#define CERT_NOW_PARAM 9
+#define CERT_NOW_PARAM_S "9"
 #define CERT_SELECT_HEAD \
 	"SELECT c.id, c.issuer_ca_id, c.serial, c.subject, c.sans, " \
 	"c.profile, c.not_before, c.not_after, "
@@ -259,7 +263,13 @@ out:
 	"(SELECT min(l.crl_number) FROM crls l WHERE " \
 	"l.ca_id = r.issuer_ca_id AND l.shard = 0 AND " \
 	"l.revocation_seq >= r.event_id), " \
-	"a.name FROM certificates c " \
+	"a.name, " \
+	"(SELECT max(n.id) FROM certificates n WHERE n.renewal_of = c.id), " \
+	"(SELECT max(n.id) FROM certificates n " \
+	"LEFT JOIN revocations nr ON nr.cert_id = n.id " \
+	"WHERE n.renewal_of = c.id AND nr.cert_id IS NULL AND " \
+	"n.not_after >= ?" CERT_NOW_PARAM_S ") " \
+	"FROM certificates c " \
 	"LEFT JOIN revocations r ON r.cert_id = c.id " \
 	"LEFT JOIN cas a ON a.id = c.issuer_ca_id"
 #define CERT_SELECT CERT_SELECT_HEAD "c.der" CERT_SELECT_TAIL
@@ -281,6 +291,8 @@ read_cert(sqlite3_stmt *s, struct pki_cert_record *r)
 	r->invalidity_date = sqlite3_column_int64(s, 18);
 	r->revocation_recorded_at = sqlite3_column_int64(s, 19);
 	r->first_crl_number = sqlite3_column_int64(s, 20);
+	r->renewed_by = sqlite3_column_int64(s, 22);
+	r->superseded_by = sqlite3_column_int64(s, 23);
 	if (pki__store_col_str(s, 2, 0, &r->serial) ||
 	    pki__store_col_str(s, 3, 0, &r->subject) ||
 	    pki__store_col_str(s, 4, 0, &r->sans) ||
@@ -301,8 +313,13 @@ static int
 cert_get_one(struct pki_store *st, sqlite3_stmt *s, const char *what,
 	     struct pki_cert_record *out, struct pki_error *err)
 {
-	int step = sqlite3_step(s);
+	int step;
 
+	/* superseded_by is counted at the store's clock */
+	if (sqlite3_bind_int64(s, CERT_NOW_PARAM, pki__store_now(st)) !=
+	    SQLITE_OK)
+		return pki__store_db_err(st, err, "looking up a certificate");
+	step = sqlite3_step(s);
 	if (step == SQLITE_DONE)
 		return pki_error_set(err, PKI_E_NOTFOUND, "no certificate %s",
 				     what);
@@ -514,22 +531,23 @@ pki_store_cert_foreach(struct pki_store *st, const struct pki_cert_filter *f,
 		       pki_cert_fn cb, void *ctx, struct pki_error *err)
 {
 	static const struct pki_cert_filter none;
-	char sql[2048];
+	char sql[4096];
 	sqlite3_stmt *s = NULL;
 	struct pki_cert_record r;
 	int64_t now;
 	size_t count = 0;
-	int rc, step, idx;
+	int rc, step, idx, expiring;
 
 	memset(&r, 0, sizeof(r));
 	if (f == NULL)
 		f = &none;
+	expiring = f->expiring || f->expiring_within > 0;
 	if ((unsigned)f->status >= PKI_CERT__MAX || f->expiring_within < 0)
 		return pki_error_set(err, PKI_E_INVALID, "listing "
 				     "certificates: bad filter");
 	now = f->now ? f->now : pki__store_now(st);
 	/* Only constant fragments go into the SQL text; values are bound. */
-	snprintf(sql, sizeof(sql), "%s%s%s WHERE 1 = 1%s%s%s%s ORDER BY c.id%s",
+	snprintf(sql, sizeof(sql), "%s%s%s WHERE 1 = 1%s%s%s%s%s ORDER BY c.id%s",
 		 CERT_SELECT_HEAD, f->with_der ? "c.der" : "NULL",
 		 CERT_SELECT_TAIL,
 		 f->issuer_ca_id ? " AND c.issuer_ca_id = :issuer" : "",
@@ -538,9 +556,13 @@ pki_store_cert_foreach(struct pki_store *st, const struct pki_cert_filter *f,
 		 f->status == PKI_CERT_REVOKED ? " AND r.cert_id IS NOT NULL" :
 		 f->status == PKI_CERT_EXPIRED ?
 			" AND r.cert_id IS NULL AND c.not_after < :now" : "",
-		 f->expiring_within ?
-			" AND c.not_after >= :now AND c.not_after <= :soon" :
-			"",
+		 expiring ?
+			" AND r.cert_id IS NULL AND c.not_after <= :soon" : "",
+		 f->exclude_superseded ?
+			" AND NOT EXISTS (SELECT 1 FROM certificates n"
+			" LEFT JOIN revocations nr ON nr.cert_id = n.id"
+			" WHERE n.renewal_of = c.id AND nr.cert_id IS NULL"
+			" AND n.not_after >= :now)" : "",
 		 f->profile ? " AND c.profile = :profile" : "",
 		 f->limit && f->name_glob == NULL ? " LIMIT :limit" : "");
 	if ((rc = pki__store_prep(st, sql, &s, err)) != PKI_OK)
@@ -548,6 +570,7 @@ pki_store_cert_foreach(struct pki_store *st, const struct pki_cert_filter *f,
 	rc = SQLITE_OK;
 	if ((idx = sqlite3_bind_parameter_index(s, ":issuer")) > 0)
 		rc |= sqlite3_bind_int64(s, idx, f->issuer_ca_id);
+	rc |= sqlite3_bind_int64(s, CERT_NOW_PARAM, now);
 	if ((idx = sqlite3_bind_parameter_index(s, ":now")) > 0)
 		rc |= sqlite3_bind_int64(s, idx, now);
 	if ((idx = sqlite3_bind_parameter_index(s, ":soon")) > 0)

@@ -352,7 +352,7 @@ grep_out "renewal_of" "\"renewal_of\": \"$API\"" "$T/out"
 [ "$(audit_count cert.renew)" = 1 ] && ok "renew wrote an audit row" ||
 	not_ok "cert.renew audit rows: $(audit_count cert.renew)"
 expect 0 "renew --rekey with a generated key" "$SPORK" cert renew "$API" \
-	--rekey --key-out "$T/api3.key" --out "$T/api3.pem" --days 10
+	--force --rekey --key-out "$T/api3.key" --out "$T/api3.pem" --days 10
 verify "rekeyed" "$T/api3.pem"
 openssl x509 -in "$T/api3.pem" -noout -pubkey > "$T/b.pub"
 cmp -s "$T/a.pub" "$T/b.pub" && not_ok "rekey kept the key" || ok "rekey certifies a new key"
@@ -361,13 +361,13 @@ cmp -s "$T/b.pub" "$T/c.pub" && ok "rekey key file matches" || not_ok "rekey key
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$T/api4.key" -subj /CN=ignored -out "$T/api4.csr" 2>/dev/null
 expect 0 "renew --rekey --csr" "$SPORK" cert renew "$API" --rekey \
-	--csr "$T/api4.csr" --out "$T/api4.pem"
+	--force --csr "$T/api4.csr" --out "$T/api4.pem"
 openssl x509 -in "$T/api4.pem" -noout -subject -ext subjectAltName > "$T/b.names"
 cmp -s "$T/a.names" "$T/b.names" && ok "rekey by CSR keeps the old names" ||
 	not_ok "rekey by CSR took the CSR's names"
 openssl req -new -key "$T/api.key" -subj /CN=x -out "$T/same.csr" 2>/dev/null
 expect 7 "rekey with the old key is refused" "$SPORK" cert renew "$API" \
-	--rekey --csr "$T/same.csr"
+	--force --rekey --csr "$T/same.csr"
 expect 2 "--csr without --rekey" "$SPORK" cert renew "$API" --csr "$T/api4.csr"
 expect 3 "renew an unknown serial" "$SPORK" cert renew 0A0B0C
 

@@ -469,8 +469,12 @@ test_renew(void **state)
 	assert_int_equal(pki_key_id(pb, ib, sizeof(ib), &err), PKI_OK);
 	assert_string_equal(ia, ib);
 	/* rekey: a new key of the old type */
+	/* renewed already: again only when forced */
 	rn.rekey = 1;
 	rn.days = 7;
+	assert_int_equal(pki_enroll_renew(&f->e, &rn, &c, &err), PKI_E_CONFLICT);
+	assert_int_equal(err.hint, PKI_HINT_FORCE);
+	rn.force = 1;
 	if (pki_enroll_renew(&f->e, &rn, &c, &err) != PKI_OK)
 		fail_msg("rekey: %s", err.msg);
 	assert_non_null(c.key);

@@ -51,14 +51,24 @@ struct pki_enroll {
 struct pki_enroll_request {
 	const char *ca_name;      /* NULL: the only active issuing CA */
 	const char *profile;      /* NULL: "tls-server" */
-	unsigned days;            /* 0: the profile's maximum, cut to the
-				     issuing CA's end of validity; an explicit
-				     value over either is refused */
+	/* The validity.  Nothing set: from now for the profile's maximum,
+	 * cut to the issuing CA's end.  A length (valid_for seconds, or
+	 * days) or a not_after that goes past the profile's maximum or the
+	 * CA's end is refused, as is a not_before in the past or before the
+	 * CA's, or a not_after before not_before.  valid_for and days are
+	 * not combined with not_after. */
+	unsigned days;            /* whole days (valid_for is preferred) */
+	int64_t valid_for;        /* seconds (pki_duration_parse) */
+	int64_t not_before;       /* Unix seconds; 0: now */
+	int64_t not_after;        /* Unix seconds, the last valid second */
 	const gnutls_datum_t *csr; /* PEM or DER PKCS#10; NULL: generate */
 	enum pki_key_alg key_alg; /* for a generated key */
 	/* Overrides of what the CSR asks for (the only source of names for a
-	 * generated key).  cn NULL keeps the CSR's subject; any SAN given
+	 * generated key).  subject (pki_subject_parse) replaces the CSR's
+	 * whole subject; cn then replaces its common name, or alone the
+	 * whole subject; both NULL keep the CSR's subject.  Any SAN given
 	 * replaces all of the CSR's SANs. */
+	const struct pki_subject *subject;
 	const char *cn;
 	struct pki_strlist san_dns, san_ip, san_email, san_uri;
 };
@@ -108,6 +118,11 @@ struct pki_enroll_renewal {
 	const char *ca_name;      /* NULL: any CA (must be unambiguous) */
 	unsigned days;            /* 0: the old certificate's lifetime, at
 				     most the profile's maximum */
+	int64_t valid_for;        /* seconds; as for pki_enroll_request */
+	int64_t not_before, not_after; /* as for pki_enroll_request */
+	int force;                /* renew even when a valid renewal exists */
+	int revoke_old;           /* revoke the old certificate (superseded)
+				     in the renewal's transaction */
 	int rekey;                /* 1: a new key (csr, or generated) */
 	const gnutls_datum_t *csr; /* rekey: its key is used, its names are
 				      not */
@@ -119,8 +134,12 @@ struct pki_enroll_renewal {
  * Renew: a new certificate from the same CA with the same subject, names
  * and profile, a new serial and validity, recorded with renewal_of set
  * to the old row (audit action "cert.renew").  The old certificate stays
- * as it is.  The domain policy is checked again.  A revoked certificate,
- * or a CA's own certificate, is not renewed (PKI_E_INVALID).
+ * as it is, unless revoke_old: then it is revoked with reason superseded
+ * (audit "cert.revoke") in the same transaction.  The domain policy is
+ * checked again.  A revoked certificate, or a CA's own certificate, is
+ * not renewed (PKI_E_INVALID); one that already has a valid renewal
+ * (superseded_by) is not renewed again without force (PKI_E_CONFLICT,
+ * naming the renewal, hint PKI_HINT_FORCE).
  */
 int pki_enroll_renew(const struct pki_enroll *e,
 		     const struct pki_enroll_renewal *req,
@@ -137,6 +156,19 @@ int pki_enroll_renew(const struct pki_enroll *e,
 int pki_enroll_find(const struct pki_enroll *e, const char *serial,
 		    const char *ca_name, struct pki_cert_record *out,
 		    struct pki_error *err) PKI_WUR;
+
+/*
+ * Parse a subject written as RFC 4514 writes it, "CN=Alice Smith,
+ * O=Example\, Inc.,C=DE" (escapes "\," and "\2C" alike; attribute
+ * types CN, O, OU, C, ST, L, emailAddress or E, serialNumber, any case,
+ * or their OIDs; each at most once; no multi-valued RDNs) into *out,
+ * whose strings the caller frees with pki_subject_clear.  The values
+ * are checked when the subject is used (pki_enroll_issue).
+ * PKI_E_INVALID naming what is wrong, an attribute spork does not carry
+ * (DC, UID, title, ...) included.
+ */
+int pki_subject_parse(const char *dn, struct pki_subject *out,
+		      struct pki_error *err) PKI_WUR;
 
 /*
  * Parse a reason as "keyCompromise" (any case, '-'/'_' ignored) or its

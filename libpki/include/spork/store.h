@@ -242,6 +242,14 @@ struct pki_cert_record {
 	int64_t revocation_recorded_at;
 	int64_t first_crl_number; /* first CRL (full or delta) that carried
 				     the revocation; 0: none yet */
+
+	/* renewals (filled by get/list) */
+	int64_t renewed_by;      /* id of the newest certificate recorded as
+				    its renewal (renewal_of), 0: none */
+	int64_t superseded_by;   /* id of the newest of those that is valid
+				    (neither revoked nor expired) at the
+				    filter's now, or the store's clock for
+				    get; 0: none */
 };
 void pki_cert_record_clear(struct pki_cert_record *r);
 void pki_cert_records_free(struct pki_cert_record *v, size_t n);
@@ -277,9 +285,17 @@ struct pki_cert_filter {
 	enum pki_cert_status status;
 	int64_t now;             /* for status and expiring_within;
 				    0: the store's clock */
-	int64_t expiring_within; /* seconds: now <= not_after <= now + N
-				    (combine with PKI_CERT_VALID to drop
-				    revoked ones) */
+	int64_t expiring_within; /* seconds: not revoked and
+				    not_after <= now + N, the expired ones
+				    included (as openssl x509 -checkend);
+				    combine with PKI_CERT_VALID to keep
+				    only those not expired yet */
+	int expiring;            /* apply expiring_within even when it is 0
+				    ("expired or expiring now"); a
+				    positive expiring_within applies
+				    anyway */
+	int exclude_superseded;  /* leave out certificates that have a
+				    valid renewal (superseded_by != 0) */
 	const char *name_glob;   /* fnmatch(3) glob, case-insensitive,
 				    against the subject DN, each of its
 				    attribute values, and each SAN (with
