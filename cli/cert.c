@@ -265,7 +265,8 @@ parse_ref(const char *cmd, int argc, const char **argv,
 		return -1;
 	if (nrest == 1 && o_name == NULL) {
 		*arg = rest[0];
-		return 0;
+		/* neither a serial nor anything like a file: usage (2) */
+		return spork_check_serial(*arg, 1) != 0 ? -1 : 0;
 	}
 	if (nrest == 0 && o_name != NULL)
 		return 0;
