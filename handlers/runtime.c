@@ -19,6 +19,7 @@
 
 #include <gnutls/gnutls.h>
 #include <spork/config.h>
+#include <spork/forwarded.h>
 #include <spork/http.h>
 #include <spork/metrics.h>
 #include <spork/process.h>
@@ -45,6 +46,14 @@ struct conn {
 	struct pki_metrics *metrics;
 	int closed;             /* linger_close done */
 	char peer[INET6_ADDRSTRLEN + 8];
+	struct pki_name_ip peer_ip;
+	int peer_has_ip;        /* a TCP peer (not a Unix socket) */
+	const struct pki_name_cidr *proxies; /* [http] trusted_proxies */
+	size_t nproxies;
+	char client[PKI_NAME_IP_STRLEN]; /* this request's client (logged) */
+	int forwarded;          /* client came from a proxy's header */
+	gnutls_datum_t cert;    /* the TLS client's certificate, DER */
+	char *subject;          /* its subject; NULL: none */
 	const char *name;
 };
 
@@ -221,20 +230,50 @@ log_safe(const char *s, char *out, size_t size)
 		snprintf(out, size, "-");
 }
 
-/* One line per request: peer, method, path, status, bytes, duration. */
+/* One line per request: client, method, path, status, bytes, duration,
+ * module, note; then "via=<peer>" when the client's address came from a
+ * trusted proxy, and "cert=<subject>" for a TLS client certificate. */
 static void
 log_request(const struct conn *c, const char *method, const char *path,
 	    int status, size_t bytes, int64_t started, const char *module,
 	    const char *note)
 {
-	char p[PATH_LOG_MAX + 8], n[96];
+	char p[PATH_LOG_MAX + 8], n[96], sub[PATH_LOG_MAX + 8];
 
 	log_safe(path, p, sizeof(p));
 	log_safe(note, n, sizeof(n));
-	fprintf(stderr, "<6>%s %s %s %d %zu %lldms %s %s\n", c->peer,
+	log_safe(c->subject, sub, sizeof(sub));
+	fprintf(stderr, "<6>%s %s %s %d %zu %lldms %s %s%s%s%s%s\n",
+		c->client[0] ? c->client : c->peer,
 		method != NULL ? method : "-", p, status, bytes,
 		(long long)(now_ms() - started),
-		module != NULL ? module : "-", n);
+		module != NULL ? module : "-", n,
+		c->forwarded ? " via=" : "", c->forwarded ? c->peer : "",
+		c->subject != NULL ? " cert=" : "",
+		c->subject != NULL ? sub : "");
+}
+
+/* The request's client: the peer, or behind a trusted proxy the address
+ * it forwarded; for the log and the modules. */
+static void
+find_client(struct conn *c, struct pki_http_request *req)
+{
+	struct pki_name_ip ip;
+
+	c->forwarded = 0;
+	c->client[0] = '\0';
+	if (c->peer_has_ip) {
+		c->forwarded = pki_forwarded_client(&c->peer_ip, req->headers,
+						    req->nheaders, c->proxies,
+						    c->nproxies, &ip) !=
+			PKI_FORWARDED_PEER;
+		pki_name_ip_format(c->forwarded ? &ip : &c->peer_ip,
+				   c->client);
+	}
+	req->client_addr = c->client[0] ? c->client : NULL;
+	req->client_cert = c->cert.data;
+	req->client_cert_len = c->cert.size;
+	req->client_subject = c->subject;
 }
 
 /* Close the way a client can read the last answer: end our side, then
@@ -349,19 +388,25 @@ peer_name(struct conn *c)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char a[INET6_ADDRSTRLEN];
+	char a[PKI_NAME_IP_STRLEN];
 
 	snprintf(c->peer, sizeof(c->peer), "-");
 	if (getpeername(c->in, (struct sockaddr *)&ss, &len) != 0)
 		return;
-	if (ss.ss_family == AF_INET &&
-	    inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, a,
-		      sizeof(a)) != NULL)
-		snprintf(c->peer, sizeof(c->peer), "%s", a);
-	else if (ss.ss_family == AF_INET6 &&
-		 inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
-			   a, sizeof(a)) != NULL)
-		snprintf(c->peer, sizeof(c->peer), "%s", a);
+	if (ss.ss_family == AF_INET) {
+		c->peer_ip.len = 4;
+		memcpy(c->peer_ip.addr,
+		       &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		c->peer_has_ip = 1;
+	} else if (ss.ss_family == AF_INET6) {
+		c->peer_ip.len = 16;
+		memcpy(c->peer_ip.addr,
+		       &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+		c->peer_has_ip = 1;
+	}
+	if (c->peer_has_ip)
+		snprintf(c->peer, sizeof(c->peer), "%s",
+			 pki_name_ip_format(&c->peer_ip, a));
 	else if (ss.ss_family == AF_UNIX)
 		snprintf(c->peer, sizeof(c->peer), "unix");
 }
@@ -432,6 +477,8 @@ set_limits(struct conn *c, const struct pki_config *cfg, int64_t started)
 				 cfg->http_total_timeout * 1000 : TOTAL_MS);
 	if (cfg->http_max_body_kib)
 		c->limits.max_body = (size_t)cfg->http_max_body_kib * 1024;
+	c->proxies = cfg->http_trusted_proxies;
+	c->nproxies = cfg->http_ntrusted_proxies;
 }
 
 /* The TLS credentials (the certificate and its online key, the ticket
@@ -465,6 +512,13 @@ start_tls(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 		c->tls = NULL;
 		return -1;             /* served: nothing more to do */
 	}
+	/* the client certificate, checked again (a resumed session skips
+	 * the handshake's check) */
+	if (pki_tls_server_client(*tls, c->tls, &c->cert, &c->subject, &err)
+	    != PKI_OK) {
+		log_request(c, NULL, NULL, 0, 0, started, "tls", err.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -490,6 +544,8 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 	for (n = 0; n < c->max_requests; n++) {
 		started = now_ms();
 		status = 0;
+		c->client[0] = '\0';
+		c->forwarded = 0;
 		pki_error_clear(&err);
 		rc = pki_http_read(hc, &req, &status, send_continue, c, &err);
 		if (rc == PKI_E_NOTFOUND)
@@ -507,6 +563,7 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 			break;
 		}
 		started_us = now_us();     /* the request is read */
+		find_client(c, &req);
 		if (pki_serve(s, so, &req, &resp, &err) != PKI_OK) {
 			send_error(c, 500);
 			pki_http_request_clear(&req);
@@ -614,6 +671,8 @@ out:
 		c.metrics = NULL;
 	}
 	pki_tls_server_free(tls);
+	gnutls_free(c.cert.data);
+	free(c.subject);
 	pki_state_close(s);
 	pki_config_free(cfg);
 	gnutls_global_deinit();

@@ -76,6 +76,17 @@ struct pki_http_request {
 	int expect_continue;      /* Expect: 100-continue */
 	char *storage;            /* owned: the head's copy */
 	unsigned char *body_storage; /* owned: the body */
+	/* Set by the caller after the request is read, for the protocol
+	 * modules; borrowed from the caller, who keeps them until the
+	 * request is cleared.  The parser leaves them NULL. */
+	const char *client_addr;  /* the client's address as text (behind
+				     a trusted proxy, the one it forwarded:
+				     forwarded.h); NULL: unknown */
+	const unsigned char *client_cert; /* DER of the TLS client's
+					     verified certificate (the
+					     leaf); NULL: none */
+	size_t client_cert_len;
+	const char *client_subject; /* its subject, RFC 4514; NULL: none */
 };
 void pki_http_request_clear(struct pki_http_request *r);
 
