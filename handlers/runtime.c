@@ -574,6 +574,8 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 		     == 0) && err.msg[0] != '\0')
 			fprintf(stderr, "<4>%s: %s\n", h->name, err.msg);
 		keep = req.keep_alive && n + 1 < c->max_requests;
+		if (keep && req.minor == 0)
+			keep = PKI_HTTP_KEEP_ALIVE_10;
 		(void)send_response(c, &resp, req.method != PKI_HTTP_HEAD,
 				    keep);
 		log_request(c, req.method_name, req.path, resp.status,
