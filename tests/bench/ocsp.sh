@@ -3,7 +3,7 @@
 # connection under systemd-socket-activate, as under systemd's
 # Accept=yes socket), against `openssl ocsp -port` in the same run.
 #
-#   tests/bench/ocsp.sh [RUNS] [REQUESTS]   (default 5 runs of 2000;
+#   tests/bench/ocsp.sh [RUNS] [REQUESTS]   (default 5 runs of 1000;
 #                                            make && make bench first)
 #
 # The bench CA (tests/bench/lib-bench.sh: BENCH_CERTS certificates,
@@ -15,13 +15,13 @@
 # certificate 0's serial) with its own issuer hashes.  Measured with
 # `ab` (apache2-utils), one client (-c 1) and four (-c 4):
 #   keep-alive   ab -k: every request on open connections (spork's
-#                [http] max_requests raised to 100000 for it)
+#                [http] max_requests raised to 10000 for it)
 #   new conn     a connection per request
 # Prints the median of RUNS runs of requests per second and the ratio
 # spork/openssl, with the load average.  Not a test: it exits 0.
 set -u
 RUNS=${1:-5}
-REQS=${2:-2000}
+REQS=${2:-1000}
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 command -v ab >/dev/null || { echo "ocsp bench: ab needed (apt-get install apache2-utils)"; exit 77; }
