@@ -82,7 +82,11 @@ start_handler spork-serve accept --tls --state-dir "$SPORK_STATE_DIR" || finish
 get req-nocert
 [ "$rc" != 0 ] && ok "require, no certificate: refused" || not_ok "require, no certificate: refused"
 run gnutls-cli --x509cafile "$ROOT" --verify-hostname "$H" -p "$PORT" 127.0.0.1 </dev/null
-[ "$rc" != 0 ] && ok "... gnutls-cli too" || not_ok "... gnutls-cli too"
+# under TLS 1.3 the client may finish its side before the server's alert
+# arrives (and exit 0 on an empty stdin): the server's log says it
+sleep 0.2
+[ "$(grep -c '^<6>127\.0\.0\.1 - - 0 0 [0-9]*ms tls ' "$HLOG")" -ge 2 ] &&
+	ok "... gnutls-cli too (the handshake is refused)" || not_ok "... gnutls-cli too"
 get req-alice alice
 grep_out "require, a certificate of the CA: served" '^(200|503|404)$'
 grep_out "... with its subject logged" '^<6>127\.0\.0\.1 GET /health/req-alice .* cert=CN=alice' "$HLOG"
