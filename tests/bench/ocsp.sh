@@ -31,7 +31,10 @@ command -v systemd-socket-activate >/dev/null || { echo "ocsp bench: systemd-soc
 BENCH_NEED="$top_builddir/handlers/spork-ocsp"
 . "$top_srcdir/tests/bench/lib-bench.sh"
 PIDS=""
-trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; wait; rm -rf "$B"' EXIT
+# openssl ocsp -multi's workers are ended too (its parent may outlive a
+# TERM while they serve)
+trap 'for p in $PIDS; do pkill -P "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
+	sleep 0.5; for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$B"' EXIT
 
 # the peer: a CA of the same type, the same serials and statuses
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$B/oca.key" \
