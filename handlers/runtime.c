@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 
 #include <gnutls/gnutls.h>
 #include <spork/config.h>
+#include <spork/forwarded.h>
 #include <spork/http.h>
 #include <spork/metrics.h>
 #include <spork/process.h>
@@ -45,6 +47,14 @@ struct conn {
 	struct pki_metrics *metrics;
 	int closed;             /* linger_close done */
 	char peer[INET6_ADDRSTRLEN + 8];
+	struct pki_name_ip peer_ip;
+	int peer_has_ip;        /* a TCP peer (not a Unix socket) */
+	const struct pki_name_cidr *proxies; /* [http] trusted_proxies */
+	size_t nproxies;
+	char client[PKI_NAME_IP_STRLEN]; /* this request's client (logged) */
+	int forwarded;          /* client came from a proxy's header */
+	gnutls_datum_t cert;    /* the TLS client's certificate, DER */
+	char *subject;          /* its subject; NULL: none */
 	const char *name;
 };
 
@@ -165,6 +175,14 @@ send_continue(void *ctx)
 	(void)write_all(ctx, cont, sizeof(cont) - 1);
 }
 
+/* Hold (on) or send (off) partial TCP segments of the answer; under
+ * TLS too, the records of head and body share segments. */
+static void
+cork(struct conn *c, int on)
+{
+	(void)setsockopt(c->out, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+}
+
 /* Write the response; the body only when with_body. */
 static int
 send_response(struct conn *c, const struct pki_response *r, int with_body,
@@ -173,17 +191,22 @@ send_response(struct conn *c, const struct pki_response *r, int with_body,
 	char head[4096];
 	size_t len;
 	struct pki_error err;
+	int rc;
 
 	if (pki_http_response_head(head, sizeof(head), r->status,
 				   (const char *const *)r->headers,
 				   r->nheaders, r->body_len, keep_alive, &len,
 				   &err) != PKI_OK)
 		return -1;
-	if (write_all(c, head, len) != 0)
-		return -1;
-	if (with_body && r->body_len > 0)
-		return write_all(c, r->body, r->body_len);
-	return 0;
+	/* head and body leave in full segments: written apart, Nagle held
+	 * the body back until the client's delayed ACK of the head, 40 ms
+	 * per answer on a kept connection (not a TCP socket: no-op) */
+	cork(c, 1);
+	rc = write_all(c, head, len);
+	if (rc == 0 && with_body && r->body_len > 0)
+		rc = write_all(c, r->body, r->body_len);
+	cork(c, 0);
+	return rc;
 }
 
 /* A short answer to a request that could not be read. */
@@ -221,20 +244,50 @@ log_safe(const char *s, char *out, size_t size)
 		snprintf(out, size, "-");
 }
 
-/* One line per request: peer, method, path, status, bytes, duration. */
+/* One line per request: client, method, path, status, bytes, duration,
+ * module, note; then "via=<peer>" when the client's address came from a
+ * trusted proxy, and "cert=<subject>" for a TLS client certificate. */
 static void
 log_request(const struct conn *c, const char *method, const char *path,
 	    int status, size_t bytes, int64_t started, const char *module,
 	    const char *note)
 {
-	char p[PATH_LOG_MAX + 8], n[96];
+	char p[PATH_LOG_MAX + 8], n[96], sub[PATH_LOG_MAX + 8];
 
 	log_safe(path, p, sizeof(p));
 	log_safe(note, n, sizeof(n));
-	fprintf(stderr, "<6>%s %s %s %d %zu %lldms %s %s\n", c->peer,
+	log_safe(c->subject, sub, sizeof(sub));
+	fprintf(stderr, "<6>%s %s %s %d %zu %lldms %s %s%s%s%s%s\n",
+		c->client[0] ? c->client : c->peer,
 		method != NULL ? method : "-", p, status, bytes,
 		(long long)(now_ms() - started),
-		module != NULL ? module : "-", n);
+		module != NULL ? module : "-", n,
+		c->forwarded ? " via=" : "", c->forwarded ? c->peer : "",
+		c->subject != NULL ? " cert=" : "",
+		c->subject != NULL ? sub : "");
+}
+
+/* The request's client: the peer, or behind a trusted proxy the address
+ * it forwarded; for the log and the modules. */
+static void
+find_client(struct conn *c, struct pki_http_request *req)
+{
+	struct pki_name_ip ip;
+
+	c->forwarded = 0;
+	c->client[0] = '\0';
+	if (c->peer_has_ip) {
+		c->forwarded = pki_forwarded_client(&c->peer_ip, req->headers,
+						    req->nheaders, c->proxies,
+						    c->nproxies, &ip) !=
+			PKI_FORWARDED_PEER;
+		pki_name_ip_format(c->forwarded ? &ip : &c->peer_ip,
+				   c->client);
+	}
+	req->client_addr = c->client[0] ? c->client : NULL;
+	req->client_cert = c->cert.data;
+	req->client_cert_len = c->cert.size;
+	req->client_subject = c->subject;
 }
 
 /* Close the way a client can read the last answer: end our side, then
@@ -349,19 +402,25 @@ peer_name(struct conn *c)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char a[INET6_ADDRSTRLEN];
+	char a[PKI_NAME_IP_STRLEN];
 
 	snprintf(c->peer, sizeof(c->peer), "-");
 	if (getpeername(c->in, (struct sockaddr *)&ss, &len) != 0)
 		return;
-	if (ss.ss_family == AF_INET &&
-	    inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, a,
-		      sizeof(a)) != NULL)
-		snprintf(c->peer, sizeof(c->peer), "%s", a);
-	else if (ss.ss_family == AF_INET6 &&
-		 inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
-			   a, sizeof(a)) != NULL)
-		snprintf(c->peer, sizeof(c->peer), "%s", a);
+	if (ss.ss_family == AF_INET) {
+		c->peer_ip.len = 4;
+		memcpy(c->peer_ip.addr,
+		       &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		c->peer_has_ip = 1;
+	} else if (ss.ss_family == AF_INET6) {
+		c->peer_ip.len = 16;
+		memcpy(c->peer_ip.addr,
+		       &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+		c->peer_has_ip = 1;
+	}
+	if (c->peer_has_ip)
+		snprintf(c->peer, sizeof(c->peer), "%s",
+			 pki_name_ip_format(&c->peer_ip, a));
 	else if (ss.ss_family == AF_UNIX)
 		snprintf(c->peer, sizeof(c->peer), "unix");
 }
@@ -432,6 +491,8 @@ set_limits(struct conn *c, const struct pki_config *cfg, int64_t started)
 				 cfg->http_total_timeout * 1000 : TOTAL_MS);
 	if (cfg->http_max_body_kib)
 		c->limits.max_body = (size_t)cfg->http_max_body_kib * 1024;
+	c->proxies = cfg->http_trusted_proxies;
+	c->nproxies = cfg->http_ntrusted_proxies;
 }
 
 /* The TLS credentials (the certificate and its online key, the ticket
@@ -465,6 +526,13 @@ start_tls(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 		c->tls = NULL;
 		return -1;             /* served: nothing more to do */
 	}
+	/* the client certificate, checked again (a resumed session skips
+	 * the handshake's check) */
+	if (pki_tls_server_client(*tls, c->tls, &c->cert, &c->subject, &err)
+	    != PKI_OK) {
+		log_request(c, NULL, NULL, 0, 0, started, "tls", err.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -490,6 +558,8 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 	for (n = 0; n < c->max_requests; n++) {
 		started = now_ms();
 		status = 0;
+		c->client[0] = '\0';
+		c->forwarded = 0;
 		pki_error_clear(&err);
 		rc = pki_http_read(hc, &req, &status, send_continue, c, &err);
 		if (rc == PKI_E_NOTFOUND)
@@ -507,6 +577,7 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 			break;
 		}
 		started_us = now_us();     /* the request is read */
+		find_client(c, &req);
 		if (pki_serve(s, so, &req, &resp, &err) != PKI_OK) {
 			send_error(c, 500);
 			pki_http_request_clear(&req);
@@ -517,6 +588,8 @@ serve(struct conn *c, struct pki_state *s, const struct hd_handler *h,
 		     == 0) && err.msg[0] != '\0')
 			fprintf(stderr, "<4>%s: %s\n", h->name, err.msg);
 		keep = req.keep_alive && n + 1 < c->max_requests;
+		if (keep && req.minor == 0)
+			keep = PKI_HTTP_KEEP_ALIVE_10;
 		(void)send_response(c, &resp, req.method != PKI_HTTP_HEAD,
 				    keep);
 		log_request(c, req.method_name, req.path, resp.status,
@@ -614,6 +687,8 @@ out:
 		c.metrics = NULL;
 	}
 	pki_tls_server_free(tls);
+	gnutls_free(c.cert.data);
+	free(c.subject);
 	pki_state_close(s);
 	pki_config_free(cfg);
 	gnutls_global_deinit();

@@ -11,7 +11,7 @@
 #include "util.h"
 
 static const char *const top_keys[] = { "state_dir", "keys", "crl", "http",
-					 "ocsp", NULL };
+					 "ocsp", "tls", NULL };
 static const char *const keys_keys[] = {
 	"pkcs11_module", "argon2_memory_kib", "argon2_passes", "argon2_lanes",
 	NULL
@@ -21,8 +21,12 @@ static const char *const crl_keys[] = { "next_update", "delta_next_update",
 
 static const char *const http_keys[] = { "max_requests", "idle_timeout",
 					  "total_timeout", "max_body_kib",
-					  NULL };
+					  "trusted_proxies", NULL };
 static const char *const ocsp_keys[] = { "next_update", NULL };
+static const char *const tls_keys[] = { "client_certificates", "client_ca",
+					 NULL };
+static const char *const client_certs_names[] = { "none", "request",
+						   "require", NULL };
 
 /* Every key of t must be in allowed; report the others. */
 static void
@@ -146,6 +150,105 @@ get_duration(struct pki_diags *d, const struct pki_toml_keyval *kv,
 	*out = v;
 }
 
+/* trusted_proxies: an array of addresses and CIDR ranges. */
+static void
+get_proxies(struct pki_diags *d, const struct pki_toml_keyval *kv,
+	    struct pki_config *c)
+{
+	const struct pki_toml_array *a;
+	const struct pki_toml_value *v;
+	struct pki_error e;
+	size_t i;
+
+	if (kv == NULL)
+		return;
+	if (kv->val.type != PKI_TOML_ARRAY) {
+		pki__diag(d, kv->val.line, kv->val.column, "%s must be an array "
+			  "of addresses and CIDR ranges, not %s (write for "
+			  "example %s = [\"127.0.0.1\", \"10.0.0.0/8\"])",
+			  kv->key, pki_toml_type_name(kv->val.type), kv->key);
+		return;
+	}
+	a = kv->val.u.arr;
+	if (a->n > PKI_CONFIG_PROXIES_MAX) {
+		pki__diag(d, kv->val.line, kv->val.column, "%s: at most %d "
+			  "entries, not %zu (write ranges in CIDR form)",
+			  kv->key, PKI_CONFIG_PROXIES_MAX, a->n);
+		return;
+	}
+	free(c->http_trusted_proxies);
+	c->http_ntrusted_proxies = 0;
+	if (a->n == 0 ||
+	    (c->http_trusted_proxies = calloc(a->n, sizeof(struct
+							 pki_name_cidr)))
+	    == NULL) {
+		if (a->n > 0)
+			pki__diag(d, kv->val.line, kv->val.column,
+				  "out of memory");
+		return;
+	}
+	for (i = 0; i < a->n; i++) {
+		v = &a->items[i];
+		pki_error_clear(&e);
+		if (v->type != PKI_TOML_STRING ||
+		    v->u.s.len != strlen(v->u.s.ptr)) {
+			pki__diag(d, v->line, v->column, "%s: each entry must "
+				  "be a string such as \"10.0.0.0/8\", not %s",
+				  kv->key, pki_toml_type_name(v->type));
+			continue;
+		}
+		if (pki_name_cidr_parse(v->u.s.ptr, PKI_NAME_CIDR_BARE,
+					&c->http_trusted_proxies[
+						c->http_ntrusted_proxies],
+					&e) != PKI_OK) {
+			pki__diag(d, v->line, v->column, "%s: %s", kv->key,
+				  e.msg);
+			continue;
+		}
+		c->http_ntrusted_proxies++;
+	}
+}
+
+/* One of names (NULL-terminated), as its index into *out. */
+static void
+get_choice(struct pki_diags *d, const struct pki_toml_keyval *kv,
+	   const char *const *names, unsigned *out)
+{
+	unsigned i;
+
+	if (kv == NULL)
+		return;
+	if (kv->val.type == PKI_TOML_STRING)
+		for (i = 0; names[i] != NULL; i++)
+			if (strcmp(kv->val.u.s.ptr, names[i]) == 0) {
+				*out = i;
+				return;
+			}
+	pki__diag(d, kv->val.line, kv->val.column, "%s must be one of \"%s\", "
+		  "\"%s\" or \"%s\"", kv->key, names[0], names[1], names[2]);
+}
+
+static void
+read_tls(struct pki_diags *d, const struct pki_toml_table *t,
+	 struct pki_config *c)
+{
+	const struct pki_toml_keyval *mode = pki_toml_find(t, "client_certificates");
+	unsigned m = PKI_CLIENT_CERTS_NONE;
+
+	check_keys(d, t, "[tls]", tls_keys);
+	get_choice(d, mode, client_certs_names, &m);
+	c->tls_client_certs = (enum pki_client_certs)m;
+	get_string(d, pki_toml_find(t, "client_ca"),
+		   "\"Example Issuing CA\"", &c->tls_client_ca);
+	if (c->tls_client_certs != PKI_CLIENT_CERTS_NONE &&
+	    c->tls_client_ca == NULL && pki_toml_find(t, "client_ca") == NULL)
+		pki__diag(d, mode->val.line, mode->val.column, "client_"
+			  "certificates = \"%s\" needs client_ca: the name of a "
+			  "spork CA whose certificates are accepted, or the "
+			  "absolute path of a PEM file of CA certificates",
+			  client_certs_names[m]);
+}
+
 /* A sub-table [name] of the root, or NULL (reported when not a table). */
 static const struct pki_toml_table *
 section(struct pki_diags *d, const struct pki_toml_table *root,
@@ -204,12 +307,15 @@ read_config(struct pki_diags *d, const struct pki_toml_table *root,
 			     &c->http_total_timeout);
 		get_u32(d, pki_toml_find(t, "max_body_kib"), 1, 65536,
 			&c->http_max_body_kib);
+		get_proxies(d, pki_toml_find(t, "trusted_proxies"), c);
 	}
 	if ((t = section(d, root, "ocsp")) != NULL) {
 		check_keys(d, t, "[ocsp]", ocsp_keys);
 		get_duration(d, pki_toml_find(t, "next_update"),
 			     &c->ocsp_next_update);
 	}
+	if ((t = section(d, root, "tls")) != NULL)
+		read_tls(d, t, c);
 }
 
 struct pki_config *
@@ -226,6 +332,8 @@ pki_config_free(struct pki_config *c)
 	free(c->path);
 	free(c->state_dir);
 	free(c->pkcs11_module);
+	free(c->http_trusted_proxies);
+	free(c->tls_client_ca);
 	free(c);
 }
 

@@ -549,6 +549,15 @@ pki_http_reason(int status)
 	return "Unknown";
 }
 
+/* The Connection line a response needs, if any. */
+static const char *
+connection_line(int keep_alive)
+{
+	return keep_alive == 0 ? "Connection: close\r\n" :
+		keep_alive == PKI_HTTP_KEEP_ALIVE_10 ?
+		"Connection: keep-alive\r\n" : "";
+}
+
 int
 pki_http_response_head(char *buf, size_t size, int status,
 		       const char *const *headers, size_t n, size_t body_len,
@@ -577,12 +586,11 @@ pki_http_response_head(char *buf, size_t size, int status,
 	}
 	/* 1xx, 204 and 304 carry no Content-Length (RFC 9110 8.6) */
 	if (status < 200 || status == 204 || status == 304)
-		w = snprintf(buf + off, size - off, "%s\r\n", keep_alive ?
-			     "" : "Connection: close\r\n");
+		w = snprintf(buf + off, size - off, "%s\r\n",
+			     connection_line(keep_alive));
 	else
 		w = snprintf(buf + off, size - off, "Content-Length: %zu\r\n"
-			     "%s\r\n", body_len, keep_alive ? "" :
-			     "Connection: close\r\n");
+			     "%s\r\n", body_len, connection_line(keep_alive));
 	if (w < 0 || (size_t)w >= size - off)
 		goto small;
 	*len = off + (size_t)w;

@@ -9,8 +9,11 @@
 #include <unistd.h>
 
 #include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 
+#include <spork/config.h>
+#include <spork/store.h>
 #include <spork/tls.h>
 #include "hierarchy-int.h"
 #include "keystore.h"
@@ -28,6 +31,9 @@ struct pki_tls_server {
 	gnutls_certificate_credentials_t creds;
 	gnutls_priority_t prio;
 	gnutls_datum_t ticket;        /* zeroed before it is freed */
+	enum pki_client_certs client_certs;
+	struct pki_state *state;      /* borrowed: the store, for client_ca_id */
+	int64_t client_ca_id;         /* a spork CA: its certificates only */
 };
 
 /* <state>/tls/<name>; caller frees. */
@@ -151,6 +157,191 @@ load_ticket(struct pki_state *s, struct pki_tls_server *t,
 	return rc;
 }
 
+/* ------------------------------------------------ client certificates */
+
+/* The client's certificate on session: 0 with *crt NULL when it sent
+ * none; its leaf in *crt when it chains to the client CAs (for TLS
+ * client use) and, for a spork CA, is one it issued and did not revoke. */
+static int
+check_client(struct pki_tls_server *t, gnutls_session_t session,
+	     gnutls_x509_crt_t *crt, struct pki_error *err)
+{
+	gnutls_typed_vdata_st purpose = { GNUTLS_DT_KEY_PURPOSE_OID,
+		(unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0 };
+	struct pki_cert_record rec;
+	const gnutls_datum_t *peers;
+	gnutls_datum_t why = { NULL, 0 };
+	unsigned char digest[32];
+	char hex[65];
+	unsigned n = 0, status = 0, i;
+	int ret, rc = PKI_E_DENIED;
+
+	*crt = NULL;
+	memset(&rec, 0, sizeof(rec));
+	peers = gnutls_certificate_get_peers(session, &n);
+	if (peers == NULL || n == 0) {
+		if (t->client_certs == PKI_CLIENT_CERTS_REQUIRE)
+			return pki_error_set(err, rc, "no client certificate "
+					     "(one is required)");
+		return PKI_OK;
+	}
+	if ((ret = gnutls_certificate_verify_peers(session, &purpose, 1,
+						   &status)) < 0)
+		return pki__gnutls_error(err, ret, "the client certificate");
+	if (status != 0) {
+		ret = gnutls_certificate_verification_status_print(
+			status, GNUTLS_CRT_X509, &why, 0);
+		pki_error_set(err, rc, "client certificate refused: %s",
+			      ret < 0 ? "it does not verify" :
+			      (const char *)why.data);
+		gnutls_free(why.data);
+		return rc;
+	}
+	if (t->client_ca_id != 0) {
+		if ((ret = gnutls_hash_fast(GNUTLS_DIG_SHA256, peers[0].data,
+					    peers[0].size, digest)) < 0)
+			return pki__gnutls_error(err, ret, "SHA-256");
+		for (i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+		ret = pki_store_cert_get_sha256(pki_state_store(t->state), hex,
+						&rec, err);
+		if (ret != PKI_OK || rec.issuer_ca_id != t->client_ca_id ||
+		    rec.revoked) {
+			if (ret == PKI_E_DB || ret == PKI_E_NOMEM)
+				rc = ret;
+			else
+				pki_error_set(err, rc, "client certificate "
+					      "refused: %s", ret != PKI_OK ||
+					      rec.issuer_ca_id !=
+					      t->client_ca_id ? "not one the "
+					      "CA issued" : "revoked");
+			pki_cert_record_clear(&rec);
+			return rc;
+		}
+		pki_cert_record_clear(&rec);
+	}
+	if ((ret = gnutls_x509_crt_init(crt)) < 0 ||
+	    (ret = gnutls_x509_crt_import(*crt, &peers[0],
+					  GNUTLS_X509_FMT_DER)) < 0) {
+		if (*crt != NULL)
+			gnutls_x509_crt_deinit(*crt);
+		*crt = NULL;
+		return pki__gnutls_error(err, ret, "the client certificate");
+	}
+	return PKI_OK;
+}
+
+/* During the handshake: a refused certificate fails it. */
+static int
+verify_client(gnutls_session_t session)
+{
+	struct pki_tls_server *t = gnutls_session_get_ptr(session);
+	gnutls_x509_crt_t crt = NULL;
+	struct pki_error err;
+	int rc;
+
+	pki_error_clear(&err);
+	if (t == NULL)
+		return -1;
+	rc = check_client(t, session, &crt, &err);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	return rc == PKI_OK ? 0 : -1;
+}
+
+/* The trust list for client certificates: a PEM file, or the certificate
+ * of the spork CA named. */
+static int
+load_client_ca(struct pki_state *s, struct pki_tls_server *t,
+	       const char *ca, struct pki_error *err)
+{
+	struct pki_ca_record rec;
+	int ret, rc;
+
+	if (ca[0] == '/') {
+		ret = gnutls_certificate_set_x509_trust_file(
+			t->creds, ca, GNUTLS_X509_FMT_PEM);
+		if (ret < 0)
+			return pki__gnutls_error(err, ret, ca);
+		if (ret == 0)
+			return pki_error_set(err, PKI_E_NOTFOUND, "client_ca "
+					     "%s: no certificate in it", ca);
+		return PKI_OK;
+	}
+	memset(&rec, 0, sizeof(rec));
+	rc = pki_store_ca_get(pki_state_store(s), ca, &rec, err);
+	if (rc == PKI_E_NOTFOUND)
+		pki_error_set(err, rc, "client_ca: no CA named '%s'", ca);
+	else if (rc == PKI_OK && rec.cert_der.size == 0)
+		rc = pki_error_set(err, PKI_E_NOTFOUND, "client_ca: CA '%s' "
+				   "has no certificate yet", ca);
+	else if (rc == PKI_OK &&
+		 (ret = gnutls_certificate_set_x509_trust_mem(
+			  t->creds, &rec.cert_der, GNUTLS_X509_FMT_DER)) <= 0)
+		rc = ret < 0 ? pki__gnutls_error(err, ret, ca) :
+			pki_error_set(err, PKI_E_PARSE, "client_ca '%s': no "
+				      "certificate", ca);
+	if (rc == PKI_OK)
+		t->client_ca_id = rec.id;
+	pki_ca_record_clear(&rec);
+	return rc;
+}
+
+static int
+setup_clients(struct pki_state *s, struct pki_tls_server *t,
+	      struct pki_error *err)
+{
+	const struct pki_config *cfg = pki_state_config(s);
+	int rc;
+
+	t->state = s;
+	if (cfg == NULL || cfg->tls_client_certs == PKI_CLIENT_CERTS_NONE)
+		return PKI_OK;
+	if (cfg->tls_client_ca == NULL)
+		return pki_error_set(err, PKI_E_INVALID, "client_certificates "
+				     "needs client_ca");
+	if ((rc = load_client_ca(s, t, cfg->tls_client_ca, err)) != PKI_OK)
+		return rc;
+	t->client_certs = cfg->tls_client_certs;
+	gnutls_certificate_set_verify_function(t->creds, verify_client);
+	return PKI_OK;
+}
+
+int
+pki_tls_server_client(struct pki_tls_server *t, gnutls_session_t session,
+		      gnutls_datum_t *der, char **subject,
+		      struct pki_error *err)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_datum_t dn = { NULL, 0 };
+	int ret, rc;
+
+	der->data = NULL;
+	der->size = 0;
+	*subject = NULL;
+	if (t->client_certs == PKI_CLIENT_CERTS_NONE)
+		return PKI_OK;
+	if ((rc = check_client(t, session, &crt, err)) != PKI_OK ||
+	    crt == NULL)
+		return rc;
+	if ((ret = gnutls_x509_crt_get_dn3(crt, &dn, 0)) < 0 ||
+	    (ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, der)) <
+	    0) {
+		rc = pki__gnutls_error(err, ret, "the client certificate");
+	} else if ((*subject = strndup((const char *)dn.data, dn.size)) ==
+		   NULL) {
+		rc = pki_error_set(err, PKI_E_NOMEM, "out of memory");
+	}
+	if (rc != PKI_OK) {
+		gnutls_free(der->data);
+		der->data = NULL;
+		der->size = 0;
+	}
+	gnutls_free(dn.data);
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
 int
 pki_tls_server_open(struct pki_state *s, struct pki_tls_server **out,
 		    struct pki_error *err)
@@ -193,7 +384,8 @@ pki_tls_server_open(struct pki_state *s, struct pki_tls_server **out,
 	free(pcerts);
 	pcerts = NULL;
 	np = 0;
-	if ((rc = load_ticket(s, t, err)) != PKI_OK)
+	if ((rc = load_ticket(s, t, err)) != PKI_OK ||
+	    (rc = setup_clients(s, t, err)) != PKI_OK)
 		goto out;
 	*out = t;
 	t = NULL;
@@ -255,7 +447,12 @@ pki_tls_server_session(struct pki_tls_server *t, int in, int out,
 			gnutls_deinit(s);
 		return pki__gnutls_error(err, ret, "TLS session");
 	}
-	gnutls_certificate_server_set_request(s, GNUTLS_CERT_IGNORE);
+	gnutls_certificate_server_set_request(s,
+		t->client_certs == PKI_CLIENT_CERTS_REQUIRE ?
+		GNUTLS_CERT_REQUIRE : t->client_certs ==
+		PKI_CLIENT_CERTS_REQUEST ? GNUTLS_CERT_REQUEST :
+		GNUTLS_CERT_IGNORE);
+	gnutls_session_set_ptr(s, t);
 	gnutls_transport_set_int2(s, in, out);
 	*session = s;
 	return PKI_OK;

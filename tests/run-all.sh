@@ -10,7 +10,7 @@ PKGS="build-essential autoconf automake libtool pkg-config
  libgnutls28-dev nettle-dev libsqlite3-dev libargon2-dev libjansson-dev
  libpopt-dev libxml2-dev libtasn1-6-dev libtasn1-bin libcmocka-dev
  gnutls-bin openssl softhsm2 p11-kit sqlite3 faketime groff-base man-db
- ca-certificates systemd curl prometheus python3 zsh"
+ ca-certificates systemd curl prometheus python3 zsh apache2-utils"
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	export DEBIAN_FRONTEND=noninteractive

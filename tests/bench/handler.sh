@@ -19,54 +19,11 @@
 # the load average.  Not a test: it exits 0 whatever the figures.
 set -u
 RUNS=${1:-200}
-N=${BENCH_CERTS:-10000}
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-SPORK="$top_builddir/cli/spork"
 COST="$top_builddir/tests/bench/conn-cost"
-for t in "$SPORK" "$COST" "$top_builddir/tests/bench/conn-floor" \
-	 "$top_builddir/handlers/spork-ocsp"; do
-	[ -x "$t" ] || { echo "handler bench: $t not built (make && make bench)"; exit 77; }
-done
-command -v openssl >/dev/null || { echo "handler bench: openssl needed"; exit 77; }
-B=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/spork-bench.XXXXXX") || exit 1
-trap 'rm -rf "$B"' EXIT
-export SPORK_STATE_DIR="$B/state" SPORK_ACTOR=bench
-export SPORK_ARGON2_MEMORY_KIB=8192 SPORK_ARGON2_PASSES=1
-(umask 077 && printf 'bench passphrase 1\n' > "$B/pass")
-cat > "$B/h.toml" <<EOT
-[root]
-common_name = "Bench Root CA"
-algorithm = "ecdsa-p256"
-validity_years = 10
-key = "offline"
-[[issuing_cas]]
-common_name = "Bench Issuing CA"
-algorithm = "ecdsa-p256"
-validity_years = 5
-key = "online"
-crl_urls = ["http://pki.bench.example/issuing.crl"]
-ocsp_urls = ["http://pki.bench.example/ocsp"]
-EOT
-"$SPORK" pki build "$B/h.toml" --passphrase-file="$B/pass" -q || exit 1
-printf '[[allow]]\npattern = "*.bench.example"\n' > "$SPORK_STATE_DIR/domain-policy.toml"
-echo "issuing $N certificates ..."
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$B/k" -subj /CN=x.bench.example -out "$B/csr" 2>/dev/null
-i=0
-while [ $i -lt "$N" ]; do
-	"$SPORK" cert issue -q --csr "$B/csr" --cn "h$i.bench.example" \
-		--san "h$i.bench.example" --out "$B/c.pem" || exit 1
-	if [ $((i % 10)) = 5 ]; then
-		"$SPORK" cert revoke -q --reason superseded \
-			"$(openssl x509 -in "$B/c.pem" -noout -serial | cut -d= -f2)" || exit 1
-	fi
-	[ $i = 0 ] && cp "$B/c.pem" "$B/first.pem"
-	i=$((i + 1))
-done
-"$SPORK" crl generate -q --ca "Bench Issuing CA" || exit 1
-ISS="$SPORK_STATE_DIR/ca/bench-issuing-ca.pem"
-openssl ocsp -issuer "$ISS" -cert "$B/first.pem" -reqout "$B/ocsp.der" >/dev/null 2>&1
+BENCH_NEED="$COST $top_builddir/tests/bench/conn-floor $top_builddir/handlers/spork-ocsp"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/bench/lib-bench.sh"
 { printf 'POST / HTTP/1.1\r\nHost: b\r\nContent-Type: application/ocsp-request\r\nContent-Length: %s\r\nConnection: close\r\n\r\n' \
 	"$(wc -c < "$B/ocsp.der")"; cat "$B/ocsp.der"; } > "$B/req-ocsp"
 printf 'GET /crl/bench-issuing-ca.crl HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n' > "$B/req-crl"

@@ -118,6 +118,35 @@ nu=$(sed -n 's/.*"next_update": "\(.*\)".*/\1/p' "$T/out")
 d=$(( $(date -d "$nu" +%s) - $(date -d "$tu" +%s) ))
 [ "$d" = 86400 ] && ok "--next-update 1d" || not_ok "--next-update: $d s"
 
+# ---- [http] trusted_proxies and [tls]: checked with their positions
+cat > "$T/proxy.toml" <<'EOT'
+[http]
+trusted_proxies = ["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8"]
+[tls]
+client_certificates = "request"
+client_ca = "Lab Issuing CA"
+EOT
+expect 0 "trusted proxies and a client CA" "$SPORK" config check "$T/proxy.toml"
+cat > "$T/proxy-bad.toml" <<'EOT'
+[http]
+trusted_proxies = ["127.0.0.1", "10.0.0.1/8",
+	"proxy.example", 7]
+[tls]
+client_certificates = "optional"
+clientca = "x"
+EOT
+expect 7 "bad proxies and [tls]" "$SPORK" config check "$T/proxy-bad.toml"
+grep_out "host bits, at the entry's position" \
+	"proxy-bad.toml:2:33: error: trusted_proxies: .*10.0.0.1/8.* write 10.0.0.0/8" "$T/err"
+grep_out "a name is not an address" "proxy-bad.toml:3:2: error: trusted_proxies: .*proxy.example" "$T/err"
+grep_out "not a string" "proxy-bad.toml:3:19: error: trusted_proxies: each entry must be a string" "$T/err"
+grep_out "an unknown mode" 'proxy-bad.toml:5:23: error: client_certificates must be one of "none", "request" or "require"' "$T/err"
+grep_out "a typo in [tls]" "unknown key 'clientca' in \[tls\]; did you mean 'client_ca'" "$T/err"
+printf '[http]\ntrusted_proxies = "10.0.0.0/8"\n[tls]\nclient_certificates = "require"\n' > "$T/p2.toml"
+expect 7 "a string for the list, require without a CA" "$SPORK" config check "$T/p2.toml"
+grep_out "trusted_proxies must be an array" "p2.toml:2:19: error: trusted_proxies must be an array" "$T/err"
+grep_out "require needs client_ca" "p2.toml:4:23: error: client_certificates = \"require\" needs client_ca" "$T/err"
+
 # ---- a hostile settings file: the report stops after 50 problems
 awk 'BEGIN { for (i = 0; i < 100000; i++) printf "k%d = 1\n", i }' > "$T/many.toml"
 expect 7 "config check a file with 100000 unknown keys" "$SPORK" config check "$T/many.toml"

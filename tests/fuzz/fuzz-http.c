@@ -7,13 +7,16 @@
  * request consumes at most the input, has a known method, a path that
  * starts with '/' (or is "*"), lower-case header names, and a body of
  * exactly Content-Length bytes; the connection reader agrees with the
- * one-shot parser on the first request.
+ * one-shot parser on the first request; pki_forwarded_client on the
+ * request's headers (every peer trusted) gives an address of the peer's
+ * family or of one the headers name, never reads past them.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <spork/forwarded.h>
 #include <spork/http.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -38,6 +41,29 @@ feed_read(void *ctx, void *buf, size_t n)
 	return (ssize_t)n;
 }
 
+/* The client address behind "proxies" that every address is. */
+static void
+check_forwarded(const struct pki_http_request *r)
+{
+	static const unsigned char v4[4] = { 127, 0, 0, 1 };
+	struct pki_name_cidr all[2];
+	struct pki_name_ip peer, client;
+	enum pki_forwarded_source s;
+
+	memset(all, 0, sizeof(all));
+	all[0].net.len = 4;
+	all[1].net.len = 16;
+	memset(&peer, 0, sizeof(peer));
+	memcpy(peer.addr, v4, 4);
+	peer.len = 4;
+	s = pki_forwarded_client(&peer, r->headers, r->nheaders, all, 2,
+				 &client);
+	if (pki_forwarded_source_name(s) == NULL ||
+	    (client.len != 4 && client.len != 16) ||
+	    (s == PKI_FORWARDED_PEER && memcmp(client.addr, v4, 4) != 0))
+		abort();
+}
+
 static void
 check_request(const struct pki_http_request *r)
 {
@@ -53,6 +79,7 @@ check_request(const struct pki_http_request *r)
 		for (p = r->headers[i].name; *p != '\0'; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				abort();
+	check_forwarded(r);
 }
 
 int

@@ -160,6 +160,11 @@ run curl -sS -o /dev/null -o /dev/null -o /dev/null -w '%{http_code} %{num_conne
 raw 'GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /crl/root.crl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 [ "$(grep -ao 'HTTP/1.1 200 OK' "$T/raw" | wc -l)" = 2 ] && ok "pipelined: two responses" ||
 	not_ok "pipelined: two responses"
+raw 'GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /health HTTP/1.0\r\n\r\n'
+[ "$(grep -c '^HTTP/1.1 200' "$T/raw")" = 2 ] && ok "HTTP/1.0 keep-alive: two answers on one connection" ||
+	not_ok "HTTP/1.0 keep-alive: two answers on one connection"
+grep_out "... the first says it keeps the connection (a 1.0 client waits otherwise)" \
+	"^Connection: keep-alive" "$T/raw"
 raw 'this is not http\r\n\r\n'
 [ "$(status_of)" = 400 ] && ok "garbage: 400" || not_ok "garbage: 400 ($(status_of))"
 raw 'GET / HTTP/2.0\r\nHost: x\r\n\r\n'

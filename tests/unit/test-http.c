@@ -369,6 +369,12 @@ test_response_head(void **state)
 	assert_string_equal(buf, "HTTP/1.1 431 Request Header Fields Too "
 			    "Large\r\nContent-Length: 0\r\nConnection: close"
 			    "\r\n\r\n");
+	/* an HTTP/1.0 client that asked to keep the connection is told */
+	assert_int_equal(pki_http_response_head(buf, sizeof(buf), 200, NULL, 0,
+						3, PKI_HTTP_KEEP_ALIVE_10, &len,
+						&err), PKI_OK);
+	assert_string_equal(buf, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+			    "Connection: keep-alive\r\n\r\n");
 	assert_int_equal(pki_http_response_head(buf, sizeof(buf), 200, bad, 1,
 						0, 1, &len, &err),
 			 PKI_E_INVALID);

@@ -19,6 +19,10 @@
  *     idle_timeout = "10s"             # waiting for the client
  *     total_timeout = "60s"            # a whole connection
  *     max_body_kib = 1024              # a request body (1..65536)
+ *     trusted_proxies = ["127.0.0.1", "10.0.0.0/8"] # see forwarded.h
+ *     [tls]                            # spork-serve --tls
+ *     client_certificates = "none"     # "request", "require"
+ *     client_ca = "Issuing CA"         # a spork CA's name, or a PEM file
  *     [ocsp]
  *     next_update = "1h"               # answers signed on request
  *
@@ -33,6 +37,18 @@
 #include <stdint.h>
 #include "pki.h"
 #include "diag.h"
+#include "name.h"
+
+/* Whether the TLS handlers ask clients for a certificate. */
+enum pki_client_certs {
+	PKI_CLIENT_CERTS_NONE,    /* never asked for */
+	PKI_CLIENT_CERTS_REQUEST, /* asked for; a client may send none */
+	PKI_CLIENT_CERTS_REQUIRE, /* no handshake without a valid one */
+	PKI_CLIENT_CERTS__MAX
+};
+
+/* At most this many entries in [http] trusted_proxies. */
+#define PKI_CONFIG_PROXIES_MAX 64
 
 /* File name of the configuration inside a state directory. */
 #define PKI_CONFIG_FILE "spork.toml"
@@ -50,6 +66,11 @@ struct pki_config {
 	int64_t http_idle_timeout;    /* seconds; 0: the default */
 	int64_t http_total_timeout;   /* seconds; 0: the default */
 	uint32_t http_max_body_kib;   /* 0: the default */
+	struct pki_name_cidr *http_trusted_proxies; /* owned; may be NULL */
+	size_t http_ntrusted_proxies;
+	enum pki_client_certs tls_client_certs;
+	char *tls_client_ca;  /* a CA's name, or an absolute path; NULL: unset
+				 (needed when tls_client_certs is not NONE) */
 	int64_t ocsp_next_update;     /* seconds; 0: the default */
 };
 

@@ -76,6 +76,17 @@ struct pki_http_request {
 	int expect_continue;      /* Expect: 100-continue */
 	char *storage;            /* owned: the head's copy */
 	unsigned char *body_storage; /* owned: the body */
+	/* Set by the caller after the request is read, for the protocol
+	 * modules; borrowed from the caller, who keeps them until the
+	 * request is cleared.  The parser leaves them NULL. */
+	const char *client_addr;  /* the client's address as text (behind
+				     a trusted proxy, the one it forwarded:
+				     forwarded.h); NULL: unknown */
+	const unsigned char *client_cert; /* DER of the TLS client's
+					     verified certificate (the
+					     leaf); NULL: none */
+	size_t client_cert_len;
+	const char *client_subject; /* its subject, RFC 4514; NULL: none */
 };
 void pki_http_request_clear(struct pki_http_request *r);
 
@@ -131,10 +142,14 @@ const char *pki_http_reason(int status);
 /*
  * Format a response head into buf (size bytes): the status line, the
  * header lines given as "Name: value" strings (n of them), Content-Length
- * body_len and "Connection: close" when !keep_alive, then the empty line.
+ * body_len and "Connection: close" when !keep_alive, or "Connection:
+ * keep-alive" when keep_alive is PKI_HTTP_KEEP_ALIVE_10 (the answer to
+ * an HTTP/1.0 request that asked for it: a 1.0 client that is not told
+ * waits for the close), then the empty line.
  * The length written (without NUL) into *len.  PKI_E_INVALID when a
  * header holds CR or LF, PKI_E_NOMEM when buf is too small.
  */
+#define PKI_HTTP_KEEP_ALIVE_10 2
 int pki_http_response_head(char *buf, size_t size, int status,
 			   const char *const *headers, size_t n,
 			   size_t body_len, int keep_alive, size_t *len,

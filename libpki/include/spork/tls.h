@@ -14,7 +14,14 @@
  *                tickets with keys GnuTLS derives from it, so a client
  *                resumes its session on the next connection.
  * The handlers speak TLS 1.2 and 1.3 only (GnuTLS's default suites
- * otherwise), offer ALPN "http/1.1" and ask for no client certificate.
+ * otherwise) and offer ALPN "http/1.1".  They ask for a client
+ * certificate as spork.toml's [tls] client_certificates says: "none"
+ * (the default) never, "request" (a client may send none) or "require"
+ * (no handshake without one).  A certificate sent must chain to
+ * client_ca, with the TLS client purpose when it names its purposes;
+ * when client_ca names a spork CA, it must be a certificate that CA
+ * issued (the very one, found in the store by its SHA-256) and not
+ * revoked.  A refused certificate fails the handshake.
  */
 #ifndef PKI_TLS_H
 #define PKI_TLS_H
@@ -30,13 +37,28 @@ struct pki_tls_server;
 /*
  * Load <state>/tls/server.pem with its key (through the state's key
  * store: for a handler, online keys only) and the ticket key when there
- * is one (without it sessions are not resumed across connections).
- * PKI_E_NOTFOUND, naming the file, when there is no certificate yet.
+ * is one (without it sessions are not resumed across connections), and
+ * the client CAs of the state's configuration.  PKI_E_NOTFOUND, naming
+ * the file, when there is no certificate yet, or the CA when client_ca
+ * names none.  s must stay open while the server is used.
  * Free with pki_tls_server_free.
  */
 int pki_tls_server_open(struct pki_state *s, struct pki_tls_server **out,
 			struct pki_error *err) PKI_WUR;
 void pki_tls_server_free(struct pki_tls_server *t);
+/*
+ * The session's client certificate, after a successful handshake.  The
+ * certificate (when the client sent one) is checked again as the
+ * handshake checked it, for a resumed session skips that check; *der is
+ * the leaf (DER, free with gnutls_free) and *subject its subject in
+ * RFC 4514 form (free with free); both are left empty when the client
+ * sent none.  PKI_E_DENIED, saying why, when the certificate is refused
+ * or when none was sent and one is required.
+ */
+int pki_tls_server_client(struct pki_tls_server *t, gnutls_session_t session,
+			  gnutls_datum_t *der, char **subject,
+			  struct pki_error *err) PKI_WUR;
+
 /* Whether session tickets are on (ticket.key was there). */
 int pki_tls_server_tickets(const struct pki_tls_server *t);
 
