@@ -59,3 +59,23 @@ raw() {
 
 # status_of FILE: the status code of the first response in FILE
 status_of() { head -n 1 "${1:-$T/raw}" | cut -d' ' -f2; }
+
+# three_tier_ca: the 3-tier example hierarchy in $SPORK_STATE_DIR, a domain
+# policy allowing *.example.internal, and two tls-server certificates,
+# $T/good.pem and $T/revoked.pem (keys beside them); $RSERIAL is the
+# serial of the second, for the caller to revoke.  Ends the test when the
+# build fails.
+three_tier_ca() {
+	CADIR="$SPORK_STATE_DIR/ca"
+	run "$SPORK" pki build $PASSOPT "$HIER/3-tier.toml"
+	[ "$rc" = 0 ] || { not_ok "pki build"; cat "$T/err"; finish; }
+	printf '[[allow]]\npattern = "*.example.internal"\n' \
+		> "$SPORK_STATE_DIR/domain-policy.toml"
+	for _n in good revoked; do
+		"$SPORK" cert issue -q --profile tls-server \
+			--cn $_n.example.internal --key-type ecdsa-p256 \
+			--key-out "$T/$_n.key" --out "$T/$_n.pem" ||
+			not_ok "issue $_n"
+	done
+	RSERIAL=$(openssl x509 -in "$T/revoked.pem" -noout -serial | cut -d= -f2)
+}

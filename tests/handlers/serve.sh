@@ -9,16 +9,7 @@
 need openssl
 
 ISS="SPORK TLS Web Server Issuing CA"
-CADIR="$SPORK_STATE_DIR/ca"
-run "$SPORK" pki build $PASSOPT "$HIER/3-tier.toml"
-[ "$rc" = 0 ] || { not_ok "pki build"; cat "$T/err"; finish; }
-printf '[[allow]]\npattern = "*.example.internal"\n' > "$SPORK_STATE_DIR/domain-policy.toml"
-for n in good revoked; do
-	"$SPORK" cert issue -q --profile tls-server --cn $n.example.internal \
-		--key-type ecdsa-p256 --key-out "$T/$n.key" --out "$T/$n.pem" ||
-		not_ok "issue $n"
-done
-RSERIAL=$(openssl x509 -in "$T/revoked.pem" -noout -serial | cut -d= -f2)
+three_tier_ca
 "$SPORK" cert revoke -q --reason superseded "$RSERIAL" || not_ok "revoke"
 
 start_handler spork-serve accept --state-dir "$SPORK_STATE_DIR" || finish

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <spork/enroll.h>
 #include "fixture.h"
 
 void
@@ -171,4 +172,49 @@ fixture_key_generate(gnutls_pk_algorithm_t pk, unsigned bits)
 			GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE)) < 0)
 		fail_msg("fixture: import key: %s", gnutls_strerror(ret));
 	return key;
+}
+
+int
+fixture_passfn(void *ctx, const char *label, enum pki_pass_purpose purpose,
+	       char *buf, size_t size, struct pki_error *err)
+{
+	(void)ctx;
+	(void)label;
+	(void)purpose;
+	(void)err;
+	snprintf(buf, size, "%s", FIXTURE_PASS);
+	return PKI_OK;
+}
+
+gnutls_x509_crt_t
+fixture_crt_of(const gnutls_datum_t *der)
+{
+	gnutls_x509_crt_t c;
+
+	assert_int_equal(gnutls_x509_crt_init(&c), 0);
+	assert_int_equal(gnutls_x509_crt_import(c, der, GNUTLS_X509_FMT_DER), 0);
+	return c;
+}
+
+gnutls_x509_crt_t
+fixture_issue_tls(const struct pki_enroll *e, const char *cn)
+{
+	struct pki_enroll_request req;
+	struct pki_enroll_result res;
+	struct pki_error err = { 0 };
+	gnutls_x509_crt_t c;
+
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	req.profile = "tls-server";
+	req.cn = cn;
+	req.days = 30;
+	req.key_alg = PKI_KEY_ECDSA_P256;
+	if (pki_enroll_add_sans(&req, cn, &err) != PKI_OK ||
+	    pki_enroll_issue(e, &req, &res, &err) != PKI_OK)
+		fail_msg("issue %s: %s", cn, err.msg);
+	c = fixture_crt_of(&res.der);
+	pki_enroll_result_clear(&res);
+	pki_enroll_request_clear(&req);
+	return c;
 }

@@ -17,6 +17,7 @@
 
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
+#include <gnutls/x509.h>
 
 #include <spork/state.h>
 #include "store-write.h"
@@ -105,5 +106,23 @@ void fixture_state_open(const char *dir, enum pki_state_purpose purpose,
  */
 gnutls_privkey_t fixture_key_generate(gnutls_pk_algorithm_t pk,
 				      unsigned bits);
+
+/* The passphrase fixture_passfn gives for every key. */
+#define FIXTURE_PASS "correct horse battery staple"
+
+/* A pki_passphrase_fn answering FIXTURE_PASS to everything. */
+int fixture_passfn(void *ctx, const char *label,
+		   enum pki_pass_purpose purpose, char *buf, size_t size,
+		   struct pki_error *err);
+
+/* The certificate of DER der (the caller deinits it); fails the test. */
+gnutls_x509_crt_t fixture_crt_of(const gnutls_datum_t *der);
+
+/* A tls-server certificate for the DNS name cn (also its SAN), 30 days,
+ * with a new P-256 key, issued through e; fails the test on error.  The
+ * caller deinits it. */
+struct pki_enroll;
+gnutls_x509_crt_t fixture_issue_tls(const struct pki_enroll *e,
+				    const char *cn);
 
 #endif /* SPORK_TESTS_FIXTURE_H */

@@ -34,7 +34,6 @@
 #include "ocsp-int.h"
 #include "store-write.h"
 
-#define PASS "correct horse battery staple"
 #define NOW 1893456000LL                /* 2030-01-01 */
 
 static const char hier_toml[] =
@@ -59,51 +58,6 @@ struct fx {
 	gnutls_x509_crt_t root, issuing, good, revoked;
 };
 
-static int
-passfn(void *ctx, const char *label, enum pki_pass_purpose purpose,
-       char *buf, size_t size, struct pki_error *err)
-{
-	(void)ctx;
-	(void)label;
-	(void)purpose;
-	(void)err;
-	snprintf(buf, size, "%s", PASS);
-	return PKI_OK;
-}
-
-static gnutls_x509_crt_t
-crt_of(const gnutls_datum_t *der)
-{
-	gnutls_x509_crt_t c;
-
-	assert_int_equal(gnutls_x509_crt_init(&c), 0);
-	assert_int_equal(gnutls_x509_crt_import(c, der, GNUTLS_X509_FMT_DER), 0);
-	return c;
-}
-
-static gnutls_x509_crt_t
-issue(struct pki_enroll *e, const char *cn)
-{
-	struct pki_enroll_request req;
-	struct pki_enroll_result res;
-	struct pki_error err = { 0 };
-	gnutls_x509_crt_t c;
-
-	memset(&req, 0, sizeof(req));
-	memset(&res, 0, sizeof(res));
-	req.profile = "tls-server";
-	req.cn = cn;
-	req.days = 30;
-	req.key_alg = PKI_KEY_ECDSA_P256;
-	if (pki_enroll_add_sans(&req, cn, &err) != PKI_OK ||
-	    pki_enroll_issue(e, &req, &res, &err) != PKI_OK)
-		fail_msg("issue %s: %s", cn, err.msg);
-	c = crt_of(&res.der);
-	pki_enroll_result_clear(&res);
-	pki_enroll_request_clear(&req);
-	return c;
-}
-
 static gnutls_x509_crt_t
 ca_cert(struct pki_state *s, const char *name)
 {
@@ -114,7 +68,7 @@ ca_cert(struct pki_state *s, const char *name)
 	memset(&r, 0, sizeof(r));
 	if (pki_store_ca_get(pki_state_store(s), name, &r, &err) != PKI_OK)
 		fail_msg("ca_get %s: %s", name, err.msg);
-	c = crt_of(&r.cert_der);
+	c = fixture_crt_of(&r.cert_der);
 	pki_ca_record_clear(&r);
 	return c;
 }
@@ -142,7 +96,7 @@ setup(void **state)
 					     strlen(hier_toml)), 0, &plan, &d,
 			  &err) != PKI_OK)
 		fail_msg("hier_load: %s", err.msg);
-	fixture_state_open(f->dir, PKI_STATE_CLI, passfn, NULL, NOW - 86400,
+	fixture_state_open(f->dir, PKI_STATE_CLI, fixture_passfn, NULL, NOW - 86400,
 			   &s);
 	if (pki_hier_build(plan, s, 0, &res, &err) != PKI_OK)
 		fail_msg("build: %s", err.msg);
@@ -153,8 +107,8 @@ setup(void **state)
 	memset(&e, 0, sizeof(e));
 	e.state = s;
 	e.source = "test";
-	f->good = issue(&e, "good.test.example");
-	f->revoked = issue(&e, "revoked.test.example");
+	f->good = fixture_issue_tls(&e, "good.test.example");
+	f->revoked = fixture_issue_tls(&e, "revoked.test.example");
 	assert_int_equal(gnutls_x509_crt_get_serial(f->revoked, raw, &n), 0);
 	for (i = 0; i < n; i++)
 		snprintf(serial + 2 * i, 3, "%02x", raw[i]);
@@ -464,7 +418,7 @@ cli_at(struct fx *f, int64_t t)
 {
 	struct pki_state *s = NULL;
 
-	fixture_state_open(f->dir, PKI_STATE_CLI, passfn, NULL, t, &s);
+	fixture_state_open(f->dir, PKI_STATE_CLI, fixture_passfn, NULL, t, &s);
 	return s;
 }
 
@@ -506,7 +460,7 @@ test_signer(void **state)
 	if (pki_ocsp_signer_issue(&e, "OCSP Test Root", PKI_KEY_ECDSA_P256, 7,
 				  &res, &err) != PKI_OK)
 		fail_msg("signer issue: %s", err.msg);
-	signer = crt_of(&res.der);
+	signer = fixture_crt_of(&res.der);
 	end = res.rec.not_after;
 	pki_enroll_result_clear(&res);
 	/* and one for the issuing CA, to see it fall back */
@@ -604,7 +558,7 @@ test_presign(void **state)
 	struct pki_cert_record rec;
 	gnutls_datum_t a1 = { NULL, 0 }, a2 = { NULL, 0 };
 	struct pki_ocsp_answer a;
-	gnutls_x509_crt_t later = issue(&e, "later.test.example");
+	gnutls_x509_crt_t later = fixture_issue_tls(&e, "later.test.example");
 	unsigned char raw[32];
 	char serial[65];
 	size_t n = sizeof(raw), i;

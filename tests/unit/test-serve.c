@@ -31,7 +31,6 @@
 #include <spork/store.h>
 #include "fixture.h"
 
-#define PASS "correct horse battery staple"
 #define NOW 1893456000LL                /* 2030-01-01 */
 #define ROOT "Serve Test Root"
 #define ISSUING "Serve Test Issuing"
@@ -69,51 +68,6 @@ struct fx {
 	int have_crls;
 };
 
-static int
-passfn(void *ctx, const char *label, enum pki_pass_purpose purpose,
-       char *buf, size_t size, struct pki_error *err)
-{
-	(void)ctx;
-	(void)label;
-	(void)purpose;
-	(void)err;
-	snprintf(buf, size, "%s", PASS);
-	return PKI_OK;
-}
-
-static gnutls_x509_crt_t
-crt_of(const gnutls_datum_t *der)
-{
-	gnutls_x509_crt_t c;
-
-	assert_int_equal(gnutls_x509_crt_init(&c), 0);
-	assert_int_equal(gnutls_x509_crt_import(c, der, GNUTLS_X509_FMT_DER), 0);
-	return c;
-}
-
-static gnutls_x509_crt_t
-issue(struct pki_enroll *e, const char *cn)
-{
-	struct pki_enroll_request req;
-	struct pki_enroll_result res;
-	struct pki_error err = { 0 };
-	gnutls_x509_crt_t c;
-
-	memset(&req, 0, sizeof(req));
-	memset(&res, 0, sizeof(res));
-	req.profile = "tls-server";
-	req.cn = cn;
-	req.days = 30;
-	req.key_alg = PKI_KEY_ECDSA_P256;
-	if (pki_enroll_add_sans(&req, cn, &err) != PKI_OK ||
-	    pki_enroll_issue(e, &req, &res, &err) != PKI_OK)
-		fail_msg("issue %s: %s", cn, err.msg);
-	c = crt_of(&res.der);
-	pki_enroll_result_clear(&res);
-	pki_enroll_request_clear(&req);
-	return c;
-}
-
 /* A 2-tier hierarchy (offline root, online issuing CA), two leaves, one
  * of them revoked; no CRL yet. */
 static int
@@ -139,7 +93,7 @@ setup(void **state)
 					     strlen(hier_toml)), 0, &plan, &d,
 			  &err) != PKI_OK)
 		fail_msg("hier_load: %s", err.msg);
-	fixture_state_open(f->dir, PKI_STATE_CLI, passfn, NULL, NOW - 86400,
+	fixture_state_open(f->dir, PKI_STATE_CLI, fixture_passfn, NULL, NOW - 86400,
 			   &s);
 	if (pki_hier_build(plan, s, 0, &res, &err) != PKI_OK)
 		fail_msg("build: %s", err.msg);
@@ -150,8 +104,8 @@ setup(void **state)
 	memset(&e, 0, sizeof(e));
 	e.state = s;
 	e.source = "test";
-	f->good = issue(&e, "good.test.example");
-	f->revoked = issue(&e, "revoked.test.example");
+	f->good = fixture_issue_tls(&e, "good.test.example");
+	f->revoked = fixture_issue_tls(&e, "revoked.test.example");
 	assert_int_equal(gnutls_x509_crt_get_serial(f->revoked, raw, &n), 0);
 	for (i = 0; i < n; i++)
 		snprintf(serial + 2 * i, 3, "%02x", raw[i]);
@@ -162,7 +116,7 @@ setup(void **state)
 	memset(&r, 0, sizeof(r));
 	if (pki_store_ca_get(pki_state_store(s), ISSUING, &r, &err) != PKI_OK)
 		fail_msg("ca_get: %s", err.msg);
-	f->issuing = crt_of(&r.cert_der);
+	f->issuing = fixture_crt_of(&r.cert_der);
 	signer = f->issuing;
 	f->issuing_not_before = r.not_before;
 	pki_ca_record_clear(&r);
@@ -200,7 +154,7 @@ make_crls(struct fx *f)
 	if (f->have_crls)
 		return;
 	memset(&o, 0, sizeof(o));
-	fixture_state_open(f->dir, PKI_STATE_CLI, passfn, NULL, NOW, &s);
+	fixture_state_open(f->dir, PKI_STATE_CLI, fixture_passfn, NULL, NOW, &s);
 	memset(&res, 0, sizeof(res));
 	if (pki_crlgen_generate(s, ROOT, &o, &res, &err) != PKI_OK)
 		fail_msg("crlgen root: %s", err.msg);
